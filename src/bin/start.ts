@@ -1,0 +1,67 @@
+/**
+ * `npm start`: the whole product on embedded defaults, for trying it out.
+ * Redis: REDIS_URL if set; else 127.0.0.1:6379 if it answers; else a redis-server spawned in a temporary directory.
+ * API: a demo token named `demo-admin` with every role (its value is SANDBOX_API_TOKEN if set), printed once.
+ */
+import { ALL_ROLES } from '../config/schema';
+import { ConfigError, parseConfig, readEnvironment } from '../config/load';
+import { TokenRegistry, generateToken, sha256Hex } from '../auth/tokens';
+import { createLogger } from '../logging/logger';
+import { redisAnswers } from '../redis/connection';
+import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
+import { onShutdown } from './lifecycle';
+import { startIntakeServer } from './intake-server';
+
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+
+async function main(): Promise<void> {
+  const vars = readEnvironment();
+  const config = parseConfig(vars);
+  const log = createLogger(config.LOG_LEVEL, 'start');
+
+  let spawned: SpawnedRedis | undefined;
+  let redisUrl: string;
+  if (vars.REDIS_URL !== undefined && vars.REDIS_URL !== '') {
+    redisUrl = config.REDIS_URL;
+  } else if (await redisAnswers(LOCAL_REDIS)) {
+    redisUrl = LOCAL_REDIS;
+  } else {
+    spawned = await spawnRedisServer();
+    redisUrl = spawned.url;
+    log.info({ redis: redisUrl, dir: spawned.dir }, 'no Redis was reachable; started redis-server for this run (its data is deleted on exit)');
+  }
+
+  const demoToken = config.SANDBOX_API_TOKEN ?? generateToken();
+  const tokens = new TokenRegistry([...(config.API_TOKENS ?? []), { name: 'demo-admin', roles: [...ALL_ROLES], sha256: sha256Hex(demoToken) }]);
+  const { app, url } = await startIntakeServer(config, tokens, redisUrl);
+
+  const shown = url.replace('127.0.0.1', 'localhost');
+  // The banner goes to the terminal, not to the log stream: the demo token is printed once, by design.
+  process.stdout.write(
+    [
+      '',
+      'Intune passcode reset is running on embedded defaults.',
+      `  API:          ${shown}/v1/resets`,
+      `  API docs:     ${shown}/docs`,
+      `  Redis:        ${redisUrl}${spawned === undefined ? '' : ' (spawned for this run)'}`,
+      `  Demo token:   ${demoToken}   (name demo-admin, every role${config.SANDBOX_API_TOKEN === undefined ? '; set SANDBOX_API_TOKEN to fix it' : ''})`,
+      '',
+      'Try:',
+      `  curl -s -X POST ${shown}/v1/resets -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\`,
+      `    -d '{"device":{"serialNumber":"R58M123ABC"},"requestedBy":"anna@contoso.com","reason":"locked out"}'`,
+      '',
+    ].join('\n') + '\n',
+  );
+
+  onShutdown(log, async () => {
+    await app.close();
+    await spawned?.stop();
+  });
+}
+
+main().catch((err: unknown) => {
+  const message =
+    err instanceof ConfigError || err instanceof RedisServerNotFoundError ? err.message : String(err instanceof Error ? err.stack : err);
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

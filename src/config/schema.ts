@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+const ROLES = ['submit', 'approve', 'operate', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const ALL_ROLES: readonly Role[] = ROLES;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const list = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const secret = z.string().min(16, { error: 'must be at least 16 characters' });
+
+const tokenSpec = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { error: 'name: letters, digits, . _ @ -; up to 64' }),
+  roles: z.array(z.enum(ROLES)).min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'sha256: 64 lowercase hex characters' }),
+});
+export type ApiTokenSpec = z.infer<typeof tokenSpec>;
+
+const apiTokens = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array (see docs/configuration.md)' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(tokenSpec)
+      .refine((tokens) => new Set(tokens.map((t) => t.name)).size === tokens.length, { error: 'token names must be unique' }),
+  );
+
+/**
+ * Every setting, read from the environment (and an optional .env file). Defaults are the embedded, safe ones.
+ * docs/configuration.md and .env.example document each variable; a test keeps the three in step.
+ */
+export const configSchema = z
+  .object({
+    PORT: int(0, 65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PUBLIC_BASE_URL: z.url({ error: 'must be an absolute URL' }).optional(),
+    TRUST_PROXY: bool.default(false),
+
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' })
+      .default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^\{[A-Za-z0-9_.-]{1,32}\}$/, { error: 'must be a Redis Cluster hash tag such as {resetpc}' })
+      .default('{resetpc}'),
+    REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
+
+    API_TOKENS: apiTokens.optional(),
+    SANDBOX_API_TOKEN: secret.optional(),
+
+    BODY_LIMIT_BYTES: int(1024, 1_048_576).default(16_384),
+    RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
+    RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
+    IDEMPOTENCY_TTL_SECONDS: int(60, 604_800).default(86_400),
+
+    JIRA_WEBHOOK_SECRET: secret.optional(),
+    JIRA_WEBHOOK_TOLERANCE_SECONDS: int(60, 86_400).default(3600),
+    JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: int(60, 604_800).default(7200),
+    JIRA_PROJECTS: list.default([]),
+    JIRA_ISSUE_TYPES: list.default([]),
+    JIRA_REQUEST_TYPES: list.default([]),
+    JIRA_REQUEST_TYPE_FIELD: z.string().regex(/^customfield_\d+$/).default('customfield_10010'),
+    JIRA_DEVICE_FIELD: z.string().regex(/^(customfield_\d+|summary|description)$/).default('customfield_10050'),
+    JIRA_DEVICE_KIND: z.enum(['id', 'azureADDeviceId', 'serialNumber', 'deviceName']).default('serialNumber'),
+
+    SERVICENOW_WEBHOOK_SECRET: secret.optional(),
+    SERVICENOW_WEBHOOK_TOLERANCE_SECONDS: int(30, 3600).default(300),
+  })
+  .superRefine((c, ctx) => {
+    if (c.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS <= c.JIRA_WEBHOOK_TOLERANCE_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JIRA_WEBHOOK_DEDUPE_TTL_SECONDS'],
+        message: 'must be longer than JIRA_WEBHOOK_TOLERANCE_SECONDS, or a replay could outlive its dedupe record',
+      });
+    }
+  });
+
+export type Config = Readonly<z.infer<typeof configSchema>>;

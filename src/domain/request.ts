@@ -1,0 +1,101 @@
+/**
+ * Glossary (the words used everywhere: code, logs, API, dashboard, docs):
+ *
+ * - request:      one ask to reset the passcode of one device. It has an id, a state and a timeline.
+ * - ticket:       the help-desk record in ServiceNow or Jira that a request came from or reports to.
+ * - device:       the Intune managed device, named by one identifier (see DeviceRef).
+ * - action:       the Graph device action (`resetPasscode`) and its reported state.
+ * - step:         one short unit of work of the reset workflow (a worker concern).
+ * - outcome:      the final state of a request, with a reason.
+ * - notification: one message about a request event on one channel (ticket or email).
+ * - caller:       who asked: an API token's name, or a webhook source.
+ */
+
+export const REQUEST_STATES = [
+  'received',
+  'checking_eligibility',
+  'awaiting_approval',
+  'approved',
+  'submitting',
+  'awaiting_device',
+  'succeeded',
+  'failed',
+  'ineligible',
+  'rejected',
+  'expired',
+  'timed_out',
+  'cancelled',
+] as const;
+
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
+  'succeeded',
+  'failed',
+  'ineligible',
+  'rejected',
+  'expired',
+  'timed_out',
+  'cancelled',
+]);
+
+export function isFinal(state: RequestState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+export const DEVICE_KINDS = ['id', 'azureADDeviceId', 'serialNumber', 'deviceName'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+/** How a request names its device. Exactly one identifier. */
+export interface DeviceRef {
+  readonly kind: DeviceKind;
+  readonly value: string;
+}
+
+export const TICKET_SYSTEMS = ['servicenow', 'jira'] as const;
+export type TicketSystem = (typeof TICKET_SYSTEMS)[number];
+
+export interface TicketRef {
+  readonly system: TicketSystem;
+  /** Jira issue key (`HD-42`) or ServiceNow number (`INC0010001`). */
+  readonly key: string;
+  /** ServiceNow only: the table and sys_id, when the webhook told us. */
+  readonly table?: string;
+  readonly sysId?: string;
+}
+
+export type RequestSource = 'api' | 'jira' | 'servicenow';
+
+export interface TimelineEntry {
+  readonly at: string;
+  readonly from: RequestState | null;
+  readonly to: RequestState;
+  readonly actor: string;
+  readonly reason: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface ResetRequest {
+  readonly id: string;
+  readonly state: RequestState;
+  readonly device: DeviceRef;
+  readonly requestedBy: string;
+  readonly reason?: string;
+  readonly ticket?: TicketRef;
+  /** Other tickets that asked for the same device while this request was active. */
+  readonly linkedTickets: readonly TicketRef[];
+  readonly source: RequestSource;
+  /** The caller that submitted it: an API token's name, or `webhook:jira` / `webhook:servicenow`. */
+  readonly submittedBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A device identifier normalised for comparison: lock keys and indexes use it. */
+export function deviceKey(device: DeviceRef): string {
+  return `${device.kind}:${device.value.trim().toLowerCase()}`;
+}
+
+export function ticketKey(ticket: TicketRef): string {
+  return `${ticket.system}:${ticket.key.toUpperCase()}`;
+}

@@ -1,0 +1,95 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/schema';
+import { TokenRegistry } from '../auth/tokens';
+import { loggerOptions } from '../logging/logger';
+import type { Queues } from '../queue/queues';
+import { IdempotencyStore } from '../store/idempotency';
+import { ReplayStore } from '../store/replay';
+import { RequestStore } from '../store/requests';
+import { authPlugin } from './plugins/auth';
+import { errorsPlugin } from './plugins/errors';
+import { openApiPlugin } from './plugins/openapi';
+import { rateLimitPlugin } from './plugins/rate-limit';
+import { healthRoutes } from './routes/health';
+import { resetRoutes } from './routes/resets';
+import { webhookRoutes } from './routes/webhooks';
+import { createSubmissionService } from './services/submissions';
+
+export interface IntakeDeps {
+  readonly config: Config;
+  /** A producer connection (fail fast): see src/redis/connection.ts. */
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly tokens: TokenRegistry;
+  /** pino destination for tests; stdout by default. */
+  readonly logStream?: NodeJS.WritableStream;
+  readonly now?: () => Date;
+  readonly version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** Builds the intake app. `server.ts`-style roots only listen and shut down; tests mount this with `inject`. */
+export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: deps.logStream === undefined ? loggerOptions(config.LOG_LEVEL, 'intake') : { ...loggerOptions(config.LOG_LEVEL, 'intake'), stream: deps.logStream },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    return503OnClosing: true,
+  });
+  // JSON only: Fastify's built-in text/plain parser would turn a wrong content type into a 400 instead of a 415.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  const log = app.log;
+  const store = new RequestStore(deps.redis, config.REDIS_PREFIX);
+  const submissions = createSubmissionService({ store, queues: deps.queues, log, ...(deps.now === undefined ? {} : { now: deps.now }) });
+
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { tokens: deps.tokens });
+  await app.register(rateLimitPlugin, { redis: deps.redis, max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, nameSpace: store.keys.rateLimit });
+  await app.register(openApiPlugin, { version: deps.version ?? '0.0.0' });
+
+  await app.register(healthRoutes({ redis: deps.redis }));
+  await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) }));
+  await app.register(
+    webhookRoutes({
+      submissions,
+      replays: new ReplayStore(deps.redis, store.keys),
+      log,
+      ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
+      jira: {
+        ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { secret: config.JIRA_WEBHOOK_SECRET }),
+        toleranceSeconds: config.JIRA_WEBHOOK_TOLERANCE_SECONDS,
+        dedupeTtlSeconds: config.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS,
+        mapping: {
+          projects: config.JIRA_PROJECTS,
+          issueTypes: config.JIRA_ISSUE_TYPES,
+          requestTypes: config.JIRA_REQUEST_TYPES,
+          requestTypeField: config.JIRA_REQUEST_TYPE_FIELD,
+          deviceField: config.JIRA_DEVICE_FIELD,
+          deviceKind: config.JIRA_DEVICE_KIND,
+        },
+      },
+      servicenow: {
+        ...(config.SERVICENOW_WEBHOOK_SECRET === undefined ? {} : { secret: config.SERVICENOW_WEBHOOK_SECRET }),
+        toleranceSeconds: config.SERVICENOW_WEBHOOK_TOLERANCE_SECONDS,
+      },
+    }),
+  );
+  return app;
+}

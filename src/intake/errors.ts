@@ -1,0 +1,31 @@
+/**
+ * The intake's typed errors. Every error response has the shape `{ error: { code, message, details? } }`.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const unauthorized = (message = 'A valid bearer token is required'): HttpError =>
+  new HttpError(401, 'unauthorized', message, undefined, { 'www-authenticate': 'Bearer realm="resetpc"' });
+
+export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
+
+export const notFound = (message: string): HttpError => new HttpError(404, 'not_found', message);
+
+export const unavailable = (retryAfterSeconds = 5): HttpError =>
+  new HttpError(503, 'unavailable', 'The service cannot store requests right now; nothing was stored. Retry later.', undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+}

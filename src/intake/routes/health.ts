@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+
+const healthSchema = z.object({ status: z.enum(['live', 'ready', 'unavailable']), checks: z.record(z.string(), z.string()).optional() });
+
+export function healthRoutes(deps: { redis: Redis; timeoutMs?: number }) {
+  return (fastify: FastifyInstance): void => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const timeoutMs = deps.timeoutMs ?? 1000;
+
+    app.get('/health/live', { config: { rateLimit: false }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: healthSchema } } }, () => ({
+      status: 'live' as const,
+    }));
+
+    app.get(
+      '/health/ready',
+      { config: { rateLimit: false }, schema: { tags: ['health'], summary: 'Ready to accept requests (Redis answers)', response: { 200: healthSchema, 503: healthSchema } } },
+      async (_request, reply) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            deps.redis.ping(),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => {
+                reject(new Error('timeout'));
+              }, timeoutMs);
+            }),
+          ]);
+          return { status: 'ready' as const, checks: { redis: 'ok' } };
+        } catch {
+          return await reply.code(503).header('retry-after', '5').send({ status: 'unavailable' as const, checks: { redis: 'unreachable' } });
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,191 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { DeviceKind, DeviceRef, ResetRequest } from '../../domain/request';
+import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
+import { decodeCursor, type RequestStore } from '../../store/requests';
+import { HttpError, notFound } from '../errors';
+import { deviceSchema, email, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
+import type { SubmissionService } from '../services/submissions';
+
+export interface ResetRoutesDeps {
+  readonly submissions: SubmissionService;
+  readonly store: RequestStore;
+  readonly idempotency: IdempotencyStore;
+}
+
+const createBody = z.strictObject({
+  device: deviceSchema,
+  requestedBy: email.describe('UPN or email of the person whose device is locked'),
+  reason: reasonSchema.optional(),
+  ticket: ticketSchema.optional(),
+});
+
+const acceptedSchema = z.object({
+  id: z.uuid(),
+  state: stateSchema,
+  links: z.object({ self: z.string() }),
+});
+
+const idempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, { error: 'printable ASCII, 1–255 characters' })
+    .optional()
+    .describe('Makes retries safe: the same key and body return the first answer'),
+});
+
+const selfLink = (id: string): string => `/v1/resets/${id}`;
+
+function toDeviceRef(device: z.infer<typeof deviceSchema>): DeviceRef {
+  for (const kind of ['id', 'azureADDeviceId', 'serialNumber', 'deviceName'] as const satisfies readonly DeviceKind[]) {
+    const value = device[kind];
+    if (value !== undefined) return { kind, value };
+  }
+  throw new HttpError(400, 'validation_failed', 'give exactly one device identifier');
+}
+
+function withLinks(request: ResetRequest) {
+  return { ...request, linkedTickets: [...request.linkedTickets], links: { self: selfLink(request.id) } };
+}
+
+async function sendStored(reply: FastifyReply, stored: StoredResponse): Promise<FastifyReply> {
+  if (stored.location !== undefined) void reply.header('location', stored.location);
+  return reply.code(stored.statusCode as 202).header('idempotent-replayed', 'true').send(stored.body);
+}
+
+export function resetRoutes(deps: ResetRoutesDeps) {
+  return (fastify: FastifyInstance): void => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.post(
+      '/v1/resets',
+      {
+        onRequest: fastify.requireRole('submit'),
+        schema: {
+          summary: 'Ask for a passcode reset',
+          description:
+            'Accepts a reset request and queues it durably. 202 means the request and its job are stored in Redis. ' +
+            'A device (or ticket) that already has an active request gets 409 with that request\'s id.',
+          tags: ['resets'],
+          security: [{ bearer: [] }],
+          headers: idempotencyHeader,
+          body: createBody,
+          response: {
+            202: acceptedSchema,
+            400: errorSchema,
+            401: errorSchema,
+            403: errorSchema,
+            409: errorSchema,
+            413: errorSchema,
+            415: errorSchema,
+            422: errorSchema,
+            429: errorSchema,
+            503: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const caller = request.caller;
+        if (caller === null) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
+        const key = request.headers['idempotency-key'];
+        if (key !== undefined) {
+          const claim = await deps.idempotency.claim(caller.name, key, request.body);
+          if (claim.kind === 'replay') return sendStored(reply, claim.response);
+          if (claim.kind === 'mismatch') {
+            throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different body');
+          }
+          if (claim.kind === 'in_progress') {
+            throw new HttpError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
+          }
+        }
+
+        let stored: StoredResponse;
+        try {
+          const { device, requestedBy, reason, ticket } = request.body;
+          const outcome = await deps.submissions.submit({
+            device: toDeviceRef(device),
+            requestedBy,
+            ...(reason === undefined ? {} : { reason }),
+            ...(ticket === undefined ? {} : { ticket }),
+            source: 'api',
+            submittedBy: caller.name,
+          });
+          if (outcome.kind === 'busy') {
+            stored = {
+              statusCode: 409,
+              body: {
+                error: {
+                  code: outcome.conflict === 'device' ? 'device_has_active_request' : 'ticket_has_active_request',
+                  message: `The ${outcome.conflict} already has an active request`,
+                  details: { activeRequestId: outcome.activeId, links: { active: selfLink(outcome.activeId) } },
+                },
+              },
+            };
+          } else {
+            const { id, state } = outcome.request;
+            stored = { statusCode: 202, body: { id, state, links: { self: selfLink(id) } }, location: selfLink(id) };
+          }
+        } catch (err) {
+          if (key !== undefined) await deps.idempotency.abandon(caller.name, key).catch(() => undefined);
+          throw err;
+        }
+        // A device conflict is not stored against the key: the same request may succeed once the device is free.
+        if (key !== undefined && stored.statusCode === 202) await deps.idempotency.complete(caller.name, key, request.body, stored);
+        if (key !== undefined && stored.statusCode !== 202) await deps.idempotency.abandon(caller.name, key);
+        if (stored.location !== undefined) void reply.header('location', stored.location);
+        return reply.code(stored.statusCode as 202).send(stored.body as never);
+      },
+    );
+
+    app.get(
+      '/v1/resets/:id',
+      {
+        onRequest: fastify.requireRole('submit', 'approve', 'operate'),
+        schema: {
+          summary: 'A request: its state and timeline',
+          tags: ['resets'],
+          security: [{ bearer: [] }],
+          params: z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) }),
+          response: { 200: requestSchema.extend({ timeline: z.array(timelineEntrySchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
+        },
+      },
+      async (request) => {
+        const found = await deps.store.get(request.params.id);
+        if (found === undefined) throw notFound(`No request with id ${request.params.id}`);
+        return { ...withLinks(found.request), timeline: found.timeline.map((t) => ({ ...t, ...(t.details === undefined ? {} : { details: { ...t.details } }) })) };
+      },
+    );
+
+    app.get(
+      '/v1/resets',
+      {
+        onRequest: fastify.requireRole('submit', 'approve', 'operate'),
+        schema: {
+          summary: 'List requests, newest first',
+          tags: ['resets'],
+          security: [{ bearer: [] }],
+          querystring: z.strictObject({
+            ticket: z.string().min(1).max(64).optional().describe('A ticket key: the request\'s own or a linked one'),
+            device: z.string().min(1).max(64).optional().describe('Any device identifier, as given in the request'),
+            state: stateSchema.optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            cursor: z.string().max(200).optional().describe('From the previous page\'s nextCursor'),
+          }),
+          response: { 200: z.object({ items: z.array(requestSchema), nextCursor: z.string().nullable() }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 503: errorSchema },
+        },
+      },
+      async (request) => {
+        const { limit, cursor, ...filter } = request.query;
+        const position = cursor === undefined ? undefined : decodeCursor(cursor);
+        if (cursor !== undefined && position === undefined) throw new HttpError(400, 'validation_failed', 'cursor is not valid', [{ field: 'querystring.cursor', message: 'not a cursor from this API' }]);
+        const page = await deps.store.list(
+          { ...(filter.state === undefined ? {} : { state: filter.state }), ...(filter.ticket === undefined ? {} : { ticket: filter.ticket }), ...(filter.device === undefined ? {} : { device: filter.device }) },
+          limit,
+          position,
+        );
+        return { items: page.items.map(withLinks), nextCursor: page.nextCursor };
+      },
+    );
+  };
+}

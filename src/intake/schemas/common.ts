@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, PLAIN_TEXT, SERIAL_NUMBER, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../../domain/identifiers';
+import { REQUEST_STATES } from '../../domain/request';
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('A stable, machine-readable code'),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .describe('Every error has this shape');
+
+export const guid = z.string().regex(GUID, { error: 'must be a GUID' });
+export const email = z.email({ error: 'must be an email address or UPN' }).max(254);
+
+export const deviceSchema = z
+  .strictObject({
+    id: guid.describe('Intune managed device id').optional(),
+    azureADDeviceId: guid.describe('Entra ID (Azure AD) device id').optional(),
+    serialNumber: z.string().regex(SERIAL_NUMBER, { error: 'letters, digits, . _ -; 1–64 characters' }).optional(),
+    deviceName: z.string().regex(DEVICE_NAME, { error: 'letters, digits, spaces, apostrophes, . _ ( ) -; 1–64 characters' }).optional(),
+  })
+  .refine((d) => Object.values(d).filter((v) => v !== undefined).length === 1, {
+    error: 'give exactly one of id, azureADDeviceId, serialNumber, deviceName',
+  })
+  .describe('Exactly one device identifier');
+
+export const ticketSchema = z
+  .strictObject({
+    system: z.enum(['servicenow', 'jira']),
+    key: z.string().max(32).describe('Jira issue key (HD-42) or ServiceNow number (INC0010001)'),
+  })
+  .refine((t) => (t.system === 'jira' ? JIRA_ISSUE_KEY.test(t.key) : SERVICENOW_NUMBER.test(t.key) || SERVICENOW_SYS_ID.test(t.key)), {
+    error: 'key is not a valid ticket key for that system',
+    path: ['key'],
+  });
+
+export const reasonSchema = z.string().min(1).max(500).regex(PLAIN_TEXT, { error: 'no control characters' });
+
+export const stateSchema = z.enum(REQUEST_STATES);
+
+export const timelineEntrySchema = z.object({
+  at: z.string(),
+  from: stateSchema.nullable(),
+  to: stateSchema,
+  actor: z.string(),
+  reason: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+const ticketRefSchema = z.object({
+  system: z.enum(['servicenow', 'jira']),
+  key: z.string(),
+  table: z.string().optional(),
+  sysId: z.string().optional(),
+});
+
+export const requestSchema = z.object({
+  id: z.uuid(),
+  state: stateSchema,
+  device: z.object({ kind: z.enum(['id', 'azureADDeviceId', 'serialNumber', 'deviceName']), value: z.string() }),
+  requestedBy: z.string(),
+  reason: z.string().optional(),
+  ticket: ticketRefSchema.optional(),
+  linkedTickets: z.array(ticketRefSchema),
+  source: z.enum(['api', 'jira', 'servicenow']),
+  submittedBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  links: z.object({ self: z.string() }),
+});

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { DeviceRef, RequestSource, ResetRequest, TicketRef, TimelineEntry } from '../../domain/request';
+import { enqueueNotification, enqueueReset, removeResetJob, type Queues } from '../../queue/queues';
+import { StoreUnavailableError } from '../../store/errors';
+import type { RequestStore } from '../../store/requests';
+import type { Log } from '../../logging/logger';
+
+export interface NewRequest {
+  readonly device: DeviceRef;
+  readonly requestedBy: string;
+  readonly reason?: string;
+  readonly ticket?: TicketRef;
+  readonly source: RequestSource;
+  /** The caller's identity: an API token's name or `webhook:<system>`. */
+  readonly submittedBy: string;
+}
+
+export type SubmitOutcome =
+  | { readonly kind: 'accepted'; readonly request: ResetRequest }
+  | { readonly kind: 'busy'; readonly conflict: 'ticket' | 'device'; readonly activeId: string };
+
+export type LinkOutcome = 'linked' | 'already_linked' | 'gone';
+
+export interface SubmissionService {
+  submit(input: NewRequest): Promise<SubmitOutcome>;
+  /** Records a second ticket on the active request for the same device and queues a note to that ticket. */
+  linkTicket(activeId: string, ticket: TicketRef, actor: string): Promise<LinkOutcome>;
+}
+
+/**
+ * Accepts a request durably. The order makes "202 means durable" hold, and leaves nothing half-written:
+ * 1. reserve the ticket and device locks (short TTL), or report the active request holding one;
+ * 2. add the `reset` job (job id = request id);
+ * 3. commit the record, its first timeline entry, indexes and audit entry in one script, and make the locks permanent.
+ * A failure after step 1 removes the job and releases the locks (best effort). If even that fails, the reservation
+ * expires by itself, and the job finds no record: the worker discards it (a job without a record is never run).
+ */
+export function createSubmissionService(deps: { store: RequestStore; queues: Queues; log: Log; now?: () => Date }): SubmissionService {
+  const { store, queues, log } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function undo(id: string, input: NewRequest): Promise<void> {
+    try {
+      await removeResetJob(queues, id);
+    } catch (err) {
+      log.warn({ err, requestId: id }, 'could not remove the job of a failed submission; the worker will discard it');
+    }
+    try {
+      await store.release(id, input);
+    } catch (err) {
+      log.warn({ err, requestId: id }, 'could not release the locks of a failed submission; they expire by themselves');
+    }
+  }
+
+  return {
+    async submit(input) {
+      const id = randomUUID();
+      const reservation = await store.reserve(id, input);
+      if (!reservation.ok) return { kind: 'busy', conflict: reservation.conflict, activeId: reservation.holderId };
+      const at = now().toISOString();
+      const request: ResetRequest = {
+        id,
+        state: 'received',
+        device: input.device,
+        requestedBy: input.requestedBy,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+        ...(input.ticket === undefined ? {} : { ticket: input.ticket }),
+        linkedTickets: [],
+        source: input.source,
+        submittedBy: input.submittedBy,
+        createdAt: at,
+        updatedAt: at,
+      };
+      const first: TimelineEntry = { at, from: null, to: 'received', actor: input.submittedBy, reason: 'request accepted' };
+      try {
+        await enqueueReset(queues, { requestId: id });
+        const committed = await store.commit(request, first);
+        if (!committed) throw new StoreUnavailableError(new Error('the lock reservation expired before the commit'));
+      } catch (err) {
+        await undo(id, input);
+        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+      }
+      log.info({ requestId: id, source: input.source, device: input.device, ticket: input.ticket }, 'request accepted');
+      return { kind: 'accepted', request };
+    },
+
+    async linkTicket(activeId, ticket, actor) {
+      const entry: TimelineEntry = {
+        at: now().toISOString(),
+        from: null,
+        to: 'received',
+        actor,
+        reason: `ticket ${ticket.key} asked for the same device; linked to this request, no second reset`,
+        details: { linkedTicket: { system: ticket.system, key: ticket.key } },
+      };
+      const current = await store.get(activeId);
+      if (current === undefined) return 'gone';
+      const result = await store.linkTicket(activeId, ticket, { ...entry, from: current.request.state, to: current.request.state });
+      // Queued on every delivery that finds the link: the job id is deterministic, so a retry never notifies twice,
+      // and a retry after a failed enqueue still gets the note out.
+      if (result !== 'gone') {
+        try {
+          await enqueueNotification(queues, { requestId: activeId, event: 'linked_to_active_request', channel: 'ticket', ticket: { system: ticket.system, key: ticket.key } });
+        } catch (err) {
+          throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+        }
+      }
+      log.info({ requestId: activeId, ticket, result }, 'ticket linked to the active request');
+      return result;
+    },
+  };
+}

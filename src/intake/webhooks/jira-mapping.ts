@@ -1,0 +1,92 @@
+import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, SERIAL_NUMBER } from '../../domain/identifiers';
+import type { DeviceKind, DeviceRef, TicketRef } from '../../domain/request';
+
+/** Which Jira issues become reset requests, and where the device is. From configuration. */
+export interface JiraMapping {
+  readonly projects: readonly string[];
+  readonly issueTypes: readonly string[];
+  readonly requestTypes: readonly string[];
+  readonly requestTypeField: string;
+  readonly deviceField: string;
+  readonly deviceKind: DeviceKind;
+}
+
+/** The parts of a Jira Cloud webhook delivery that the mapping reads (the rest is ignored). */
+export interface JiraDelivery {
+  readonly webhookEvent: string;
+  readonly timestamp: number;
+  readonly issue?: {
+    readonly key: string;
+    readonly fields?: Readonly<Record<string, unknown>>;
+  };
+}
+
+export type JiraMappingResult =
+  | { readonly kind: 'request'; readonly device: DeviceRef; readonly requestedBy: string; readonly reason: string; readonly ticket: TicketRef }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+const TRIGGER_EVENTS = new Set(['jira:issue_created', 'jira:issue_updated']);
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
+
+const FORMATS: Readonly<Record<DeviceKind, RegExp>> = {
+  id: GUID,
+  azureADDeviceId: GUID,
+  serialNumber: SERIAL_NUMBER,
+  deviceName: DEVICE_NAME,
+};
+
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  // Select-list custom fields arrive as { value: "…" }.
+  if (value !== null && typeof value === 'object' && 'value' in value && typeof value.value === 'string') return value.value;
+  return undefined;
+}
+
+function nameOf(value: unknown): string | undefined {
+  if (value !== null && typeof value === 'object' && 'name' in value && typeof value.name === 'string') return value.name;
+  return undefined;
+}
+
+function field(fields: Readonly<Record<string, unknown>>, name: string): unknown {
+  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}
+
+const includes = (list: readonly string[], value: string | undefined): boolean =>
+  list.length === 0 || (value !== undefined && list.some((v) => v.toLowerCase() === value.toLowerCase()));
+
+/** Pure: decides whether a Jira delivery asks for a reset, and with what. Every "no" has a reason. */
+export function mapJiraDelivery(delivery: JiraDelivery, mapping: JiraMapping): JiraMappingResult {
+  if (!TRIGGER_EVENTS.has(delivery.webhookEvent)) return { kind: 'ignored', reason: `event ${delivery.webhookEvent} does not trigger resets` };
+  const issue = delivery.issue;
+  if (issue === undefined || !JIRA_ISSUE_KEY.test(issue.key)) return { kind: 'ignored', reason: 'the delivery has no valid issue key' };
+  const fields = issue.fields ?? {};
+  const project = (field(fields, 'project') as { key?: unknown } | undefined)?.key;
+  const projectKey = typeof project === 'string' ? project : issue.key.split('-')[0];
+  if (!includes(mapping.projects, projectKey)) return { kind: 'ignored', reason: `project ${projectKey ?? '?'} is not configured` };
+  const issueType = nameOf(field(fields, 'issuetype'));
+  if (!includes(mapping.issueTypes, issueType)) return { kind: 'ignored', reason: `issue type ${issueType ?? '(none)'} is not configured` };
+  const requestTypeValue = field(fields, mapping.requestTypeField) as { requestType?: unknown } | undefined;
+  const requestType = nameOf(requestTypeValue?.requestType);
+  if (!includes(mapping.requestTypes, requestType)) return { kind: 'ignored', reason: `request type ${requestType ?? '(none)'} is not configured` };
+
+  const raw = textOf(field(fields, mapping.deviceField))?.trim();
+  if (raw === undefined || raw === '') return { kind: 'ignored', reason: `field ${mapping.deviceField} holds no device` };
+  if (!FORMATS[mapping.deviceKind].test(raw)) {
+    return { kind: 'ignored', reason: `field ${mapping.deviceField} does not hold a valid ${mapping.deviceKind}` };
+  }
+  const reporter = field(fields, 'reporter') as { emailAddress?: unknown } | undefined;
+  const requestedBy = typeof reporter?.emailAddress === 'string' ? reporter.emailAddress : undefined;
+  if (requestedBy === undefined || !EMAIL.test(requestedBy)) {
+    return { kind: 'ignored', reason: 'the reporter has no visible email address (check Jira\'s profile visibility settings)' };
+  }
+  const summary = textOf(field(fields, 'summary')) ?? '';
+  // eslint-disable-next-line no-control-regex
+  const reason = `Jira ${issue.key}: ${summary}`.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
+  return {
+    kind: 'request',
+    device: { kind: mapping.deviceKind, value: raw },
+    requestedBy,
+    reason,
+    ticket: { system: 'jira', key: issue.key },
+  };
+}

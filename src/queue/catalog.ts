@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The job catalog: every queue's job name, payload schema, attempts, backoff and retention, in one place.
+ * Payloads carry ids and references only, never secrets or passcodes. A payload is checked when it is enqueued
+ * and again by the processor that reads it.
+ */
+
+const uuid = z.uuid();
+
+export const QUEUE_NAMES = { reset: 'reset', notify: 'notify' } as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export const NOTIFY_EVENTS = [
+  'accepted',
+  'linked_to_active_request',
+  'awaiting_approval',
+  'rejected',
+  'expired',
+  'ineligible',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+] as const;
+
+export const catalog = {
+  reset: {
+    queue: QUEUE_NAMES.reset,
+    name: 'reset',
+    payload: z.strictObject({ requestId: uuid }),
+    options: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
+  notify: {
+    queue: QUEUE_NAMES.notify,
+    name: 'notify',
+    payload: z.strictObject({
+      requestId: uuid,
+      event: z.enum(NOTIFY_EVENTS),
+      channel: z.enum(['ticket', 'email']),
+      /** For `linked_to_active_request`: the other ticket to tell (system and key only). */
+      ticket: z.strictObject({ system: z.enum(['servicenow', 'jira']), key: z.string().max(64) }).optional(),
+    }),
+    options: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
+} as const;
+
+export type JobKind = keyof typeof catalog;
+export type JobPayload<K extends JobKind> = z.infer<(typeof catalog)[K]['payload']>;
+
+export class InvalidJobPayloadError extends Error {
+  readonly code = 'invalid_job_payload';
+  constructor(kind: string, issues: string) {
+    super(`Invalid ${kind} job payload: ${issues}`);
+    this.name = 'InvalidJobPayloadError';
+  }
+}
+
+export function parsePayload<K extends JobKind>(kind: K, data: unknown): JobPayload<K> {
+  const result = catalog[kind].payload.safeParse(data);
+  if (!result.success) {
+    throw new InvalidJobPayloadError(kind, result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return result.data as JobPayload<K>;
+}
+
+/** The deterministic job id of a notification: one job per (request, event, channel[, ticket]). */
+export function notifyJobId(p: JobPayload<'notify'>): string {
+  const suffix = p.ticket === undefined ? '' : `|${p.ticket.system}|${p.ticket.key}`;
+  return `${p.requestId}|${p.event}|${p.channel}${suffix}`;
+}

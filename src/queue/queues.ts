@@ -1,0 +1,37 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { catalog, notifyJobId, parsePayload, type JobPayload } from './catalog';
+
+export interface Queues {
+  readonly reset: Queue;
+  readonly notify: Queue;
+  close(): Promise<void>;
+}
+
+/** Producer-side queues. `prefix` must be a hash tag (`{resetpc}`) so Redis Cluster keeps each queue in one slot. */
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const reset = new Queue(catalog.reset.queue, { connection, prefix, defaultJobOptions: catalog.reset.options });
+  const notify = new Queue(catalog.notify.queue, { connection, prefix, defaultJobOptions: catalog.notify.options });
+  for (const q of [reset, notify]) q.on('error', () => undefined);
+  return {
+    reset,
+    notify,
+    async close() {
+      await Promise.all([reset.close(), notify.close()]);
+    },
+  };
+}
+
+export async function enqueueReset(queues: Queues, payload: JobPayload<'reset'>): Promise<void> {
+  const data = parsePayload('reset', payload);
+  await queues.reset.add(catalog.reset.name, data, { jobId: data.requestId });
+}
+
+export async function removeResetJob(queues: Queues, requestId: string): Promise<void> {
+  await queues.reset.remove(requestId);
+}
+
+export async function enqueueNotification(queues: Queues, payload: JobPayload<'notify'>): Promise<void> {
+  const data = parsePayload('notify', payload);
+  await queues.notify.add(catalog.notify.name, data, { jobId: notifyJobId(data) });
+}

@@ -1,0 +1,61 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisRole = 'producer' | 'worker';
+
+/**
+ * Redis connections by role, as BullMQ's production guide asks:
+ * - producer (intake, dashboard): fail fast. No offline queue, one retry, a command timeout, so a Redis outage
+ *   becomes a 503 at once instead of a request that hangs.
+ * - worker: blocking commands, so `maxRetriesPerRequest: null` and keep reconnecting.
+ */
+export function createRedis(url: string, role: RedisRole, options: { commandTimeoutMs?: number; name?: string } = {}): Redis {
+  const common: RedisOptions = {
+    connectionName: options.name ?? `resetpc-${role}`,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5000),
+    lazyConnect: false,
+  };
+  const byRole: RedisOptions =
+    role === 'producer'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000 }
+      : { maxRetriesPerRequest: null, enableOfflineQueue: true };
+  const redis = new Redis(url, { ...common, ...byRole });
+  // Connection errors are reported by health checks and by the commands that fail; without a listener,
+  // ioredis would print each reconnect attempt to stderr.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Resolves once the client is connected, or rejects after `timeoutMs`. */
+export async function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis did not become ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+/** Is a Redis server answering at `url`? Used by the embedded start to pick a Redis. */
+export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}

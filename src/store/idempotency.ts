@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import { sha256Hex } from '../auth/tokens';
+import { storeCall } from './errors';
+import type { StoreKeys } from './keys';
+
+export interface StoredResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+  readonly location?: string;
+}
+
+type Record =
+  | { readonly status: 'pending'; readonly bodyHash: string }
+  | { readonly status: 'done'; readonly bodyHash: string; readonly response: StoredResponse };
+
+export type Claim =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'in_progress' }
+  | { readonly kind: 'mismatch' }
+  | { readonly kind: 'replay'; readonly response: StoredResponse };
+
+/**
+ * `Idempotency-Key` support, scoped per caller: the first request with a key claims it; the same key and body
+ * later gets the first answer back; another body gets a mismatch; a concurrent duplicate finds it in progress.
+ */
+export class IdempotencyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: StoreKeys,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private key(caller: string, idempotencyKey: string): string {
+    return this.keys.idempotency(caller, sha256Hex(idempotencyKey));
+  }
+
+  async claim(caller: string, idempotencyKey: string, body: unknown): Promise<Claim> {
+    const key = this.key(caller, idempotencyKey);
+    const bodyHash = sha256Hex(JSON.stringify(body));
+    const pending: Record = { status: 'pending', bodyHash };
+    const set = await storeCall(() => this.redis.set(key, JSON.stringify(pending), 'EX', this.ttlSeconds, 'NX'));
+    if (set === 'OK') return { kind: 'claimed' };
+    const existing = await storeCall(() => this.redis.get(key));
+    if (existing === null) {
+      // Expired between the two calls: try once more.
+      return this.claim(caller, idempotencyKey, body);
+    }
+    const record = JSON.parse(existing) as Record;
+    if (record.bodyHash !== bodyHash) return { kind: 'mismatch' };
+    if (record.status === 'pending') return { kind: 'in_progress' };
+    return { kind: 'replay', response: record.response };
+  }
+
+  async complete(caller: string, idempotencyKey: string, body: unknown, response: StoredResponse): Promise<void> {
+    const record: Record = { status: 'done', bodyHash: sha256Hex(JSON.stringify(body)), response };
+    await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), JSON.stringify(record), 'EX', this.ttlSeconds));
+  }
+
+  /** Frees the key after a failure that the caller should retry (a 5xx), so the retry is not refused. */
+  async abandon(caller: string, idempotencyKey: string): Promise<void> {
+    await storeCall(() => this.redis.del(this.key(caller, idempotencyKey)));
+  }
+}

@@ -1,0 +1,224 @@
+import type { Redis } from 'ioredis';
+import {
+  REQUEST_STATES,
+  type RequestState,
+  type ResetRequest,
+  type TicketRef,
+  type TimelineEntry,
+} from '../domain/request';
+import { storeCall } from './errors';
+import { storeKeys, type StoreKeys } from './keys';
+import { COMMIT_REQUEST, LINK_TICKET, RELEASE_LOCKS, RESERVE_LOCKS } from './scripts';
+
+const AUDIT_MAX_LENGTH = 100_000;
+/** How long a reservation holds a lock before the request is committed. */
+const RESERVATION_TTL_MS = 30_000;
+
+export type Reservation = { readonly ok: true } | { readonly ok: false; readonly conflict: 'ticket' | 'device'; readonly holderId: string };
+
+export interface StoredRequest {
+  readonly request: ResetRequest;
+  readonly timeline: readonly TimelineEntry[];
+}
+
+export interface ListFilter {
+  readonly state?: RequestState;
+  readonly ticket?: string;
+  readonly device?: string;
+}
+
+export interface ListPage {
+  readonly items: readonly ResetRequest[];
+  readonly nextCursor: string | null;
+}
+
+type StoredCore = Omit<ResetRequest, 'state' | 'updatedAt' | 'linkedTickets'>;
+
+function isRequestState(value: string | undefined): value is RequestState {
+  return value !== undefined && (REQUEST_STATES as readonly string[]).includes(value);
+}
+
+function encodeCursor(score: number, id: string): string {
+  return Buffer.from(`${score}:${id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { score: number; id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { score: Number(match[1]), id: match[2] };
+}
+
+/**
+ * Request records, timelines, indexes, locks and the audit stream, in Redis.
+ * Every method turns a Redis failure into StoreUnavailableError.
+ */
+export class RequestStore {
+  readonly keys: StoreKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = storeKeys(prefix);
+  }
+
+  lockKeysFor(request: Pick<ResetRequest, 'device' | 'ticket'>): { ticket?: string; device: string } {
+    const device = this.keys.deviceLock(request.device);
+    return request.ticket === undefined ? { device } : { ticket: this.keys.ticketLock(request.ticket), device };
+  }
+
+  /** Takes the request's ticket and device locks for a short while, or names the active request holding one. */
+  async reserve(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<Reservation> {
+    const locks = this.lockKeysFor(request);
+    const keys = locks.ticket === undefined ? [locks.device] : [locks.ticket, locks.device];
+    const kinds: ('ticket' | 'device')[] = locks.ticket === undefined ? ['device'] : ['ticket', 'device'];
+    const [index, holder] = (await storeCall(() =>
+      this.redis.eval(RESERVE_LOCKS, keys.length, ...keys, id, RESERVATION_TTL_MS, this.keys.request('')),
+    )) as [number, string];
+    if (index === 0) return { ok: true };
+    return { ok: false, conflict: kinds[index - 1] ?? 'device', holderId: holder };
+  }
+
+  async release(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<void> {
+    const locks = Object.values(this.lockKeysFor(request));
+    await storeCall(() => this.redis.eval(RELEASE_LOCKS, locks.length, ...locks, id));
+  }
+
+  /** Stores a new request atomically. Returns false when its reservation expired before the commit. */
+  async commit(request: ResetRequest, first: TimelineEntry): Promise<boolean> {
+    const locks = Object.values(this.lockKeysFor(request));
+    const indexes = [this.keys.byCreated, this.keys.byState(request.state), this.keys.byDevice(request.device.value)];
+    if (request.ticket !== undefined) indexes.push(this.keys.byTicket(request.ticket.key));
+    const core: StoredCore = {
+      id: request.id,
+      device: request.device,
+      requestedBy: request.requestedBy,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
+      source: request.source,
+      submittedBy: request.submittedBy,
+      createdAt: request.createdAt,
+    };
+    const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
+    const result = await storeCall(() =>
+      this.redis.eval(
+        COMMIT_REQUEST,
+        keys.length,
+        ...keys,
+        request.id,
+        JSON.stringify(core),
+        request.state,
+        Date.parse(request.createdAt),
+        request.updatedAt,
+        JSON.stringify(first),
+        AUDIT_MAX_LENGTH,
+        locks.length,
+      ),
+    );
+    return result === 1;
+  }
+
+  /** Records another ticket on an active request. Returns 'linked', 'already_linked' or 'gone'. */
+  async linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'> {
+    const keys = [this.keys.request(id), this.keys.links(id), this.keys.timeline(id), this.keys.byTicket(ticket.key), this.keys.audit];
+    const result = await storeCall(() =>
+      this.redis.eval(LINK_TICKET, keys.length, ...keys, id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), AUDIT_MAX_LENGTH),
+    );
+    return result === 1 ? 'linked' : result === 2 ? 'already_linked' : 'gone';
+  }
+
+  async get(id: string): Promise<StoredRequest | undefined> {
+    const [hash, timeline, links] = await storeCall(async () => {
+      const results = await this.redis
+        .multi()
+        .hgetall(this.keys.request(id))
+        .lrange(this.keys.timeline(id), 0, -1)
+        .lrange(this.keys.links(id), 0, -1)
+        .exec();
+      if (results === null) throw new Error('transaction aborted');
+      return results.map(([err, value]) => {
+        if (err !== null) throw err;
+        return value;
+      }) as [Record<string, string>, string[], string[]];
+    });
+    const request = this.decode(hash, links);
+    if (request === undefined) return undefined;
+    return { request, timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry) };
+  }
+
+  /**
+   * Lists requests, newest first, by the most selective index among the filters, and checks the others per record.
+   * The cursor is opaque to callers: the score and id of the last item returned.
+   */
+  async list(filter: ListFilter, limit: number, cursor?: { score: number; id: string }): Promise<ListPage> {
+    const index =
+      filter.ticket !== undefined
+        ? this.keys.byTicket(filter.ticket)
+        : filter.device !== undefined
+          ? this.keys.byDevice(filter.device)
+          : filter.state !== undefined
+            ? this.keys.byState(filter.state)
+            : this.keys.byCreated;
+    const items: ResetRequest[] = [];
+    let max = cursor === undefined ? '+inf' : String(cursor.score);
+    let last: { score: number; id: string } | undefined = cursor;
+    const batch = Math.max(limit * 2, 50);
+    for (let round = 0; round < 20 && items.length < limit; round++) {
+      const raw = await storeCall(() => this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch));
+      if (raw.length === 0) return { items, nextCursor: null };
+      const entries: { id: string; score: number }[] = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) entries.push({ id: raw[i] ?? '', score: Number(raw[i + 1]) });
+      const fresh = entries.filter((e) => last === undefined || e.score < last.score || (e.score === last.score && e.id < last.id));
+      const records = await this.getMany(fresh.map((e) => e.id));
+      for (const [i, entry] of fresh.entries()) {
+        last = entry;
+        const record = records[i];
+        if (record !== undefined && this.matches(record, filter)) items.push(record);
+        if (items.length === limit) return { items, nextCursor: encodeCursor(entry.score, entry.id) };
+      }
+      if (entries.length < batch) return { items, nextCursor: null };
+      max = String(last?.score ?? max);
+    }
+    return { items, nextCursor: last === undefined ? null : encodeCursor(last.score, last.id) };
+  }
+
+  private async getMany(ids: readonly string[]): Promise<(ResetRequest | undefined)[]> {
+    if (ids.length === 0) return [];
+    const results = await storeCall(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.request(id)).lrange(this.keys.links(id), 0, -1);
+      const out = await pipeline.exec();
+      if (out === null) throw new Error('pipeline aborted');
+      return out.map(([err, value]) => {
+        if (err !== null) throw err;
+        return value;
+      });
+    });
+    return ids.map((_, i) => this.decode(results[2 * i] as Record<string, string>, results[2 * i + 1] as string[]));
+  }
+
+  private matches(request: ResetRequest, filter: ListFilter): boolean {
+    if (filter.state !== undefined && request.state !== filter.state) return false;
+    if (filter.device !== undefined && request.device.value.toLowerCase() !== filter.device.trim().toLowerCase()) return false;
+    if (filter.ticket !== undefined) {
+      const wanted = filter.ticket.trim().toUpperCase();
+      const tickets = [request.ticket, ...request.linkedTickets].filter((t) => t !== undefined);
+      if (!tickets.some((t) => t.key.toUpperCase() === wanted)) return false;
+    }
+    return true;
+  }
+
+  private decode(hash: Record<string, string>, links: readonly string[]): ResetRequest | undefined {
+    const json = hash.json;
+    const state = hash.state;
+    if (json === undefined || !isRequestState(state)) return undefined;
+    const core = JSON.parse(json) as StoredCore;
+    return {
+      ...core,
+      state,
+      updatedAt: hash.updatedAt ?? core.createdAt,
+      linkedTickets: links.map((l) => JSON.parse(l) as TicketRef),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Lua scripts for the multi-key writes that must be atomic. Each touches keys under one hash tag.
+ */
+
+/**
+ * Reserve the locks for a new request (device, and ticket when there is one).
+ * KEYS: lock keys.  ARGV[1]: request id, ARGV[2]: reservation ttl (ms), ARGV[3]: request key prefix (`{p}:request:`).
+ * A lock whose holder no longer exists, or has reached a final state, is stale and is taken over.
+ * Returns {0, ''} when reserved, or {i, holderId} for the first lock (1-based) held by another active request.
+ */
+export const RESERVE_LOCKS = `
+local final = { succeeded=true, failed=true, ineligible=true, rejected=true, expired=true, timed_out=true, cancelled=true }
+for i, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  if holder and holder ~= ARGV[1] then
+    local ttl = redis.call('PTTL', key)
+    local state = redis.call('HGET', ARGV[3] .. holder, 'state')
+    local stale = (ttl == -1) and ((not state) or final[state])
+    if not stale then return { i, holder } end
+  end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+end
+return { 0, '' }
+`;
+
+/**
+ * Commit a new request: record, first timeline entry, indexes, audit, and make its locks permanent.
+ * KEYS[1] request hash, KEYS[2] timeline, KEYS[3] audit stream, KEYS[4..3+ARGV[8]] locks, then index keys.
+ * ARGV: 1 id, 2 record json, 3 state, 4 createdAt score (ms), 5 updatedAt, 6 timeline entry json,
+ *       7 audit max length, 8 number of lock keys.
+ * Returns 1, or 0 when a lock no longer belongs to this request (its reservation expired).
+ */
+export const COMMIT_REQUEST = `
+local locks = tonumber(ARGV[8])
+for i = 4, 3 + locks do
+  if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
+end
+for i = 4, 3 + locks do redis.call('PERSIST', KEYS[i]) end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'state', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[5])
+redis.call('RPUSH', KEYS[2], ARGV[6])
+for i = 4 + locks, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[1]) end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'request', ARGV[1], 'entry', ARGV[6])
+return 1
+`;
+
+/** Release locks still held by this request. KEYS: lock keys. ARGV[1]: request id. */
+export const RELEASE_LOCKS = `
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 1
+`;
+
+/**
+ * Record another ticket on an active request.
+ * KEYS: 1 request hash, 2 links list, 3 timeline, 4 ticket index, 5 audit.
+ * ARGV: 1 id, 2 ticket json, 3 timeline entry json, 4 score (ms), 5 audit max length.
+ * Returns 0 when the request is gone, 2 when that ticket is already linked, 1 when linked now.
+ */
+export const LINK_TICKET = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 2 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'request', ARGV[1], 'entry', ARGV[3])
+return 1
+`;

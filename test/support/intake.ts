@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { Writable } from 'node:stream';
+import { TokenRegistry, generateToken, sha256Hex } from '../../src/auth/tokens';
+import { parseConfig } from '../../src/config/load';
+import type { Config, Role } from '../../src/config/schema';
+import { buildIntakeApp } from '../../src/intake/app';
+import { createQueues, type Queues } from '../../src/queue/queues';
+import { createRedis, waitForReady } from '../../src/redis/connection';
+import { RequestStore } from '../../src/store/requests';
+import { testRedisUrl, uniquePrefix } from './env';
+
+export const JIRA_SECRET = 'jira-webhook-secret-for-tests-0001';
+export const SERVICENOW_SECRET = 'servicenow-webhook-secret-for-tests-0001';
+
+export interface TestIntake {
+  readonly app: FastifyInstance;
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly store: RequestStore;
+  readonly prefix: string;
+  /** Bearer tokens by name: submitter (submit), approver (approve), operator (operate), admin (admin), reader (approve only). */
+  readonly tokens: Readonly<Record<'submitter' | 'approver' | 'operator' | 'admin', string>>;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  readonly rawLogs: string[];
+  auth(name: keyof TestIntake['tokens']): { authorization: string };
+  close(): Promise<void>;
+}
+
+/** The real intake app on a real Redis, with its own key prefix, mounted for `inject`. */
+export async function createTestIntake(label: string, env: Record<string, string> = {}, redisUrl = testRedisUrl()): Promise<TestIntake> {
+  const prefix = uniquePrefix(label);
+  const config = parseConfig({
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    JIRA_WEBHOOK_SECRET: JIRA_SECRET,
+    SERVICENOW_WEBHOOK_SECRET: SERVICENOW_SECRET,
+    ...env,
+  });
+  const roles: Record<keyof TestIntake['tokens'], Role[]> = { submitter: ['submit'], approver: ['approve'], operator: ['operate'], admin: ['admin'] };
+  const tokens = Object.fromEntries(Object.keys(roles).map((name) => [name, generateToken()])) as Record<keyof TestIntake['tokens'], string>;
+  const registry = new TokenRegistry(
+    Object.entries(roles).map(([name, r]) => ({ name, roles: r, sha256: sha256Hex(tokens[name as keyof TestIntake['tokens']]) })),
+  );
+  const redis = createRedis(config.REDIS_URL, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  await waitForReady(redis, 5000);
+  const queues = createQueues(redis, prefix);
+  const logs: Record<string, unknown>[] = [];
+  const rawLogs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        rawLogs.push(line);
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const app = await buildIntakeApp({ config, redis, queues, tokens: registry, logStream });
+  await app.ready();
+  return {
+    app,
+    config,
+    redis,
+    queues,
+    store: new RequestStore(redis, prefix),
+    prefix,
+    tokens,
+    logs,
+    rawLogs,
+    auth: (name) => ({ authorization: `Bearer ${tokens[name]}` }),
+    close: async () => {
+      await app.close();
+      await queues.close();
+      await redis.quit().catch(() => {
+        redis.disconnect();
+      });
+    },
+  };
+}

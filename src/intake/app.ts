@@ -39,7 +39,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     logger: deps.logStream === undefined ? loggerOptions(config.LOG_LEVEL, 'intake') : { ...loggerOptions(config.LOG_LEVEL, 'intake'), stream: deps.logStream },
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -70,7 +70,6 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     webhookRoutes({
       submissions,
       replays: new ReplayStore(deps.redis, store.keys),
-      log,
       ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
       jira: {
         ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { secret: config.JIRA_WEBHOOK_SECRET }),

@@ -31,15 +31,15 @@ export interface TestIntake {
 
 /** The real intake app on a real Redis, with its own key prefix, mounted for `inject`. */
 export async function createTestIntake(label: string, env: Record<string, string> = {}, redisUrl = testRedisUrl()): Promise<TestIntake> {
-  const prefix = uniquePrefix(label);
   const config = parseConfig({
     REDIS_URL: redisUrl,
-    REDIS_PREFIX: prefix,
+    REDIS_PREFIX: uniquePrefix(label),
     LOG_LEVEL: 'info',
     JIRA_WEBHOOK_SECRET: JIRA_SECRET,
     SERVICENOW_WEBHOOK_SECRET: SERVICENOW_SECRET,
     ...env,
   });
+  const prefix = config.REDIS_PREFIX;
   const roles: Record<keyof TestIntake['tokens'], Role[]> = { submitter: ['submit'], approver: ['approve'], operator: ['operate'], admin: ['admin'] };
   const tokens = Object.fromEntries(Object.keys(roles).map((name) => [name, generateToken()])) as Record<keyof TestIntake['tokens'], string>;
   const registry = new TokenRegistry(

@@ -110,7 +110,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             ...(ticket === undefined ? {} : { ticket }),
             source: 'api',
             submittedBy: caller.name,
-          });
+          }, request.log);
           if (outcome.kind === 'busy') {
             stored = {
               statusCode: 409,

@@ -20,7 +20,6 @@ declare module 'fastify' {
 export interface WebhookDeps {
   readonly submissions: SubmissionService;
   readonly replays: ReplayStore;
-  readonly log: Log;
   readonly now?: () => number;
   readonly jira: { readonly secret?: string; readonly toleranceSeconds: number; readonly dedupeTtlSeconds: number; readonly mapping: JiraMapping };
   readonly servicenow: { readonly secret?: string; readonly toleranceSeconds: number };
@@ -74,11 +73,11 @@ function toDeviceRef(device: z.infer<typeof deviceSchema>): DeviceRef {
  * Turns a mapped delivery into an answer: a new request; or, when the ticket already has an active request,
  * "already_active"; or, when another ticket's request holds the device, a link to that request (no second reset).
  */
-async function submitFromTicket(submissions: SubmissionService, input: NewRequest & { ticket: TicketRef }): Promise<{ code: number; ack: Ack }> {
-  const outcome = await submissions.submit(input);
+async function submitFromTicket(submissions: SubmissionService, input: NewRequest & { ticket: TicketRef }, log: Log): Promise<{ code: number; ack: Ack }> {
+  const outcome = await submissions.submit(input, log);
   if (outcome.kind === 'accepted') return { code: 202, ack: { status: 'accepted', id: outcome.request.id } };
   if (outcome.conflict === 'ticket') return { code: 200, ack: { status: 'already_active', id: outcome.activeId } };
-  const linked = await submissions.linkTicket(outcome.activeId, input.ticket, input.submittedBy);
+  const linked = await submissions.linkTicket(outcome.activeId, input.ticket, input.submittedBy, log);
   if (linked === 'gone') throw new HttpError(503, 'unavailable', 'The active request changed; retry', undefined, { 'retry-after': '1' });
   return { code: 200, ack: { status: 'linked', id: outcome.activeId } };
 }
@@ -130,7 +129,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         return reply.code(200).send({ status: 'ignored', reason: mapped.reason } satisfies Ack);
       }
       try {
-        const { code, ack } = await submitFromTicket(deps.submissions, { ...mapped, source: 'jira', submittedBy: 'webhook:jira' });
+        const { code, ack } = await submitFromTicket(deps.submissions, { ...mapped, source: 'jira', submittedBy: 'webhook:jira' }, request.log);
         return await reply.code(code).send(ack);
       } catch (err) {
         // Let Jira's retry be processed.
@@ -176,7 +175,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           ticket,
           source: 'servicenow',
           submittedBy: 'webhook:servicenow',
-        });
+        }, request.log);
         return await reply.code(code).send(ack);
       } catch (err) {
         await deps.replays.forget('servicenow', deliveryId).catch(() => undefined);

@@ -22,9 +22,10 @@ export type SubmitOutcome =
 export type LinkOutcome = 'linked' | 'already_linked' | 'gone';
 
 export interface SubmissionService {
-  submit(input: NewRequest): Promise<SubmitOutcome>;
+  /** `log` is the caller's logger (the HTTP request's), so every line carries its request id. */
+  submit(input: NewRequest, log?: Log): Promise<SubmitOutcome>;
   /** Records a second ticket on the active request for the same device and queues a note to that ticket. */
-  linkTicket(activeId: string, ticket: TicketRef, actor: string): Promise<LinkOutcome>;
+  linkTicket(activeId: string, ticket: TicketRef, actor: string, log?: Log): Promise<LinkOutcome>;
 }
 
 /**
@@ -36,10 +37,10 @@ export interface SubmissionService {
  * expires by itself, and the job finds no record: the worker discards it (a job without a record is never run).
  */
 export function createSubmissionService(deps: { store: RequestStore; queues: Queues; log: Log; now?: () => Date }): SubmissionService {
-  const { store, queues, log } = deps;
+  const { store, queues } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function undo(id: string, input: NewRequest): Promise<void> {
+  async function undo(id: string, input: NewRequest, log: Log): Promise<void> {
     try {
       await removeResetJob(queues, id);
     } catch (err) {
@@ -53,7 +54,7 @@ export function createSubmissionService(deps: { store: RequestStore; queues: Que
   }
 
   return {
-    async submit(input) {
+    async submit(input, log = deps.log) {
       const id = randomUUID();
       const reservation = await store.reserve(id, input);
       if (!reservation.ok) return { kind: 'busy', conflict: reservation.conflict, activeId: reservation.holderId };
@@ -77,14 +78,14 @@ export function createSubmissionService(deps: { store: RequestStore; queues: Que
         const committed = await store.commit(request, first);
         if (!committed) throw new StoreUnavailableError(new Error('the lock reservation expired before the commit'));
       } catch (err) {
-        await undo(id, input);
+        await undo(id, input, log);
         throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
       }
       log.info({ requestId: id, source: input.source, device: input.device, ticket: input.ticket }, 'request accepted');
       return { kind: 'accepted', request };
     },
 
-    async linkTicket(activeId, ticket, actor) {
+    async linkTicket(activeId, ticket, actor, log = deps.log) {
       const entry: TimelineEntry = {
         at: now().toISOString(),
         from: null,

@@ -1,0 +1,92 @@
+import { Redis } from 'ioredis';
+import { spawnRedisServer, type SpawnedRedis } from '../../src/redis/spawn';
+import { testRedisUrl, uniquePrefix, waitFor } from '../support/env';
+import { createTestIntake, type TestIntake } from '../support/intake';
+
+const body = (serial: string) => ({ device: { serialNumber: serial }, requestedBy: 'anna@contoso.com' });
+
+async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys = await redis.keys(`${prefix}*`);
+  // The rate limiter's counters are not request data.
+  return keys.filter((k) => !k.includes(':ratelimit:')).sort();
+}
+
+describe('when Redis is down', () => {
+  let server: SpawnedRedis;
+  let t: TestIntake;
+
+  beforeAll(async () => {
+    server = await spawnRedisServer();
+    t = await createTestIntake('redisdown', { REDIS_COMMAND_TIMEOUT_MS: '500' }, server.url);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await server.stop();
+  });
+
+  it('answers 503 with Retry-After, never 202, stores nothing, and recovers when Redis is back', async () => {
+    const before = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: body('DOWN-0') });
+    expect(before.statusCode).toBe(202);
+
+    // Stop Redis, keeping its data directory (AOF) for the restart.
+    const exited = new Promise((r) => server.process.once('exit', r));
+    server.process.kill('SIGTERM');
+    await exited;
+    await waitFor(() => t.redis.status !== 'ready', 5000, 'the client to notice');
+
+    const during = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: body('DOWN-1') });
+    expect(during.statusCode).toBe(503);
+    expect(during.headers['retry-after']).toBe('5');
+    expect(during.json()).toEqual({ error: { code: 'unavailable', message: expect.stringContaining('nothing was stored') } });
+    const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'unavailable', checks: { redis: 'unreachable' } });
+    const live = await t.app.inject({ method: 'GET', url: '/health/live' });
+    expect(live.statusCode).toBe(200);
+
+    // Same port, same directory: the first request survived (AOF), the refused one left nothing.
+    const restarted = await spawnRedisServer({ port: server.port, dir: server.dir });
+    const inspect = new Redis(restarted.url);
+    try {
+      await waitFor(() => t.redis.status === 'ready', 10_000, 'the client to reconnect');
+      const keys = await keysUnder(inspect, t.prefix);
+      expect(keys.some((k) => k.includes('DOWN-0') || k.includes('down-0'))).toBe(true);
+      expect(keys.filter((k) => k.toLowerCase().includes('down-1'))).toEqual([]);
+      expect((await t.store.list({}, 10)).items.map((r) => r.device.value)).toEqual(['DOWN-0']);
+
+      const after = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: body('DOWN-1') });
+      expect(after.statusCode).toBe(202);
+      expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    } finally {
+      inspect.disconnect();
+      server = restarted;
+    }
+  });
+});
+
+describe('when Redis refuses the commit after the job was queued', () => {
+  it('answers 503 and leaves no job, no lock and no record behind', async () => {
+    const admin = new Redis(testRedisUrl());
+    const prefix = uniquePrefix('partial');
+    const user = `partial-${Date.now()}`;
+    // This user may write queues and locks, but not request records: the commit step fails, the job add succeeds.
+    await admin.acl('SETUSER', user, 'on', '>partial-password', `~${prefix}:reset:*`, `~${prefix}:notify:*`, `~${prefix}:lock:*`, `~${prefix}:ratelimit:*`, '+@all');
+    const url = new URL(testRedisUrl());
+    url.username = user;
+    url.password = 'partial-password';
+    const t = await createTestIntake('partial', { REDIS_PREFIX: prefix }, url.toString());
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: body('PARTIAL-1') });
+      expect(res.statusCode).toBe(503);
+      // Only BullMQ's queue bookkeeping may remain: no job, no lock, no record, no index, no audit entry.
+      const bookkeeping = /:(reset|notify):(meta|id|events|marker)$/;
+      expect((await keysUnder(admin, prefix)).filter((k) => !bookkeeping.test(k))).toEqual([]);
+      expect(await t.queues.reset.getJobCounts()).toEqual(expect.objectContaining({ waiting: 0, delayed: 0, active: 0 }));
+    } finally {
+      await t.close();
+      await admin.acl('DELUSER', user);
+      admin.disconnect();
+    }
+  });
+});

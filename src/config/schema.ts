@@ -75,6 +75,7 @@ export const configSchema = z
     SANDBOX_API_TOKEN: secret.optional(),
 
     BODY_LIMIT_BYTES: int(1024, 1_048_576).default(16_384),
+    WEBHOOK_BODY_LIMIT_BYTES: int(1024, 10_485_760).default(1_048_576),
     RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
     IDEMPOTENCY_TTL_SECONDS: int(60, 604_800).default(86_400),
@@ -93,6 +94,13 @@ export const configSchema = z
     SERVICENOW_WEBHOOK_TOLERANCE_SECONDS: int(30, 3600).default(300),
   })
   .superRefine((c, ctx) => {
+    if (c.JIRA_WEBHOOK_SECRET !== undefined && c.JIRA_PROJECTS.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JIRA_PROJECTS'],
+        message: 'required when JIRA_WEBHOOK_SECRET is set: name the projects whose issues may request resets',
+      });
+    }
     if (c.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS <= c.JIRA_WEBHOOK_TOLERANCE_SECONDS) {
       ctx.addIssue({
         code: 'custom',

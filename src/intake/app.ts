@@ -70,6 +70,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     webhookRoutes({
       submissions,
       replays: new ReplayStore(deps.redis, store.keys),
+      bodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
       ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
       jira: {
         ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { secret: config.JIRA_WEBHOOK_SECRET }),

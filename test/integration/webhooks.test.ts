@@ -104,6 +104,32 @@ describe('POST /v1/webhooks/jira', () => {
     expect((await t.store.list({ ticket: 'HD-8' }, 10)).items.map((r) => r.id)).toEqual([first.id]);
   });
 
+  it('never starts a second reset for a ticket whose request has finished, whatever the ticket later says', async () => {
+    const { id } = (await jira(jiraIssueCreated({ key: 'HD-11', serial: 'JIRA-SN-11' }))).json<{ id: string }>();
+    // The worker finishes the request and releases its locks.
+    const stored = await t.store.get(id);
+    await t.redis.hset(t.store.keys.request(id), 'state', 'succeeded');
+    if (stored !== undefined) await t.store.release(id, stored.request);
+
+    const update = await jira(jiraIssueCreated({ key: 'HD-11', serial: 'JIRA-SN-11', event: 'jira:issue_updated' }));
+    expect(update.statusCode).toBe(200);
+    expect(update.json()).toEqual({
+      status: 'ignored',
+      id,
+      reason: `ticket HD-11 already had request ${id} (succeeded); a ticket starts at most one reset, so retry it from the API or the dashboard`,
+    });
+    expect((await t.store.list({ ticket: 'HD-11' }, 10)).items).toHaveLength(1);
+    // The device itself is free again: another ticket may ask for it.
+    expect((await jira(jiraIssueCreated({ key: 'HD-12', serial: 'JIRA-SN-11' }))).statusCode).toBe(202);
+  });
+
+  it('accepts a whole Jira issue larger than the API body limit', async () => {
+    const payload = jiraIssueCreated({ key: 'HD-13', serial: 'JIRA-SN-13' });
+    const large = { ...payload, issue: { ...payload.issue, fields: { ...payload.issue.fields, description: 'x'.repeat(200_000) } } };
+    const res = await jira(large);
+    expect(res.statusCode).toBe(202);
+  });
+
   it('answers 400 with the documented shape for a signed body that is not JSON', async () => {
     const raw = '{"webhookEvent":';
     const res = await t.app.inject({ method: 'POST', url: '/v1/webhooks/jira', headers: jiraHeaders(JIRA_SECRET, raw), payload: raw });

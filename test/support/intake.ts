@@ -36,6 +36,7 @@ export async function createTestIntake(label: string, env: Record<string, string
     REDIS_PREFIX: uniquePrefix(label),
     LOG_LEVEL: 'info',
     JIRA_WEBHOOK_SECRET: JIRA_SECRET,
+    JIRA_PROJECTS: 'HD',
     SERVICENOW_WEBHOOK_SECRET: SERVICENOW_SECRET,
     ...env,
   });

@@ -50,6 +50,13 @@ describe('configuration', () => {
     expect(problems({ JIRA_WEBHOOK_TOLERANCE_SECONDS: '3600', JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: '1800' })[0]).toMatch(/^JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: must be longer/);
   });
 
+  it('requires the Jira projects once the Jira webhook is enabled, so no project triggers resets by accident', () => {
+    expect(problems({ JIRA_WEBHOOK_SECRET: 'a-long-enough-secret-value' })).toEqual([
+      'JIRA_PROJECTS: required when JIRA_WEBHOOK_SECRET is set: name the projects whose issues may request resets',
+    ]);
+    expect(parseConfig({ JIRA_WEBHOOK_SECRET: 'a-long-enough-secret-value', JIRA_PROJECTS: 'HD, IT' }).JIRA_PROJECTS).toEqual(['HD', 'IT']);
+  });
+
   it('requires the Redis prefix to be a Cluster hash tag', () => {
     expect(problems({ REDIS_PREFIX: 'resetpc' })[0]).toMatch(/^REDIS_PREFIX: must be a Redis Cluster hash tag/);
   });

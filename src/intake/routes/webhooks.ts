@@ -21,6 +21,8 @@ export interface WebhookDeps {
   readonly submissions: SubmissionService;
   readonly replays: ReplayStore;
   readonly now?: () => number;
+  /** Ticketing systems send whole issues: the webhook routes take larger bodies than the API. */
+  readonly bodyLimit: number;
   readonly jira: { readonly secret?: string; readonly toleranceSeconds: number; readonly dedupeTtlSeconds: number; readonly mapping: JiraMapping };
   readonly servicenow: { readonly secret?: string; readonly toleranceSeconds: number };
 }
@@ -69,17 +71,26 @@ function toDeviceRef(device: z.infer<typeof deviceSchema>): DeviceRef {
   return { kind, value: device[kind] ?? '' };
 }
 
-/**
- * Turns a mapped delivery into an answer: a new request; or, when the ticket already has an active request,
- * "already_active"; or, when another ticket's request holds the device, a link to that request (no second reset).
- */
+/** The webhook answer for each outcome: 202 only when a request was created. */
 async function submitFromTicket(submissions: SubmissionService, input: NewRequest & { ticket: TicketRef }, log: Log): Promise<{ code: number; ack: Ack }> {
-  const outcome = await submissions.submit(input, log);
-  if (outcome.kind === 'accepted') return { code: 202, ack: { status: 'accepted', id: outcome.request.id } };
-  if (outcome.conflict === 'ticket') return { code: 200, ack: { status: 'already_active', id: outcome.activeId } };
-  const linked = await submissions.linkTicket(outcome.activeId, input.ticket, input.submittedBy, log);
-  if (linked === 'gone') throw new HttpError(503, 'unavailable', 'The active request changed; retry', undefined, { 'retry-after': '1' });
-  return { code: 200, ack: { status: 'linked', id: outcome.activeId } };
+  const outcome = await submissions.submitFromTicket(input, log);
+  switch (outcome.kind) {
+    case 'accepted':
+      return { code: 202, ack: { status: 'accepted', id: outcome.id } };
+    case 'already_active':
+      return { code: 200, ack: { status: 'already_active', id: outcome.id } };
+    case 'linked':
+      return { code: 200, ack: { status: 'linked', id: outcome.id } };
+    case 'already_handled':
+      return {
+        code: 200,
+        ack: {
+          status: 'ignored',
+          id: outcome.id,
+          reason: `ticket ${input.ticket.key} already had request ${outcome.id} (${outcome.state}); a ticket starts at most one reset, so retry it from the API or the dashboard`,
+        },
+      };
+  }
 }
 
 export function webhookRoutes(deps: WebhookDeps) {
@@ -96,6 +107,7 @@ export function webhookRoutes(deps: WebhookDeps) {
     const common = { tags: ['webhooks'], response: { 200: ackSchema, 202: ackSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 429: errorSchema, 503: errorSchema } };
 
     app.post('/v1/webhooks/jira', {
+      bodyLimit: deps.bodyLimit,
       schema: {
         ...common,
         summary: 'Jira Cloud webhook (issue created / updated)',
@@ -139,6 +151,7 @@ export function webhookRoutes(deps: WebhookDeps) {
     });
 
     app.post('/v1/webhooks/servicenow', {
+      bodyLimit: deps.bodyLimit,
       schema: {
         ...common,
         summary: 'ServiceNow outbound REST (Business Rule)',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DeviceRef, RequestSource, ResetRequest, TicketRef, TimelineEntry } from '../../domain/request';
+import { isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
 import { enqueueNotification, enqueueReset, removeResetJob, type Queues } from '../../queue/queues';
 import { StoreUnavailableError } from '../../store/errors';
 import type { RequestStore } from '../../store/requests';
@@ -21,11 +21,24 @@ export type SubmitOutcome =
 
 export type LinkOutcome = 'linked' | 'already_linked' | 'gone';
 
+export type TicketOutcome =
+  | { readonly kind: 'accepted'; readonly id: string }
+  | { readonly kind: 'already_active'; readonly id: string }
+  | { readonly kind: 'already_handled'; readonly id: string; readonly state: RequestState }
+  | { readonly kind: 'linked'; readonly id: string };
+
 export interface SubmissionService {
   /** `log` is the caller's logger (the HTTP request's), so every line carries its request id. */
   submit(input: NewRequest, log?: Log): Promise<SubmitOutcome>;
   /** Records a second ticket on the active request for the same device and queues a note to that ticket. */
   linkTicket(activeId: string, ticket: TicketRef, actor: string, log?: Log): Promise<LinkOutcome>;
+  /**
+   * A request from a ticket (webhook). A ticket starts at most one reset in its life: once it has had a request,
+   * active or finished, later deliveries for it never start another (the product's own write-backs update the ticket,
+   * and each reset makes a new passcode). When another ticket's active request holds the device, this ticket is
+   * linked to it instead.
+   */
+  submitFromTicket(input: NewRequest & { readonly ticket: TicketRef }, log?: Log): Promise<TicketOutcome>;
 }
 
 /**
@@ -53,7 +66,7 @@ export function createSubmissionService(deps: { store: RequestStore; queues: Que
     }
   }
 
-  return {
+  const service: SubmissionService = {
     async submit(input, log = deps.log) {
       const id = randomUUID();
       const reservation = await store.reserve(id, input);
@@ -109,5 +122,22 @@ export function createSubmissionService(deps: { store: RequestStore; queues: Que
       log.info({ requestId: activeId, ticket, result }, 'ticket linked to the active request');
       return result;
     },
+
+    async submitFromTicket(input, log = deps.log) {
+      const previous = (await store.list({ ticket: input.ticket.key }, 1)).items[0];
+      if (previous !== undefined) {
+        return isFinal(previous.state)
+          ? { kind: 'already_handled', id: previous.id, state: previous.state }
+          : { kind: 'already_active', id: previous.id };
+      }
+      const outcome = await service.submit(input, log);
+      if (outcome.kind === 'accepted') return { kind: 'accepted', id: outcome.request.id };
+      if (outcome.conflict === 'ticket') return { kind: 'already_active', id: outcome.activeId };
+      const linked = await service.linkTicket(outcome.activeId, input.ticket, input.submittedBy, log);
+      // The active request finished between the two steps: the caller retries, and the retry starts a request.
+      if (linked === 'gone') throw new StoreUnavailableError(new Error('the active request changed during the link'));
+      return { kind: 'linked', id: outcome.activeId };
+    },
   };
+  return service;
 }

@@ -11,33 +11,16 @@
  * - caller:       who asked: an API token's name, or a webhook source.
  */
 
-export const REQUEST_STATES = [
-  'received',
-  'checking_eligibility',
-  'awaiting_approval',
-  'approved',
-  'submitting',
-  'awaiting_device',
-  'succeeded',
-  'failed',
-  'ineligible',
-  'rejected',
-  'expired',
-  'timed_out',
-  'cancelled',
-] as const;
+const ACTIVE = ['received', 'checking_eligibility', 'awaiting_approval', 'approved', 'submitting', 'awaiting_device'] as const;
+const FINAL = ['succeeded', 'failed', 'ineligible', 'rejected', 'expired', 'timed_out', 'cancelled'] as const;
+
+/** Every state, in the order a request moves through them (ARCHITECTURE.md). */
+export const REQUEST_STATES = [...ACTIVE, ...FINAL] as const;
 
 export type RequestState = (typeof REQUEST_STATES)[number];
 
-export const FINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
-  'succeeded',
-  'failed',
-  'ineligible',
-  'rejected',
-  'expired',
-  'timed_out',
-  'cancelled',
-]);
+/** A request in a final state is finished: its locks are released and it never changes again. */
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>(FINAL);
 
 export function isFinal(state: RequestState): boolean {
   return FINAL_STATES.has(state);

@@ -1,6 +1,11 @@
+import { FINAL_STATES } from '../domain/request';
+
 /**
  * Lua scripts for the multi-key writes that must be atomic. Each touches keys under one hash tag.
  */
+
+/** The final states as a Lua set, from the one list in the domain. */
+const LUA_FINAL_SET = `{ ${[...FINAL_STATES].map((s) => `${s}=true`).join(', ')} }`;
 
 /**
  * Reserve the locks for a new request (device, and ticket when there is one).
@@ -9,7 +14,7 @@
  * Returns {0, ''} when reserved, or {i, holderId} for the first lock (1-based) held by another active request.
  */
 export const RESERVE_LOCKS = `
-local final = { succeeded=true, failed=true, ineligible=true, rejected=true, expired=true, timed_out=true, cancelled=true }
+local final = ${LUA_FINAL_SET}
 for i, key in ipairs(KEYS) do
   local holder = redis.call('GET', key)
   if holder and holder ~= ARGV[1] then

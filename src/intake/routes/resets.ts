@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { DeviceKind, DeviceRef, ResetRequest } from '../../domain/request';
+import type { ResetRequest } from '../../domain/request';
 import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
 import { decodeCursor, type RequestStore } from '../../store/requests';
 import { HttpError, notFound } from '../errors';
-import { deviceSchema, email, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
+import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
 import type { SubmissionService } from '../services/submissions';
 
 export interface ResetRoutesDeps {
@@ -36,14 +36,6 @@ const idempotencyHeader = z.object({
 });
 
 const selfLink = (id: string): string => `/v1/resets/${id}`;
-
-function toDeviceRef(device: z.infer<typeof deviceSchema>): DeviceRef {
-  for (const kind of ['id', 'azureADDeviceId', 'serialNumber', 'deviceName'] as const satisfies readonly DeviceKind[]) {
-    const value = device[kind];
-    if (value !== undefined) return { kind, value };
-  }
-  throw new HttpError(400, 'validation_failed', 'give exactly one device identifier');
-}
 
 function withLinks(request: ResetRequest) {
   return { ...request, linkedTickets: [...request.linkedTickets], links: { self: selfLink(request.id) } };
@@ -104,7 +96,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
         try {
           const { device, requestedBy, reason, ticket } = request.body;
           const outcome = await deps.submissions.submit({
-            device: toDeviceRef(device),
+            device: deviceRefFrom(device),
             requestedBy,
             ...(reason === undefined ? {} : { reason }),
             ...(ticket === undefined ? {} : { ticket }),

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SERVICENOW_NUMBER, SERVICENOW_SYS_ID, SERVICENOW_TABLE } from '../../domain/identifiers';
-import type { DeviceKind, DeviceRef, TicketRef } from '../../domain/request';
+import type { TicketRef } from '../../domain/request';
 import { sha256Hex } from '../../auth/tokens';
 import type { Log } from '../../logging/logger';
 import type { ReplayStore } from '../../store/replay';
 import { HttpError } from '../errors';
-import { deviceSchema, email, errorSchema, reasonSchema } from '../schemas/common';
+import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema } from '../schemas/common';
 import type { NewRequest, SubmissionService } from '../services/submissions';
 import { mapJiraDelivery, type JiraDelivery, type JiraMapping } from '../webhooks/jira-mapping';
 import { verifyJiraSignature, verifyServiceNowSignature } from '../webhooks/signature';
@@ -64,11 +64,6 @@ function invalid(issues: z.core.$ZodIssue[]): HttpError {
 
 function single(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
-}
-
-function toDeviceRef(device: z.infer<typeof deviceSchema>): DeviceRef {
-  const kind = (['id', 'azureADDeviceId', 'serialNumber', 'deviceName'] as const satisfies readonly DeviceKind[]).find((k) => device[k] !== undefined) ?? 'id';
-  return { kind, value: device[kind] ?? '' };
 }
 
 /** The webhook answer for each outcome: 202 only when a request was created. */
@@ -182,7 +177,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         const body = parsed.data;
         const ticket: TicketRef = { system: 'servicenow', key: body.number, table: body.table, sysId: body.sysId };
         const { code, ack } = await submitFromTicket(deps.submissions, {
-          device: toDeviceRef(body.device),
+          device: deviceRefFrom(body.device),
           requestedBy: body.requestedBy,
           ...(body.reason === undefined ? {} : { reason: body.reason }),
           ticket,

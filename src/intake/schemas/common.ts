@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, PLAIN_TEXT, SERIAL_NUMBER, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../../domain/identifiers';
-import { REQUEST_STATES } from '../../domain/request';
+import { DEVICE_KINDS, REQUEST_STATES, type DeviceRef } from '../../domain/request';
 
 export const errorSchema = z
   .object({
@@ -26,6 +26,13 @@ export const deviceSchema = z
     error: 'give exactly one of id, azureADDeviceId, serialNumber, deviceName',
   })
   .describe('Exactly one device identifier');
+
+/** The one identifier a validated device object holds, as a DeviceRef. */
+export function deviceRefFrom(device: z.infer<typeof deviceSchema>): DeviceRef {
+  const kind = DEVICE_KINDS.find((k) => device[k] !== undefined);
+  if (kind === undefined) throw new Error('deviceSchema guarantees exactly one identifier');
+  return { kind, value: device[kind] ?? '' };
+}
 
 export const ticketSchema = z
   .strictObject({

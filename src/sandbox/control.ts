@@ -1,0 +1,167 @@
+/**
+ * The sandbox's in-process control API: seed the tenant, script action outcomes, inject faults, set throttle limits,
+ * and read everything the sandbox received. The HTTP control API (later) is a thin layer over this class.
+ */
+import { newResetPasscodeAction, type StoredAction } from './actions';
+import type { SandboxClock } from './clock';
+import { FaultInjector, type FaultRuleInput } from './faults';
+import { SlidingWindowThrottle, type ThrottleLimits } from './throttle';
+import { TokenAuthority } from './tokens';
+import { DEFAULT_ACTION_SCRIPT, type ActionScript, type DeviceSeed, type SandboxApp, type SandboxTenantState } from './tenant';
+
+/** One request the simulated Graph received. Never holds headers or tokens. */
+export interface GraphCallRecord {
+  readonly at: number;
+  readonly method: string;
+  /** The decoded path, version included, e.g. /v1.0/deviceManagement/managedDevices/x. */
+  path: string;
+  /** The raw query string without '?'. */
+  readonly query: string;
+  /** The calling app, once its token was accepted. */
+  appId?: string;
+  /** The status sent, or what happened to the connection instead. */
+  outcome: number | 'reset' | 'lostResponse' | 'pending';
+}
+
+/** One request to the token endpoint. Never holds the secret. */
+export interface TokenRequestRecord {
+  readonly at: number;
+  readonly tenant: string;
+  readonly clientId: string | undefined;
+  readonly grantType: string | undefined;
+  readonly scope: string | undefined;
+  readonly status: number;
+  readonly error?: string;
+}
+
+export interface SentMailRecord {
+  readonly at: number;
+  readonly userId: string;
+  readonly message: unknown;
+  readonly saveToSentItems: boolean | undefined;
+}
+
+export interface SandboxControlOptions {
+  readonly state: SandboxTenantState;
+  readonly clock: SandboxClock;
+  readonly tokenLifetimeSeconds: number;
+  readonly throttleLimits?: Partial<ThrottleLimits>;
+  readonly random?: () => number;
+}
+
+export class SandboxControl {
+  /** The tenant, as plain data. Mutate it freely, or use the helpers below. */
+  readonly state: SandboxTenantState;
+  readonly clock: SandboxClock;
+  readonly tokens: TokenAuthority;
+  readonly throttle: SlidingWindowThrottle;
+  readonly faults: FaultInjector;
+  /** Lifetime of issued access tokens; `expires_in` says the same. */
+  tokenLifetimeSeconds: number;
+  /** Page size of `managedDevices` lists without `$top` (Intune's real page size is not documented). */
+  devicePageSize = 100;
+
+  readonly calls: GraphCallRecord[] = [];
+  readonly tokenRequests: TokenRequestRecord[] = [];
+  readonly sentMail: SentMailRecord[] = [];
+  private readonly actions = new Map<string, StoredAction[]>();
+  private readonly resetCounts = new Map<string, number>();
+
+  constructor(options: SandboxControlOptions) {
+    this.state = options.state;
+    this.clock = options.clock;
+    this.tokenLifetimeSeconds = options.tokenLifetimeSeconds;
+    this.tokens = new TokenAuthority(options.clock);
+    this.throttle = new SlidingWindowThrottle(options.clock);
+    if (options.throttleLimits !== undefined) this.throttle.setLimits(options.throttleLimits);
+    this.faults = new FaultInjector(options.random);
+  }
+
+  // --- seeding -------------------------------------------------------------------------------------------------
+
+  device(id: string): DeviceSeed | undefined {
+    return this.state.devices.find((d) => d.device.id === id);
+  }
+
+  /** Adds a device, or replaces the one with the same id. */
+  upsertDevice(seed: DeviceSeed): void {
+    const index = this.state.devices.findIndex((d) => d.device.id === seed.device.id);
+    if (index === -1) this.state.devices.push(seed);
+    else this.state.devices[index] = seed;
+  }
+
+  removeDevice(id: string): void {
+    this.state.devices = this.state.devices.filter((d) => d.device.id !== id);
+  }
+
+  /** Sets how the next resetPasscode actions on `deviceId` play out. */
+  scriptAction(deviceId: string, script: ActionScript): void {
+    const seed = this.device(deviceId);
+    if (seed === undefined) throw new Error(`no device ${deviceId} in the sandbox`);
+    seed.resetScript = script;
+  }
+
+  app(clientId: string): SandboxApp | undefined {
+    return this.state.apps.find((a) => a.clientId === clientId);
+  }
+
+  /** Sets the application permissions consented for an app. Tokens issued before keep their roles. */
+  setAppRoles(clientId: string, roles: readonly string[]): void {
+    const app = this.app(clientId);
+    if (app === undefined) throw new Error(`no app ${clientId} in the sandbox`);
+    app.roles = [...roles];
+  }
+
+  injectFault(rule: FaultRuleInput): number {
+    return this.faults.add(rule);
+  }
+
+  setThrottleLimits(limits: Partial<ThrottleLimits>): void {
+    this.throttle.setLimits(limits);
+  }
+
+  /** A token straight from the authority, for tests of Graph's 401/403 answers. Defaults: the first app, Graph, its roles. */
+  issueToken(claims: { appId?: string; audience?: string; roles?: readonly string[]; lifetimeSeconds?: number } = {}): string {
+    const app = claims.appId === undefined ? this.state.apps[0] : this.app(claims.appId);
+    const appId = claims.appId ?? app?.clientId ?? 'unknown-app';
+    const issued = this.tokens.issue(
+      { tenantId: this.state.tenantId, appId, audience: claims.audience ?? 'https://graph.microsoft.com', roles: claims.roles ?? app?.roles ?? [] },
+      claims.lifetimeSeconds ?? this.tokenLifetimeSeconds,
+    );
+    return issued.accessToken;
+  }
+
+  // --- used by the routes ----------------------------------------------------------------------------------------
+
+  /** Records a resetPasscode POST on a known device and starts its action. */
+  recordResetPasscode(deviceId: string): StoredAction {
+    const seed = this.device(deviceId);
+    const action = newResetPasscodeAction(this.clock.now(), seed?.resetScript ?? DEFAULT_ACTION_SCRIPT);
+    // One entry per action name, as the portal shows it: a new reset replaces the previous result.
+    const others = (this.actions.get(deviceId) ?? []).filter((a) => a.actionName !== action.actionName);
+    this.actions.set(deviceId, [...others, action]);
+    this.resetCounts.set(deviceId, this.resetPasscodeCount(deviceId) + 1);
+    return action;
+  }
+
+  // --- reading -----------------------------------------------------------------------------------------------------
+
+  /** How many resetPasscode POSTs reached `deviceId` (including ones whose response was lost). */
+  resetPasscodeCount(deviceId: string): number {
+    return this.resetCounts.get(deviceId) ?? 0;
+  }
+
+  deviceActions(deviceId: string): readonly StoredAction[] {
+    return this.actions.get(deviceId) ?? [];
+  }
+
+  /** Forgets calls, token requests, mail, actions, counts and the throttle window; keeps the tenant and faults. */
+  clearRecords(): void {
+    this.calls.length = 0;
+    this.tokenRequests.length = 0;
+    this.sentMail.length = 0;
+    this.actions.clear();
+    this.resetCounts.clear();
+    this.throttle.reset();
+  }
+}

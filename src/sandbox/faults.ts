@@ -1,0 +1,95 @@
+/**
+ * Fault injection by route: a rule matches a method and a path pattern and yields a fault either with a probability
+ * or from a scripted sequence (one entry per matching request; `null` means "no fault this time").
+ */
+
+export type Fault =
+  | { readonly kind: 'status'; readonly status: 429 | 500 | 503 | 504; readonly retryAfterSeconds?: number }
+  | { readonly kind: 'latency'; readonly ms: number }
+  /** The connection is destroyed before the request takes effect. */
+  | { readonly kind: 'reset' }
+  /** The request takes effect, then the connection is destroyed before any response byte is sent. */
+  | { readonly kind: 'lostResponse' };
+
+export interface FaultRuleInput {
+  /** HTTP method; any method when absent. */
+  readonly method?: string;
+  /** A path such as `/v1.0/deviceManagement/managedDevices/x/resetPasscode`, where `*` is one segment and `**` any rest; or a RegExp. */
+  readonly path: string | RegExp;
+  /** Each matching request, in order, gets the next entry. */
+  readonly sequence?: readonly (Fault | null)[];
+  /** With `probability`: the fault injected on that share of matching requests. */
+  readonly fault?: Fault;
+  readonly probability?: number;
+}
+
+interface FaultRule {
+  readonly id: number;
+  readonly method: string | undefined;
+  readonly pattern: RegExp;
+  readonly sequence: readonly (Fault | null)[] | undefined;
+  readonly fault: Fault | undefined;
+  readonly probability: number;
+  used: number;
+}
+
+/** What to do to one request: added latency (summed), and at most one other fault (the first rule's). */
+export interface FaultPlan {
+  readonly latencyMs: number;
+  readonly fault: Exclude<Fault, { kind: 'latency' }> | undefined;
+}
+
+function toRegExp(pattern: string | RegExp): RegExp {
+  if (pattern instanceof RegExp) return pattern;
+  const source = pattern
+    .split('/')
+    .map((segment) => (segment === '**' ? '.*' : segment === '*' ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** Adds a rule; returns its id for `remove`. */
+  add(input: FaultRuleInput): number {
+    const probability = input.probability ?? (input.fault === undefined ? 0 : 1);
+    if (input.sequence === undefined && input.fault === undefined) throw new Error('a fault rule needs a sequence or a fault');
+    if (probability < 0 || probability > 1) throw new RangeError('probability is between 0 and 1');
+    const id = this.nextId++;
+    this.rules.push({ id, method: input.method?.toUpperCase(), pattern: toRegExp(input.path), sequence: input.sequence, fault: input.fault, probability, used: 0 });
+    return id;
+  }
+
+  remove(id: number): void {
+    this.rules = this.rules.filter((r) => r.id !== id);
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Decides the faults for one request (and consumes sequence entries). `path` is the decoded path without query. */
+  plan(method: string, path: string): FaultPlan {
+    let latencyMs = 0;
+    let fault: FaultPlan['fault'];
+    for (const rule of this.rules) {
+      if (rule.method !== undefined && rule.method !== method.toUpperCase()) continue;
+      if (!rule.pattern.test(path)) continue;
+      let chosen: Fault | null | undefined;
+      if (rule.sequence !== undefined) {
+        chosen = rule.sequence[rule.used];
+      } else if (rule.fault !== undefined && this.random() < rule.probability) {
+        chosen = rule.fault;
+      }
+      rule.used += 1;
+      if (chosen === null || chosen === undefined) continue;
+      if (chosen.kind === 'latency') latencyMs += chosen.ms;
+      else fault ??= chosen;
+    }
+    return { latencyMs, fault };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Tenant checks and mail: service principals (serviceprincipal-get, serviceprincipal-list), device configurations
+ * (intune-deviceconfig-deviceconfiguration-list, intune-deviceconfig-deviceconfigurationassignment-list) and
+ * user-sendmail.
+ */
+import { ODataFilterError, parseEqFilter } from '../odata-filter';
+import { GraphHttpError, parseSelect, project, type GraphContext, type GraphResult, type GraphRoute } from './route';
+
+const READ_APPLICATIONS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_CONFIGURATION = ['DeviceManagementConfiguration.Read.All', 'DeviceManagementConfiguration.ReadWrite.All'];
+const DIRECTORY_FORBIDDEN = { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' };
+const SP_PROPERTIES = new Set(['id', 'appId', 'displayName', 'accountEnabled', 'servicePrincipalType', 'appOwnerOrganizationId']);
+const SP_KEY = /^servicePrincipals\(appId='((?:[^']|'')*)'\)$/i;
+
+function spByAppId(ctx: GraphContext): GraphResult {
+  const appId = ctx.params.appId ?? '';
+  const select = parseSelect(ctx.query, SP_PROPERTIES, 'servicePrincipal');
+  const sp = ctx.control.state.servicePrincipals.find((s) => s.appId.toLowerCase() === appId.toLowerCase());
+  if (sp === undefined) {
+    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${appId}' does not exist or one of its queried reference-property objects are not present.`);
+  }
+  return { status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#servicePrincipals/$entity`, ...project({ ...sp }, select) } };
+}
+
+function listSps(ctx: GraphContext): GraphResult {
+  const select = parseSelect(ctx.query, SP_PROPERTIES, 'servicePrincipal');
+  let sps = ctx.control.state.servicePrincipals;
+  const filter = ctx.query.get('$filter');
+  if (filter !== null) {
+    try {
+      const { value } = parseEqFilter(filter, ['appId']);
+      sps = sps.filter((s) => s.appId.toLowerCase() === value.toLowerCase());
+    } catch (e) {
+      if (e instanceof ODataFilterError) throw new GraphHttpError(400, 'Request_UnsupportedQuery', e.message);
+      throw e;
+    }
+  }
+  return { status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#servicePrincipals`, value: sps.map((s) => project({ ...s }, select)) } };
+}
+
+function configuration(ctx: GraphContext): NonNullable<ReturnType<GraphContext['control']['state']['deviceConfigurations']['find']>> {
+  const id = ctx.params.id ?? '';
+  const found = ctx.control.state.deviceConfigurations.find((c) => c.configuration.id === id);
+  if (found === undefined) throw new GraphHttpError(404, 'ResourceNotFound', `The device configuration '${id}' was not found.`);
+  return found;
+}
+
+function sendMail(ctx: GraphContext): GraphResult {
+  const body = ctx.body as { message?: { toRecipients?: unknown }; saveToSentItems?: unknown } | undefined;
+  if (body?.message === undefined || typeof body.message !== 'object') {
+    throw new GraphHttpError(400, 'ErrorInvalidRequest', 'The request body must contain a message.');
+  }
+  if (!Array.isArray(body.message.toRecipients) || body.message.toRecipients.length === 0) {
+    throw new GraphHttpError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
+  }
+  ctx.control.sentMail.push({
+    at: ctx.control.clock.now(),
+    userId: ctx.params.id ?? '',
+    message: body.message,
+    saveToSentItems: typeof body.saveToSentItems === 'boolean' ? body.saveToSentItems : undefined,
+  });
+  return { status: 202 };
+}
+
+export const directoryRoutes: readonly GraphRoute[] = [
+  {
+    method: 'GET',
+    path: (segments) => {
+      const match = segments.length === 1 ? SP_KEY.exec(segments[0] ?? '') : null;
+      return match?.[1] === undefined ? undefined : { appId: match[1].replaceAll("''", "'") };
+    },
+    permissions: READ_APPLICATIONS,
+    forbidden: DIRECTORY_FORBIDDEN,
+    queryOptions: ['$select'],
+    handle: spByAppId,
+  },
+  {
+    method: 'GET',
+    path: 'servicePrincipals',
+    permissions: READ_APPLICATIONS,
+    forbidden: DIRECTORY_FORBIDDEN,
+    queryOptions: ['$select', '$filter'],
+    handle: listSps,
+  },
+  {
+    method: 'GET',
+    path: 'deviceManagement/deviceConfigurations',
+    permissions: READ_CONFIGURATION,
+    forbidden: { code: 'Forbidden', message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${READ_CONFIGURATION.join(', ')}` },
+    throttle: 'configRead',
+    handle: (ctx) => ({
+      status: 200,
+      body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#deviceManagement/deviceConfigurations`, value: ctx.control.state.deviceConfigurations.map((c) => c.configuration) },
+    }),
+  },
+  {
+    method: 'GET',
+    path: 'deviceManagement/deviceConfigurations/{id}',
+    permissions: READ_CONFIGURATION,
+    forbidden: { code: 'Forbidden', message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${READ_CONFIGURATION.join(', ')}` },
+    throttle: 'configRead',
+    handle: (ctx) => ({ status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#deviceManagement/deviceConfigurations/$entity`, ...configuration(ctx).configuration } }),
+  },
+  {
+    method: 'GET',
+    path: 'deviceManagement/deviceConfigurations/{id}/assignments',
+    permissions: READ_CONFIGURATION,
+    forbidden: { code: 'Forbidden', message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${READ_CONFIGURATION.join(', ')}` },
+    throttle: 'configRead',
+    handle: (ctx) => {
+      const { configuration: c, assignments } = configuration(ctx);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#deviceManagement/deviceConfigurations('${c.id}')/assignments`, value: assignments } };
+    },
+  },
+  {
+    method: 'POST',
+    path: 'users/{id}/sendMail',
+    permissions: ['Mail.Send'],
+    forbidden: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
+    handle: sendMail,
+  },
+];

@@ -1,0 +1,147 @@
+/**
+ * The simulated Graph's front door, for both /v1.0 and /beta: record the call, apply injected faults, authenticate,
+ * authorize, throttle, then run the route. "Response lost" faults run the route (the effect happens) and then
+ * destroy the connection before a byte of the response is written.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { GraphCallRecord, SandboxControl } from '../control';
+import { GraphHttpError, graphErrorBody, matchRoute, type GraphResult, type GraphRoute, type GraphVersion } from './route';
+
+export interface GraphDispatchOptions {
+  readonly control: SandboxControl;
+  readonly routes: readonly GraphRoute[];
+  /** The sandbox origin, e.g. https://127.0.0.1:4443. Tokens for it or for https://graph.microsoft.com are accepted. */
+  readonly origin: () => string;
+  /** Aborted when the sandbox closes, so injected latency never outlives it. */
+  readonly signal: AbortSignal;
+}
+
+const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const STATUS_FAULTS = { 429: 'TooManyRequests', 500: 'InternalServerError', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' } as const;
+const TOKEN_MESSAGES = {
+  missing: 'Access token is empty.',
+  malformed: 'IDX14100: JWT is not well formed.',
+  unknown: 'Access token validation failure. Invalid token.',
+  expired: 'Lifetime validation failed, the token is expired.',
+  audience: 'Access token validation failure. Invalid audience.',
+} as const;
+
+function destroyConnection(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  request.raw.socket.destroy();
+  return reply;
+}
+
+export function registerGraph(app: FastifyInstance, options: GraphDispatchOptions): void {
+  const { control, routes } = options;
+
+  // Graph accepts POSTs with an empty JSON body (resetPasscode has none).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new GraphHttpError(400, 'BadRequest', 'Unable to read JSON request payload.'), undefined);
+    }
+  });
+
+  const send = (request: FastifyRequest, reply: FastifyReply, record: GraphCallRecord, result: GraphResult): FastifyReply => {
+    const clientRequestId = request.headers['client-request-id'];
+    void reply.header('request-id', randomUUID());
+    if (typeof clientRequestId === 'string') void reply.header('client-request-id', clientRequestId);
+    for (const [name, value] of Object.entries(result.headers ?? {})) void reply.header(name, value);
+    record.outcome = result.status;
+    void reply.code(result.status);
+    if (result.body === undefined) return reply.send();
+    return reply.type(JSON_TYPE).send(JSON.stringify(result.body));
+  };
+
+  const errorResult = (request: FastifyRequest, e: GraphHttpError): GraphResult => {
+    const clientRequestId = request.headers['client-request-id'];
+    const requestId = randomUUID();
+    const body = graphErrorBody(e.code, e.message, requestId, typeof clientRequestId === 'string' ? clientRequestId : undefined, control.clock.now());
+    return { status: e.status, body, headers: { ...e.headers, 'request-id': requestId } };
+  };
+  const error = (request: FastifyRequest, reply: FastifyReply, record: GraphCallRecord, e: GraphHttpError): FastifyReply => send(request, reply, record, errorResult(request, e));
+
+  app.setErrorHandler((e: Error & { statusCode?: number }, request, reply) => {
+    const record: GraphCallRecord = { at: control.clock.now(), method: request.method, path: request.url.split('?')[0] ?? '', query: '', outcome: 'pending' };
+    control.calls.push(record);
+    const graphError = e instanceof GraphHttpError ? e : new GraphHttpError(e.statusCode ?? 500, (e.statusCode ?? 500) < 500 ? 'BadRequest' : 'InternalServerError', (e.statusCode ?? 500) < 500 ? e.message : 'An internal error occurred.');
+    return error(request, reply, record, graphError);
+  });
+
+  const handle = async (version: GraphVersion, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const url = new URL(request.url, 'https://sandbox.invalid');
+    const record: GraphCallRecord = { at: control.clock.now(), method: request.method, path: '', query: url.search.slice(1), outcome: 'pending' };
+    control.calls.push(record);
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').slice(2).map((s) => decodeURIComponent(s));
+    } catch {
+      return error(request, reply, record, new GraphHttpError(400, 'BadRequest', 'The request URL is not valid.'));
+    }
+    record.path = `/${version}/${segments.join('/')}`;
+
+    const plan = control.faults.plan(request.method, record.path);
+    if (plan.latencyMs > 0) await delay(plan.latencyMs, undefined, { signal: options.signal }).catch(() => undefined);
+    if (plan.fault?.kind === 'reset') {
+      record.outcome = 'reset';
+      return destroyConnection(request, reply);
+    }
+    if (plan.fault?.kind === 'status') {
+      const headers: Record<string, string> = plan.fault.status === 429 || plan.fault.status === 503 ? { 'Retry-After': String(plan.fault.retryAfterSeconds ?? 1) } : {};
+      return error(request, reply, record, new GraphHttpError(plan.fault.status, STATUS_FAULTS[plan.fault.status], 'Injected by the sandbox.', headers));
+    }
+
+    const candidates = routes.map((route) => ({ route, params: matchRoute(route, segments) })).filter((c) => c.params !== undefined);
+    const found = candidates.find((c) => c.route.method === request.method);
+    if (found?.params === undefined) {
+      if (candidates.length > 0) return error(request, reply, record, new GraphHttpError(405, 'Request_BadRequest', `The HTTP method '${request.method}' is not allowed for this resource.`));
+      return error(request, reply, record, new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`));
+    }
+    const { route, params } = found;
+
+    const check = control.tokens.check(request.headers.authorization, ['https://graph.microsoft.com', options.origin()]);
+    if (!check.ok) {
+      return error(request, reply, record, new GraphHttpError(401, 'InvalidAuthenticationToken', TOKEN_MESSAGES[check.reason], { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' }));
+    }
+    const token = check.token;
+    record.appId = token.appId;
+    if (!route.permissions.some((p) => token.roles.includes(p))) {
+      return error(request, reply, record, new GraphHttpError(403, route.forbidden.code, route.forbidden.message));
+    }
+    if (route.throttle !== undefined) {
+      const decision = control.throttle.admit(token.tenantId, token.appId, route.throttle);
+      if (!decision.admitted) {
+        const headers = { 'Retry-After': String(decision.retryAfterSeconds) };
+        return error(request, reply, record, new GraphHttpError(429, 'TooManyRequests', 'Too many requests. Please retry after the time given in Retry-After.', headers));
+      }
+    }
+    const unknownOption = [...url.searchParams.keys()].find((k) => k.startsWith('$') && !(route.queryOptions ?? []).includes(k));
+    if (unknownOption !== undefined) return error(request, reply, record, new GraphHttpError(400, 'BadRequest', `Query option '${unknownOption}' is not supported here.`));
+
+    let result: GraphResult;
+    try {
+      result = await route.handle({ control, version, params, query: url.searchParams, token, body: request.body, origin: options.origin() });
+    } catch (e) {
+      if (!(e instanceof GraphHttpError)) throw e;
+      result = errorResult(request, e);
+    }
+    if (plan.fault?.kind === 'lostResponse') {
+      record.outcome = 'lostResponse';
+      return destroyConnection(request, reply);
+    }
+    return send(request, reply, record, result);
+  };
+
+  for (const version of ['v1.0', 'beta'] as const) {
+    app.all(`/${version}/*`, (request, reply) => handle(version, request, reply));
+  }
+}

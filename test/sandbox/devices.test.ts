@@ -1,0 +1,124 @@
+/**
+ * Intune managed devices through the product's Graph gateway.
+ * Docs: learn.microsoft.com/graph/api/intune-devices-manageddevice-get, …/intune-devices-manageddevice-list,
+ * …/resources/intune-devices-manageddevice, and learn.microsoft.com/graph/paging.
+ */
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { FIXTURE_DEVICES, SHARED_DEVICE_NAME } from '../../src/sandbox';
+import { startTestSandbox, type TestSandbox } from './harness';
+
+async function graphError(promise: Promise<unknown>): Promise<GraphError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof GraphError) return e;
+    throw e;
+  }
+  throw new Error('expected a GraphError');
+}
+
+describe('sandbox Intune managed devices', () => {
+  let t: TestSandbox;
+  beforeAll(async () => {
+    t = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('gets a device by id with its v1.0 properties (intune-devices-manageddevice-get)', async () => {
+    const device = await t.gateway().getDevice(FIXTURE_DEVICES.windowsMobileAadJoined);
+    expect(device).toMatchObject({
+      id: FIXTURE_DEVICES.windowsMobileAadJoined,
+      deviceName: 'WM10-CORP-0001',
+      operatingSystem: 'Windows',
+      osVersion: '10.0.15063.297',
+      azureADRegistered: true,
+      deviceEnrollmentType: 'windowsAzureADJoin',
+      managementState: 'managed',
+      deviceActionResults: [],
+    });
+    expect(device).not.toHaveProperty('deviceType');
+  });
+
+  it('serves $select with only the selected properties and a matching @odata.context', async () => {
+    const device = (await t.gateway().getDevice(FIXTURE_DEVICES.iosSupervised, ['deviceName', 'isSupervised'])) as Record<string, unknown>;
+    expect(device).toEqual({
+      '@odata.context': expect.stringMatching(/\/v1\.0\/\$metadata#deviceManagement\/managedDevices\(deviceName,isSupervised\)\/\$entity$/),
+      deviceName: 'CORP-IPHONE-0042',
+      isSupervised: true,
+    });
+  });
+
+  it('shows beta-only properties (deviceType, joinType, Android Enterprise enrollment types) on beta only', async () => {
+    const select = ['deviceType', 'joinType', 'deviceEnrollmentType'];
+    const beta = await t.gateway({ version: 'beta' }).getDevice(FIXTURE_DEVICES.androidDedicated, select);
+    expect(beta).toMatchObject({ deviceType: 'androidEnterprise', joinType: 'unknown', deviceEnrollmentType: 'androidEnterpriseDedicatedDevice' });
+    const v1 = await t.gateway().getDevice(FIXTURE_DEVICES.androidDedicated);
+    expect(v1.deviceEnrollmentType).toBe('unknownFutureValue');
+    const e = await graphError(t.gateway().getDevice(FIXTURE_DEVICES.androidDedicated, ['deviceType']));
+    expect(e.statusCode).toBe(400);
+  });
+
+  it('answers an unknown device id with 404 in Graph error shape', async () => {
+    const e = await graphError(t.gateway().getDevice('00000000-0000-4000-8000-00000000dead'));
+    expect(e.statusCode).toBe(404);
+    expect(e.code).toBe('ResourceNotFound');
+    expect(e.requestId).toEqual(expect.any(String));
+  });
+
+  it('finds a device by serial number and by Azure AD device id (intune-devices-manageddevice-list, $filter eq)', async () => {
+    const gateway = t.gateway();
+    const seed = t.sandbox.control.device(FIXTURE_DEVICES.macos)!;
+    expect((await gateway.findDevices('serialNumber', seed.device.serialNumber!)).map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
+    expect((await gateway.findDevices('azureADDeviceId', seed.device.azureADDeviceId!)).map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
+  });
+
+  it("finds \"Anna's iPhone\": the single quote is doubled in the OData literal", async () => {
+    const found = await t.gateway().findDevices('deviceName', "Anna's iPhone");
+    expect(found.map((d) => d.id)).toEqual([FIXTURE_DEVICES.iosUnsupervised]);
+    expect(t.sandbox.control.calls.at(-1)?.query).toContain('%27Anna%27%27s%20iPhone%27');
+  });
+
+  it('finds a name with &, + and # in it, which survive URL encoding', async () => {
+    const seed = structuredClone(t.sandbox.control.device(FIXTURE_DEVICES.androidFullyManaged)!);
+    seed.device.id = 'd0000000-0000-4000-8000-0000000000a1';
+    seed.device.deviceName = "R&D + QA #1 'lab'";
+    t.sandbox.control.upsertDevice(seed);
+    expect((await t.gateway().findDevices('deviceName', "R&D + QA #1 'lab'")).map((d) => d.id)).toEqual([seed.device.id]);
+    t.sandbox.control.removeDevice(seed.device.id);
+  });
+
+  it('returns both devices that share a name, and none for an unknown name', async () => {
+    const gateway = t.gateway();
+    expect((await gateway.findDevices('deviceName', SHARED_DEVICE_NAME)).map((d) => d.id).sort()).toEqual([FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]);
+    expect(await gateway.findDevices('deviceName', 'NO-SUCH-DEVICE')).toEqual([]);
+  });
+
+  it.each([
+    ["deviceName ne 'x'", 'another operator'],
+    ["deviceName eq 'unterminated", 'an unterminated literal'],
+    ["operatingSystem eq 'iOS'", 'an unsupported property'],
+    ["deviceName eq 'a' and serialNumber eq 'b'", 'a compound clause'],
+    ['deviceName eq "double-quoted"', 'a double-quoted literal'],
+  ])('answers a bad $filter (%s: %s) with 400', async (filter) => {
+    const e = await graphError(t.gateway().client.api('/deviceManagement/managedDevices').filter(encodeURIComponent(filter)).get());
+    expect(e.statusCode).toBe(400);
+    expect(e.code).toBe('BadRequest');
+  });
+
+  it('pages with $top and @odata.nextLink, and the gateway follows every page', async () => {
+    const gateway = t.gateway();
+    const first = (await gateway.client.api('/deviceManagement/managedDevices').top(5).get()) as { value: unknown[]; '@odata.nextLink'?: string };
+    expect(first.value).toHaveLength(5);
+    expect(first['@odata.nextLink']).toMatch(new RegExp(`^${t.sandbox.urls.origin}/v1\\.0/deviceManagement/managedDevices\\?.*\\$skiptoken=`));
+    const before = t.sandbox.control.calls.length;
+    const all = await gateway.findDevices('deviceName', SHARED_DEVICE_NAME, { top: 1 });
+    expect(all).toHaveLength(2);
+    expect(t.sandbox.control.calls.length - before).toBe(2);
+  });
+
+  it('refuses to guess when more pages match than allowed', async () => {
+    await expect(t.gateway().findDevices('deviceName', SHARED_DEVICE_NAME, { top: 1, maxPages: 1 })).rejects.toThrow(/refusing to guess/);
+  });
+});

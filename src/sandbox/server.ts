@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type SandboxClock } from './clock';
 import { SandboxControl } from './control';
+import { registerControlApi } from './control-api';
 import { registerEntra } from './entra';
 import { createFixtureTenant } from './fixtures';
 import { deviceRoutes } from './graph/devices';
@@ -79,6 +80,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   await app.register((scope, _opts, done) => {
     registerGraph(scope, { control, routes: [...deviceRoutes, ...directoryRoutes], origin: () => origin, signal: closing.signal });
+    done();
+  });
+  await app.register((scope, _opts, done) => {
+    registerControlApi(scope, { control, summary: () => ({ simulated: true, origin, tenantId: state.tenantId, clientId: app0.clientId }) });
     done();
   });
   await app.listen({ host, port: options.port ?? 0 });

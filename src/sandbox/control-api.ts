@@ -1,0 +1,148 @@
+/**
+ * The sandbox's HTTP control API, under /_sandbox: seed devices, script action outcomes, inject faults, set throttle
+ * limits, and read everything the simulated Graph received. A thin layer over SandboxControl; docs/sandbox.md has
+ * curl examples. The sandbox listens on loopback only and simulates a tenant: it holds nothing real.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { actionStateAt } from './actions';
+import type { SandboxControl } from './control';
+import type { Fault, FaultRuleInput } from './faults';
+
+const guid = z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'must be a GUID' });
+
+const deviceSeed = z.object({
+  device: z.looseObject({ id: guid, deviceName: z.string().min(1).max(64), operatingSystem: z.string().min(1) }),
+  resetScript: z
+    .strictObject({
+      outcome: z.enum(['done', 'failed', 'notSupported']),
+      activeAfterMs: z.number().int().min(0),
+      finalAfterMs: z.number().int().min(0),
+      errorCode: z.number().int().optional(),
+    })
+    .optional(),
+  note: z.string().max(200).optional(),
+});
+
+const actionScript = deviceSeed.shape.resetScript.unwrap();
+
+const fault = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('status'), status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)]), retryAfterSeconds: z.number().int().min(0).optional() }),
+  z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
+  z.strictObject({ kind: z.literal('reset') }),
+  z.strictObject({ kind: z.literal('lostResponse') }),
+]);
+
+const faultRule = z
+  .strictObject({
+    method: z.string().regex(/^[A-Za-z]{3,7}$/).optional(),
+    path: z.string().min(1).max(300).describe('e.g. /v1.0/deviceManagement/managedDevices/*/resetPasscode; * is one segment, ** any rest'),
+    sequence: z.array(fault.nullable()).max(1000).optional(),
+    fault: fault.optional(),
+    probability: z.number().min(0).max(1).optional(),
+  })
+  .refine((r) => r.sequence !== undefined || r.fault !== undefined, { error: 'give a sequence or a fault' });
+
+const throttle = z.strictObject({
+  windowMs: z.number().int().min(1).optional(),
+  appWrites: z.number().int().min(0).optional(),
+  appRequests: z.number().int().min(0).optional(),
+  tenantWrites: z.number().int().min(0).optional(),
+  tenantRequests: z.number().int().min(0).optional(),
+  appConfigReads: z.number().int().min(0).optional(),
+  tenantConfigReads: z.number().int().min(0).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, reply: FastifyReply): T | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  void reply.code(400).send({ error: { code: 'validation_failed', message: 'invalid control request', details: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
+  return undefined;
+}
+
+/** `{a: 1, b: undefined}` → `{a: 1}`, typed for exactOptionalPropertyTypes. */
+type Stripped<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> };
+
+function strip<T extends object>(value: T): Stripped<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Stripped<T>;
+}
+
+export function registerControlApi(app: FastifyInstance, deps: { control: SandboxControl; summary: () => Record<string, unknown> }): void {
+  const { control } = deps;
+
+  app.get('/_sandbox', () => ({ ...deps.summary(), devices: control.state.devices.length }));
+
+  app.get('/_sandbox/devices', () => control.state.devices.map((d) => ({ ...d, resetPasscodeCount: control.resetPasscodeCount(d.device.id) })));
+
+  app.put('/_sandbox/devices/:id', (request, reply) => {
+    const seed = parse(deviceSeed, request.body, reply);
+    if (seed === undefined) return reply;
+    const { id } = request.params as { id: string };
+    if (seed.device.id !== id) return reply.code(400).send({ error: { code: 'validation_failed', message: 'the body\'s device.id must match the path' } });
+    control.upsertDevice(strip({ device: seed.device, resetScript: seed.resetScript === undefined ? undefined : strip(seed.resetScript), note: seed.note }));
+    return reply.code(204).send();
+  });
+
+  app.delete('/_sandbox/devices/:id', (request, reply) => {
+    control.removeDevice((request.params as { id: string }).id);
+    return reply.code(204).send();
+  });
+
+  app.put('/_sandbox/devices/:id/reset-script', (request, reply) => {
+    const script = parse(actionScript, request.body, reply);
+    if (script === undefined) return reply;
+    const { id } = request.params as { id: string };
+    if (control.device(id) === undefined) return reply.code(404).send({ error: { code: 'not_found', message: `no device ${id}` } });
+    control.scriptAction(id, strip(script));
+    return reply.code(204).send();
+  });
+
+  app.get('/_sandbox/devices/:id/actions', (request) => {
+    const { id } = request.params as { id: string };
+    const now = control.clock.now();
+    return {
+      resetPasscodeCount: control.resetPasscodeCount(id),
+      actions: control.deviceActions(id).map((a) => ({ actionName: a.actionName, startedAt: new Date(a.startedAt).toISOString(), state: actionStateAt(a, now).state })),
+    };
+  });
+
+  app.post('/_sandbox/faults', (request, reply) => {
+    const rule = parse(faultRule, request.body, reply);
+    if (rule === undefined) return reply;
+    const input = strip({ ...rule, sequence: rule.sequence?.map((f) => (f === null ? null : (strip(f) as Fault))), fault: rule.fault === undefined ? undefined : (strip(rule.fault) as Fault) }) as FaultRuleInput;
+    return reply.code(201).send({ id: control.injectFault(input) });
+  });
+
+  app.delete('/_sandbox/faults/:id', (request, reply) => {
+    control.faults.remove(Number((request.params as { id: string }).id));
+    return reply.code(204).send();
+  });
+
+  app.delete('/_sandbox/faults', (_request, reply) => {
+    control.faults.clear();
+    return reply.code(204).send();
+  });
+
+  app.put('/_sandbox/throttle', (request, reply) => {
+    const limits = parse(throttle, request.body, reply);
+    if (limits === undefined) return reply;
+    control.setThrottleLimits(strip(limits));
+    return reply.code(204).send();
+  });
+
+  app.put('/_sandbox/apps/:clientId/roles', (request, reply) => {
+    const roles = parse(z.array(z.string().min(1).max(100)).max(50), request.body, reply);
+    if (roles === undefined) return reply;
+    const { clientId } = request.params as { clientId: string };
+    if (control.app(clientId) === undefined) return reply.code(404).send({ error: { code: 'not_found', message: `no app ${clientId}` } });
+    control.setAppRoles(clientId, roles);
+    return reply.code(204).send();
+  });
+
+  app.get('/_sandbox/graph/calls', () => ({ calls: control.calls, tokenRequests: control.tokenRequests, sentMail: control.sentMail }));
+
+  app.post('/_sandbox/records/clear', (_request, reply) => {
+    control.clearRecords();
+    return reply.code(204).send();
+  });
+}

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { connect } from 'node:net';
 
 export type RedisRole = 'producer' | 'worker';
 
@@ -45,17 +46,30 @@ export async function waitForReady(redis: Redis, timeoutMs: number): Promise<voi
   });
 }
 
-/** Is a Redis server answering at `url`? Used by the embedded start to pick a Redis. */
+/**
+ * Is a Redis server answering PING, without authentication, at `url`'s host and port? Used by the embedded start to
+ * pick a Redis and by spawnRedisServer to wait for its server. A plain socket, so a refused probe leaves no
+ * reconnect timers behind.
+ */
 export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname === '' ? '127.0.0.1' : hostname, port: port === '' ? 6379 : Number(port) });
+    let reply = '';
+    const done = (answer: boolean): void => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => {
+      done(false);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
 }

@@ -1,0 +1,140 @@
+/**
+ * The SMTP catcher driven by nodemailer over real SMTP: what is caught (text and HTML parts, subject, recipients,
+ * headers), AUTH, and the outage switch that makes a send fail the way a mail server outage does.
+ */
+import nodemailer from 'nodemailer';
+import { startSmtpCatcher, type SmtpCatcher } from '../../../src/sandbox/smtp';
+
+let catcher: SmtpCatcher;
+
+function transport(c: SmtpCatcher, auth?: { user: string; pass: string }) {
+  return nodemailer.createTransport({ host: c.host, port: c.port, secure: false, ignoreTLS: true, ...(auth === undefined ? {} : { auth }) });
+}
+
+const mail = (subject: string) => ({
+  from: '"ResetPC" <resetpc@contoso.com>',
+  to: 'anna@contoso.com',
+  cc: 'it-ops@contoso.com',
+  bcc: 'audit@contoso.com',
+  subject,
+  text: 'The passcode of R58M123ABC was reset.',
+  html: '<p>The passcode of <b>R58M123ABC</b> was reset.</p>',
+  headers: { 'X-ResetPC-Request': 'req-123' },
+});
+
+beforeAll(async () => {
+  catcher = await startSmtpCatcher();
+});
+
+afterEach(() => {
+  catcher.accept();
+});
+
+afterAll(async () => {
+  await catcher.close();
+});
+
+describe('catching', () => {
+  it('keeps a message with its text and HTML parts, subject, recipients, envelope and headers', async () => {
+    const t = transport(catcher);
+    try {
+      await t.sendMail(mail('[HD-1] Passcode reset succeeded: R58M123ABC'));
+    } finally {
+      t.close();
+    }
+    const m = await catcher.waitFor((x) => x.subject.startsWith('[HD-1]'));
+    expect(m).toMatchObject({
+      from: '"ResetPC" <resetpc@contoso.com>',
+      to: ['anna@contoso.com'],
+      cc: ['it-ops@contoso.com'],
+      envelope: { mailFrom: 'resetpc@contoso.com', rcptTo: ['anna@contoso.com', 'it-ops@contoso.com', 'audit@contoso.com'] },
+      subject: '[HD-1] Passcode reset succeeded: R58M123ABC',
+      html: '<p>The passcode of <b>R58M123ABC</b> was reset.</p>',
+      user: undefined,
+    });
+    expect(m.text?.trim()).toBe('The passcode of R58M123ABC was reset.');
+    expect(m.headers['x-resetpc-request']).toBe('req-123');
+    expect(m.headers['content-type']).toMatch(/^multipart\/alternative/);
+    expect(m.receivedAt).toEqual(expect.any(Number));
+  });
+
+  it('waits for a message that arrives later, and times out when none matches', async () => {
+    const waiting = catcher.waitFor((x) => x.subject === 'later');
+    const t = transport(catcher);
+    try {
+      await t.sendMail(mail('later'));
+    } finally {
+      t.close();
+    }
+    await expect(waiting).resolves.toMatchObject({ subject: 'later' });
+    await expect(catcher.waitFor((x) => x.subject === 'never', 50)).rejects.toThrow(/no matching message reached the SMTP catcher within 50 ms/);
+  });
+});
+
+describe('outages', () => {
+  it('refuses at the greeting with 421 while the outage lasts, stores nothing, and accepts again afterwards', async () => {
+    const count = catcher.messages.length;
+    catcher.refuse({ stage: 'connect', code: 421 });
+    const t = transport(catcher);
+    try {
+      await expect(t.sendMail(mail('during outage'))).rejects.toMatchObject({ responseCode: 421 });
+      expect(catcher.messages).toHaveLength(count);
+      expect(catcher.refusals).toBeGreaterThanOrEqual(1);
+      catcher.accept();
+      await t.sendMail(mail('after outage'));
+    } finally {
+      t.close();
+    }
+    await expect(catcher.waitFor((x) => x.subject === 'after outage')).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['mail', 451],
+    ['data', 451],
+    ['data', 554],
+  ] as const)('answers %s with %i, and the send fails with that response code', async (stage, code) => {
+    catcher.refuse({ stage, code });
+    const t = transport(catcher);
+    try {
+      await expect(t.sendMail(mail(`refused ${stage} ${code}`))).rejects.toMatchObject({ responseCode: code });
+    } finally {
+      t.close();
+    }
+    expect(catcher.messages.some((m) => m.subject === `refused ${stage} ${code}`)).toBe(false);
+  });
+});
+
+describe('AUTH', () => {
+  let authed: SmtpCatcher;
+
+  beforeAll(async () => {
+    authed = await startSmtpCatcher({ auth: { user: 'resetpc', password: 'smtp-password-for-tests' } });
+  });
+
+  afterAll(async () => {
+    await authed.close();
+  });
+
+  it('accepts the configured user and password, and records who sent the message', async () => {
+    const t = transport(authed, { user: 'resetpc', pass: 'smtp-password-for-tests' });
+    try {
+      await t.sendMail(mail('authenticated'));
+    } finally {
+      t.close();
+    }
+    await expect(authed.waitFor((x) => x.subject === 'authenticated')).resolves.toMatchObject({ user: 'resetpc' });
+  });
+
+  it('refuses a wrong password with 535 and a send without AUTH with 530', async () => {
+    const wrong = transport(authed, { user: 'resetpc', pass: 'wrong' });
+    const none = transport(authed);
+    try {
+      await expect(wrong.sendMail(mail('wrong password'))).rejects.toMatchObject({ responseCode: 535 });
+      await expect(none.sendMail(mail('no auth'))).rejects.toMatchObject({ responseCode: 530 });
+    } finally {
+      wrong.close();
+      none.close();
+    }
+    expect(authed.messages.map((m) => m.subject)).toEqual(['authenticated']);
+  });
+});

@@ -3,9 +3,10 @@
  * limits, and read everything the simulated Graph received. A thin layer over SandboxControl; docs/sandbox.md has
  * curl examples. The sandbox listens on loopback only and simulates a tenant: it holds nothing real.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionStateAt } from './actions';
+import { parse, strip } from './control-http';
 import type { SandboxControl } from './control';
 import type { Fault, FaultRuleInput } from './faults';
 
@@ -52,20 +53,6 @@ const throttle = z.strictObject({
   appConfigReads: z.number().int().min(0).optional(),
   tenantConfigReads: z.number().int().min(0).optional(),
 });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, reply: FastifyReply): T | undefined {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  void reply.code(400).send({ error: { code: 'validation_failed', message: 'invalid control request', details: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
-  return undefined;
-}
-
-/** `{a: 1, b: undefined}` → `{a: 1}`, typed for exactOptionalPropertyTypes. */
-type Stripped<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> };
-
-function strip<T extends object>(value: T): Stripped<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Stripped<T>;
-}
 
 export function registerControlApi(app: FastifyInstance, deps: { control: SandboxControl; summary: () => Record<string, unknown> }): void {
   const { control } = deps;

@@ -1,6 +1,7 @@
 /**
- * startSandbox: one HTTPS server, with a CA made at start-up, serving the simulated Entra ID and Microsoft Graph.
- * Later parts of the sandbox (control API, ServiceNow, Jira, SMTP) attach here as more plugins.
+ * startSandbox: one HTTPS server, with a CA made at start-up, serving the simulated Entra ID and Microsoft Graph,
+ * ServiceNow (under /servicenow) and Jira Cloud (under /jira), plus the control API (/_sandbox); and an SMTP catcher
+ * on its own port.
  */
 import Fastify from 'fastify';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type SandboxClock } from './clock';
 import { SandboxControl } from './control';
 import { registerControlApi } from './control-api';
+import { registerTicketingControlApi, type WebhookTargets } from './control-api-ticketing';
+import { createJiraSim, type JiraSim } from './jira';
+import { createServiceNowSim, type ServiceNowSim } from './servicenow';
+import { startSmtpCatcher, type SmtpCatcher } from './smtp';
 import { registerEntra } from './entra';
 import { createFixtureTenant } from './fixtures';
 import { deviceRoutes } from './graph/devices';
@@ -33,6 +38,10 @@ export interface SandboxOptions {
   readonly random?: () => number;
   /** Resources besides Graph that tokens can be asked for (Graph rejects them: wrong audience). */
   readonly otherResources?: readonly string[];
+  /** The SMTP catcher's port; default 0 (a free port). `false`: no SMTP catcher. */
+  readonly smtpPort?: number | false;
+  /** Where the simulated ServiceNow and Jira send their signed webhooks (the control API's send routes). */
+  readonly webhooks?: WebhookTargets;
 }
 
 export interface SandboxUrls {
@@ -43,6 +52,14 @@ export interface SandboxUrls {
   /** The Graph `baseUrl` (origin with a trailing slash); versions are /v1.0 and /beta under it. */
   readonly graphBaseUrl: string;
   readonly tokenEndpoint: string;
+  /** The ServiceNow instance URL (origin + /servicenow). */
+  readonly servicenow: string;
+  /** The Jira site URL (origin + /jira). */
+  readonly jira: string;
+  /** The control API (origin + /_sandbox). */
+  readonly control: string;
+  /** smtp://127.0.0.1:PORT, when the SMTP catcher runs. */
+  readonly smtp?: string;
 }
 
 export interface Sandbox {
@@ -53,6 +70,9 @@ export interface Sandbox {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly control: SandboxControl;
+  readonly servicenow: ServiceNowSim;
+  readonly jira: JiraSim;
+  readonly smtp?: SmtpCatcher;
   close(): Promise<void>;
 }
 
@@ -73,7 +93,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const closing = new AbortController();
   let origin = '';
 
+  const random = options.random === undefined ? {} : { random: options.random };
+  const servicenow = createServiceNowSim({ pathPrefix: '/servicenow', clock, ...random });
+  const jira = createJiraSim({ basePath: '/jira', clock, signal: closing.signal, ...random });
+  const smtp = options.smtpPort === false ? undefined : await startSmtpCatcher({ port: options.smtpPort ?? 0 });
+
   const app = Fastify({ https: { key: pki.keyPem, cert: pki.certPem }, logger: false, forceCloseConnections: true, bodyLimit: 1024 * 1024 });
+  // The ticketing simulators are plain Node handlers that read their own bodies, so they take the request before
+  // Fastify parses it.
+  app.addHook('onRequest', (request, reply, done) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (servicenow.handles(path)) {
+      void reply.hijack();
+      servicenow.handler(request.raw, reply.raw);
+      return;
+    }
+    if (path.startsWith('/jira/rest/')) {
+      void reply.hijack();
+      jira.handler(request.raw, reply.raw);
+      return;
+    }
+    done();
+  });
   await app.register((scope, _opts, done) => {
     registerEntra(scope, { control, origin: () => origin, otherResources: options.otherResources ?? ['https://management.azure.com'] });
     done();
@@ -84,22 +125,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   await app.register((scope, _opts, done) => {
     registerControlApi(scope, { control, summary: () => ({ simulated: true, origin, tenantId: state.tenantId, clientId: app0.clientId }) });
+    registerTicketingControlApi(scope, { servicenow, jira, ...(smtp === undefined ? {} : { smtp }), ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }) });
     done();
   });
   await app.listen({ host, port: options.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   origin = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  jira.state.siteUrl = `${origin}/jira`;
 
   return {
-    urls: { origin, authorityHost: origin, graphBaseUrl: `${origin}/`, tokenEndpoint: `${origin}/${state.tenantId}/oauth2/v2.0/token` },
+    urls: {
+      origin,
+      authorityHost: origin,
+      graphBaseUrl: `${origin}/`,
+      tokenEndpoint: `${origin}/${state.tenantId}/oauth2/v2.0/token`,
+      servicenow: `${origin}/servicenow`,
+      jira: `${origin}/jira`,
+      control: `${origin}/_sandbox`,
+      ...(smtp === undefined ? {} : { smtp: `smtp://${smtp.host}:${smtp.port}` }),
+    },
     caPem: pki.caPem,
     tenantId: state.tenantId,
     clientId: app0.clientId,
     clientSecret: app0.clientSecret,
     control,
+    servicenow,
+    jira,
+    ...(smtp === undefined ? {} : { smtp }),
     close: async () => {
       closing.abort();
       await app.close();
+      servicenow.close();
+      await smtp?.close();
     },
   };
 }

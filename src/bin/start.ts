@@ -2,13 +2,17 @@
  * `npm start`: the whole product on embedded defaults, for trying it out.
  * Redis: REDIS_URL if set; else 127.0.0.1:6379 if it answers; else a redis-server spawned in a temporary directory.
  * API: a demo token named `demo-admin` with every role (its value is SANDBOX_API_TOKEN if set), printed once.
+ * Sandbox mode (no Microsoft tenant configured): the tenant, ServiceNow, Jira and the mailbox are simulated, and the
+ * simulated ticketing systems' webhooks are signed with secrets made for this run.
  */
-import { ALL_ROLES } from '../config/schema';
+import { randomBytes } from 'node:crypto';
+import { ALL_ROLES, isSandboxMode, type Config } from '../config/schema';
 import { ConfigError, parseConfig, readEnvironment } from '../config/load';
 import { TokenRegistry, generateToken, sha256Hex } from '../auth/tokens';
 import { createLogger } from '../logging/logger';
 import { redisAnswers } from '../redis/connection';
 import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
+import type { EmbeddedSandbox } from './embedded-sandbox';
 import { onShutdown } from './lifecycle';
 import { startIntakeServer } from './intake-server';
 
@@ -16,7 +20,9 @@ const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
 async function main(): Promise<void> {
   const vars = readEnvironment();
-  const config = parseConfig(vars);
+  const parsed = parseConfig(vars);
+  const sandboxMode = isSandboxMode(parsed);
+  const config: Config = sandboxMode ? withSandboxWebhooks(parsed) : parsed;
   const log = createLogger(config.LOG_LEVEL, 'start');
 
   let spawned: SpawnedRedis | undefined;
@@ -35,7 +41,37 @@ async function main(): Promise<void> {
   const tokens = new TokenRegistry([...(config.API_TOKENS ?? []), { name: 'demo-admin', roles: [...ALL_ROLES], sha256: sha256Hex(demoToken) }]);
   const { app, url } = await startIntakeServer(config, tokens, redisUrl);
 
+  let embedded: EmbeddedSandbox | undefined;
+  if (sandboxMode) {
+    const { startEmbeddedSandbox } = await import('./embedded-sandbox.js');
+    const started = await startEmbeddedSandbox(url, {
+      servicenowSecret: config.SERVICENOW_WEBHOOK_SECRET ?? '',
+      jiraSecret: config.JIRA_WEBHOOK_SECRET ?? '',
+      port: config.SANDBOX_PORT,
+      smtpPort: config.SANDBOX_SMTP_PORT,
+    });
+    embedded = started;
+    log.warn(
+      { sandbox: started.sandbox.urls.origin },
+      'SANDBOX MODE: the Microsoft tenant, ServiceNow, Jira and the mailbox are SIMULATED; no real device or ticket is touched. Set AZURE_TENANT_ID and AZURE_CLIENT_ID to use a real tenant.',
+    );
+  }
+
   const shown = url.replace('127.0.0.1', 'localhost');
+  const sandboxLines =
+    embedded === undefined
+      ? []
+      : [
+          '',
+          'SANDBOX MODE: the tenant, ServiceNow, Jira and the mailbox below are simulated.',
+          `  Control API:  ${embedded.sandbox.urls.control}   (docs/sandbox.md)`,
+          `  Entra ID:     ${embedded.sandbox.urls.authorityHost}/${embedded.sandbox.tenantId}   (tenant ${embedded.sandbox.tenantId})`,
+          `  Graph:        ${embedded.sandbox.urls.graphBaseUrl}v1.0`,
+          `  ServiceNow:   ${embedded.sandbox.urls.servicenow}`,
+          `  Jira:         ${embedded.sandbox.urls.jira}`,
+          `  SMTP:         ${embedded.sandbox.urls.smtp ?? '(off)'}`,
+          `  Sandbox CA:   ${embedded.caFile}   (curl --cacert ${embedded.caFile} ${embedded.sandbox.urls.control})`,
+        ];
   // The banner goes to the terminal, not to the log stream: the demo token is printed once, by design.
   process.stdout.write(
     [
@@ -49,13 +85,25 @@ async function main(): Promise<void> {
       'Try:',
       `  curl -s -X POST ${shown}/v1/resets -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\`,
       `    -d '{"device":{"serialNumber":"R58M123ABC"},"requestedBy":"anna@contoso.com","reason":"locked out"}'`,
+      ...sandboxLines,
       '',
     ].join('\n') + '\n',
   );
 
   onShutdown(log, async () => {
     await app.close();
+    await embedded?.close();
     await spawned?.stop();
+  });
+}
+
+/** In sandbox mode the simulated ServiceNow and Jira sign their webhooks with secrets made for this run. */
+function withSandboxWebhooks(config: Config): Config {
+  return Object.freeze({
+    ...config,
+    SERVICENOW_WEBHOOK_SECRET: config.SERVICENOW_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
+    JIRA_WEBHOOK_SECRET: config.JIRA_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
+    JIRA_PROJECTS: config.JIRA_PROJECTS.length === 0 ? ['HD'] : config.JIRA_PROJECTS,
   });
 }
 

@@ -73,12 +73,18 @@ export const configSchema = z
 
     API_TOKENS: apiTokens.optional(),
     SANDBOX_API_TOKEN: secret.optional(),
+    SANDBOX_PORT: int(0, 65535).default(3001),
+    SANDBOX_SMTP_PORT: int(0, 65535).default(2525),
 
     BODY_LIMIT_BYTES: int(1024, 1_048_576).default(16_384),
     WEBHOOK_BODY_LIMIT_BYTES: int(1024, 10_485_760).default(1_048_576),
     RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
     IDEMPOTENCY_TTL_SECONDS: int(60, 604_800).default(86_400),
+
+    AZURE_TENANT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$|^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { error: 'must be a tenant id (GUID) or a verified domain' }).optional(),
+    AZURE_CLIENT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'must be the app registration\'s client id (GUID)' }).optional(),
+    AZURE_CLIENT_SECRET: z.string().min(1).optional(),
 
     JIRA_WEBHOOK_SECRET: secret.optional(),
     JIRA_WEBHOOK_TOLERANCE_SECONDS: int(60, 86_400).default(3600),
@@ -94,6 +100,10 @@ export const configSchema = z
     SERVICENOW_WEBHOOK_TOLERANCE_SECONDS: int(30, 3600).default(300),
   })
   .superRefine((c, ctx) => {
+    const azure = [c.AZURE_TENANT_ID, c.AZURE_CLIENT_ID].filter((v) => v !== undefined).length;
+    if (azure === 1) {
+      ctx.addIssue({ code: 'custom', path: [c.AZURE_TENANT_ID === undefined ? 'AZURE_TENANT_ID' : 'AZURE_CLIENT_ID'], message: 'set AZURE_TENANT_ID and AZURE_CLIENT_ID together' });
+    }
     if (c.JIRA_WEBHOOK_SECRET !== undefined && c.JIRA_PROJECTS.length === 0) {
       ctx.addIssue({
         code: 'custom',
@@ -111,3 +121,11 @@ export const configSchema = z
   });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/**
+ * Sandbox mode: no Microsoft tenant and no ticketing system is configured, so `npm start` simulates them all.
+ * With any real connection configured, no sandbox code runs.
+ */
+export function isSandboxMode(config: Config): boolean {
+  return config.AZURE_TENANT_ID === undefined && config.AZURE_CLIENT_ID === undefined;
+}

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { testRedisUrl, uniquePrefix, waitFor } from '../support/env';
 
 const START = 'dist/src/bin/start.js';
@@ -33,7 +34,7 @@ beforeAll(() => {
 
 describe('npm start (the quick start)', () => {
   it('starts on embedded defaults, prints the URLs and the demo token, accepts a request, and stops cleanly on SIGTERM', async () => {
-    const app = run({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix('e2e'), SANDBOX_API_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
+    const app = run({ PORT: '0', SANDBOX_PORT: '0', SANDBOX_SMTP_PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix('e2e'), SANDBOX_API_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
     try {
       await waitFor(() => app.out().includes('Demo token:') || app.child.exitCode !== null, 20_000, 'the start banner');
       expect(app.out()).toContain(`Demo token:   ${TOKEN}`);
@@ -51,8 +52,25 @@ describe('npm start (the quick start)', () => {
       expect(((await shown.json()) as { state: string }).state).toBe('received');
       expect(app.out() + app.err()).not.toContain('"msg":"request accepted"'); // LOG_LEVEL=warn is honoured
 
+      // Sandbox mode is unmistakable, and the simulated tenant answers over HTTPS with only its CA trusted.
+      expect(app.out()).toContain('SANDBOX MODE: the tenant, ServiceNow, Jira and the mailbox below are simulated.');
+      expect(app.out()).toContain('SANDBOX MODE: the Microsoft tenant, ServiceNow, Jira and the mailbox are SIMULATED');
+      const control = /Control API:\s+(https:\/\/127\.0\.0\.1:\d+\/_sandbox)/.exec(app.out())?.[1] ?? '';
+      const caFile = /Sandbox CA:\s+(\S+)/.exec(app.out())?.[1] ?? '';
+      const dispatcher = new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
+      try {
+        const summary = await undiciFetch(control, { dispatcher });
+        expect(await summary.json()).toMatchObject({ simulated: true });
+        // The simulated Jira's signed webhook reaches the intake: the embedded wiring shares the run's secret.
+        const sent = await undiciFetch(`${control}/jira/issues/HD-1/webhook`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, dispatcher });
+        expect(await sent.json()).toMatchObject({ delivered: true });
+      } finally {
+        await dispatcher.close();
+      }
+
       app.child.kill('SIGTERM');
       expect(await app.exit).toBe(0);
+      expect(existsSync(caFile)).toBe(false);
     } finally {
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
     }

@@ -1,0 +1,38 @@
+/**
+ * Sandbox mode for `npm start`: starts the simulated tenant, ServiceNow, Jira and mailbox, pointed at the running
+ * intake, and writes the sandbox CA to a temporary file so curl and browsers can trust it (certificate checks stay on).
+ * Imported lazily: with real configuration, no sandbox code is even loaded.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Sandbox } from '../sandbox';
+
+export interface EmbeddedSandbox {
+  readonly sandbox: Sandbox;
+  readonly caFile: string;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedSandbox(
+  intakeBaseUrl: string,
+  options: { servicenowSecret: string; jiraSecret: string; port: number; smtpPort: number },
+): Promise<EmbeddedSandbox> {
+  const { startSandbox } = await import('../sandbox/index.js');
+  const sandbox = await startSandbox({
+    port: options.port,
+    smtpPort: options.smtpPort,
+    webhooks: { intakeBaseUrl, servicenowSecret: options.servicenowSecret, jiraSecret: options.jiraSecret },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'resetpc-sandbox-'));
+  const caFile = join(dir, 'sandbox-ca.pem');
+  writeFileSync(caFile, sandbox.caPem, { mode: 0o644 });
+  return {
+    sandbox,
+    caFile,
+    close: async () => {
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

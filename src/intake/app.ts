@@ -13,7 +13,10 @@ import { authPlugin } from './plugins/auth';
 import { errorsPlugin } from './plugins/errors';
 import { openApiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
+import { WorkflowStore } from '../store/workflow-store';
+import { actionRoutes } from './routes/actions';
 import { healthRoutes } from './routes/health';
+import { createOperatorActions } from './services/operator-actions';
 import { resetRoutes } from './routes/resets';
 import { webhookRoutes } from './routes/webhooks';
 import { createSubmissionService } from './services/submissions';
@@ -66,6 +69,8 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
 
   await app.register(healthRoutes({ redis: deps.redis }));
   await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) }));
+  const actions = createOperatorActions({ store: new WorkflowStore(deps.redis, store), queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
+  await app.register(actionRoutes({ actions }));
   await app.register(
     webhookRoutes({
       submissions,

@@ -31,6 +31,15 @@ export async function removeResetJob(queues: Queues, requestId: string): Promise
   await queues.reset.remove(requestId);
 }
 
+/**
+ * Queues an event's notifications, one job per channel (the ticket, when there is one, and email), each with a
+ * deterministic id: the outbox. A re-run never queues one twice.
+ */
+export async function enqueueEventNotifications(queues: Queues, request: { readonly id: string; readonly ticket?: unknown }, event: JobPayload<'notify'>['event']): Promise<void> {
+  const channels: ('ticket' | 'email')[] = request.ticket === undefined ? ['email'] : ['ticket', 'email'];
+  for (const channel of channels) await enqueueNotification(queues, { requestId: request.id, event, channel });
+}
+
 export async function enqueueNotification(queues: Queues, payload: JobPayload<'notify'>): Promise<void> {
   const data = parsePayload('notify', payload);
   await queues.notify.add(catalog.notify.name, data, { jobId: notifyJobId(data) });

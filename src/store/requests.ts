@@ -6,6 +6,7 @@ import {
   type TicketRef,
   type TimelineEntry,
 } from '../domain/request';
+import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
 import { storeKeys, type StoreKeys } from './keys';
 import { COMMIT_REQUEST, LINK_TICKET, RELEASE_LOCKS, RESERVE_LOCKS } from './scripts';
@@ -19,6 +20,7 @@ export type Reservation = { readonly ok: true } | { readonly ok: false; readonly
 export interface StoredRequest {
   readonly request: ResetRequest;
   readonly timeline: readonly TimelineEntry[];
+  readonly workflow: WorkflowData;
 }
 
 export interface ListFilter {
@@ -144,7 +146,8 @@ export class RequestStore {
     });
     const request = this.decode(hash, links);
     if (request === undefined) return undefined;
-    return { request, timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry) };
+    const workflow = hash.workflow === undefined ? {} : (JSON.parse(hash.workflow) as WorkflowData);
+    return { request, timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry), workflow };
   }
 
   /**

@@ -8,8 +8,8 @@ import { FINAL_STATES } from '../domain/request';
 const LUA_FINAL_SET = `{ ${[...FINAL_STATES].map((s) => `${s}=true`).join(', ')} }`;
 
 /**
- * Reserve the locks for a new request (device, and ticket when there is one).
- * KEYS: lock keys.  ARGV[1]: request id, ARGV[2]: reservation ttl (ms), ARGV[3]: request key prefix (`{p}:request:`).
+ * Reserve the locks for a new request (device, and ticket when there is one), or take a lock for good.
+ * KEYS: lock keys.  ARGV[1]: request id, ARGV[2]: reservation ttl (ms; 0 = no expiry), ARGV[3]: request key prefix (`{p}:request:`).
  * A lock whose holder no longer exists, or has reached a final state, is stale and is taken over.
  * Returns {0, ''} when reserved, or {i, holderId} for the first lock (1-based) held by another active request.
  */
@@ -25,7 +25,11 @@ for i, key in ipairs(KEYS) do
   end
 end
 for _, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+  else
+    redis.call('SET', key, ARGV[1])
+  end
 end
 return { 0, '' }
 `;
@@ -71,5 +75,53 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'request', ARGV[1], 'entry', ARGV[3])
+return 1
+`;
+
+/**
+ * Move a request from one state to the next, if it is still in the expected state: state, workflow data, state
+ * indexes, a timeline entry and an audit entry at once; and on a final state, release the locks it holds.
+ * KEYS: 1 request hash, 2 timeline, 3 audit, 4 old state index, 5 new state index, 6.. locks to release.
+ * ARGV: 1 id, 2 expected state, 3 new state, 4 updatedAt, 5 timeline entry json, 6 audit max length,
+ *       7 workflow json ('' keeps it), 8 '1' to release the locks.
+ * Returns 1, or 0 when the request is gone or no longer in the expected state (another worker or an operator moved it).
+ */
+export const TRANSITION = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or state ~= ARGV[2] then return 0 end
+local score = redis.call('HGET', KEYS[1], 'createdAt')
+redis.call('HSET', KEYS[1], 'state', ARGV[3], 'updatedAt', ARGV[4])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'workflow', ARGV[7]) end
+if KEYS[4] ~= KEYS[5] then
+  redis.call('ZREM', KEYS[4], ARGV[1])
+  redis.call('ZADD', KEYS[5], score, ARGV[1])
+end
+redis.call('RPUSH', KEYS[2], ARGV[5])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'request', ARGV[1], 'entry', ARGV[5])
+if ARGV[8] == '1' then
+  for i = 6, #KEYS do
+    if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+  end
+end
+return 1
+`;
+
+/** Save workflow data if the request is still in the expected state. KEYS[1] request hash. ARGV: state, json. */
+export const SAVE_WORKFLOW = `
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'workflow', ARGV[2])
+return 1
+`;
+
+/**
+ * Add a timeline entry (and optionally new workflow data) without a state change, if the request is still in the
+ * expected state. KEYS: 1 request hash, 2 timeline, 3 audit. ARGV: 1 id, 2 state, 3 entry json, 4 audit max length,
+ * 5 workflow json ('' keeps it). Returns 1, or 0 when the state changed.
+ */
+export const ANNOTATE = `
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return 0 end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'workflow', ARGV[5]) end
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'request', ARGV[1], 'entry', ARGV[3])
 return 1
 `;

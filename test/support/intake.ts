@@ -11,6 +11,9 @@ import { RequestStore } from '../../src/store/requests';
 import { testRedisUrl, uniquePrefix } from './env';
 
 export const JIRA_SECRET = 'jira-webhook-secret-for-tests-0001';
+/** The callers' names (the identities in timelines and approval checks). */
+export const TOKEN_NAMES = { submitter: 'submitter', approver: 'mia.approver@contoso.com', operator: 'operator', admin: 'admin' } as const;
+
 export const SERVICENOW_SECRET = 'servicenow-webhook-secret-for-tests-0001';
 
 export interface TestIntake {
@@ -44,7 +47,7 @@ export async function createTestIntake(label: string, env: Record<string, string
   const roles: Record<keyof TestIntake['tokens'], Role[]> = { submitter: ['submit'], approver: ['approve'], operator: ['operate'], admin: ['admin'] };
   const tokens = Object.fromEntries(Object.keys(roles).map((name) => [name, generateToken()])) as Record<keyof TestIntake['tokens'], string>;
   const registry = new TokenRegistry(
-    Object.entries(roles).map(([name, r]) => ({ name, roles: r, sha256: sha256Hex(tokens[name as keyof TestIntake['tokens']]) })),
+    Object.entries(roles).map(([key, r]) => ({ name: TOKEN_NAMES[key as keyof TestIntake['tokens']], roles: r, sha256: sha256Hex(tokens[key as keyof TestIntake['tokens']]) })),
   );
   const redis = createRedis(config.REDIS_URL, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   await waitForReady(redis, 5000);

@@ -18,6 +18,7 @@ export const openApiPlugin = fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from API_TOKENS' } } },
         tags: [
           { name: 'resets', description: 'Reset requests' },
+          { name: 'actions', description: 'Approve and cancel requests' },
           { name: 'webhooks', description: 'Signed deliveries from ticketing systems' },
           { name: 'health', description: 'Liveness and readiness' },
         ],

@@ -1,0 +1,63 @@
+import { isFinal, type RequestState } from '../../domain/request';
+import { enqueueEventNotifications, type Queues } from '../../queue/queues';
+import type { WorkflowStore } from '../../store/workflow-store';
+import { HttpError, notFound } from '../errors';
+
+export interface ActionResult {
+  readonly id: string;
+  readonly state: RequestState;
+}
+
+const conflict = (message: string, code = 'conflict'): HttpError => new HttpError(409, code, message);
+
+/**
+ * Operator and approver actions on a request. Each is recorded in the request's timeline with the caller's name,
+ * and wakes the request's job so the worker acts on it now rather than at its next scheduled check.
+ */
+export function createOperatorActions(deps: { store: WorkflowStore; queues: Queues; allowedApprovers: readonly string[] }) {
+  async function wake(id: string): Promise<void> {
+    const job = await deps.queues.reset.getJob(id);
+    if (job !== undefined && (await job.isDelayed())) await job.promote();
+  }
+
+  return {
+    /** Approves an API request (one without a ticket: a ticket's approval is read from its system of record). */
+    async approve(id: string, approver: string): Promise<ActionResult> {
+      const stored = await deps.store.load(id);
+      if (stored === undefined) throw notFound(`No request with id ${id}`);
+      const { request, workflow } = stored;
+      if (request.ticket !== undefined) {
+        throw conflict(`This request came from ${request.ticket.system} ticket ${request.ticket.key}: approve it there; its approval is read from the ticket`, 'approval_in_ticket');
+      }
+      if (isFinal(request.state)) throw conflict(`The request is already ${request.state}`, 'request_final');
+      if (approver.toLowerCase() === request.requestedBy.toLowerCase()) {
+        throw new HttpError(403, 'self_approval', 'The requester cannot approve their own request');
+      }
+      const allowed = deps.allowedApprovers.map((a) => a.toLowerCase());
+      if (allowed.length > 0 && !allowed.includes(approver.toLowerCase())) {
+        throw new HttpError(403, 'approver_not_allowed', `${approver} is not on the approver allow-list`);
+      }
+      if (workflow.apiApproval !== undefined) return { id, state: request.state };
+      const saved = await deps.store.annotate(request, { actor: approver, reason: `approved by ${approver}` }, { ...workflow, apiApproval: { by: approver, at: new Date().toISOString() } });
+      if (!saved) throw conflict('The request changed while approving; retry', 'request_changed');
+      await wake(id);
+      return { id, state: request.state };
+    },
+
+    /** Cancels a request that is not final. Its locks are released; a reset already sent cannot be taken back. */
+    async cancel(id: string, operator: string, reason: string | undefined): Promise<ActionResult> {
+      const stored = await deps.store.load(id);
+      if (stored === undefined) throw notFound(`No request with id ${id}`);
+      const { request, workflow } = stored;
+      if (isFinal(request.state)) throw conflict(`The request is already ${request.state}`, 'request_final');
+      const why = reason === undefined ? `cancelled by ${operator}` : `cancelled by ${operator}: ${reason}`;
+      const moved = await deps.store.transition(request, 'cancelled', { actor: operator, reason: why }, { ...workflow, outcomeReason: 'cancelled' });
+      if (!moved) throw conflict('The request changed while cancelling; retry', 'request_changed');
+      await enqueueEventNotifications(deps.queues, request, 'cancelled');
+      await wake(id);
+      return { id, state: 'cancelled' };
+    },
+  };
+}
+
+export type OperatorActions = ReturnType<typeof createOperatorActions>;

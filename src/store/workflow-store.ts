@@ -1,0 +1,104 @@
+import type { Redis } from 'ioredis';
+import { isFinal, type RequestState, type ResetRequest, type TimelineEntry } from '../domain/request';
+import { canTransition } from '../domain/transitions';
+import type { WorkflowData } from '../domain/workflow';
+import { storeCall } from './errors';
+import type { RequestStore, StoredRequest } from './requests';
+import { ANNOTATE, RESERVE_LOCKS, SAVE_WORKFLOW, TRANSITION } from './scripts';
+
+const AUDIT_MAX_LENGTH = 100_000;
+
+export class IllegalTransitionError extends Error {
+  readonly code = 'illegal_transition';
+  constructor(from: RequestState, to: RequestState) {
+    super(`A request cannot go from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export interface TransitionNote {
+  readonly actor: string;
+  readonly reason: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The reset workflow's writes: state transitions (checked against the domain's state machine, atomic with the
+ * timeline, indexes and audit stream, releasing locks on a final state), workflow data, and the lock on the resolved
+ * Intune device. Every write is conditional on the state the caller saw, so two workers, or a worker and an operator,
+ * never both win.
+ */
+export class WorkflowStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly requests: RequestStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  load(id: string): Promise<StoredRequest | undefined> {
+    return this.requests.get(id);
+  }
+
+  private managedLockKey(managedDeviceId: string): string {
+    return `${this.requests.keys.request('').replace(/:request:$/, '')}:lock:managed:${managedDeviceId.toLowerCase()}`;
+  }
+
+  /** Moves the request on. Returns false when it was no longer in `request.state` (someone else moved it first). */
+  async transition(request: ResetRequest, to: RequestState, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
+    if (!canTransition(request.state, to)) throw new IllegalTransitionError(request.state, to);
+    const at = this.now().toISOString();
+    const entry: TimelineEntry = { at, from: request.state, to, actor: note.actor, reason: note.reason, ...(note.details === undefined ? {} : { details: note.details }) };
+    const keys = this.requests.keys;
+    const locks = [...Object.values(this.requests.lockKeysFor(request))];
+    if (workflow?.managedDeviceId !== undefined) locks.push(this.managedLockKey(workflow.managedDeviceId));
+    const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
+    const result = await storeCall(() =>
+      this.redis.eval(
+        TRANSITION,
+        scriptKeys.length,
+        ...scriptKeys,
+        request.id,
+        request.state,
+        to,
+        at,
+        JSON.stringify(entry),
+        AUDIT_MAX_LENGTH,
+        workflow === undefined ? '' : JSON.stringify(workflow),
+        isFinal(to) ? '1' : '0',
+      ),
+    );
+    return result === 1;
+  }
+
+  /** A timeline entry without a state change (an approval given, a ticket linked), with optional workflow data. */
+  async annotate(request: ResetRequest, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
+    const entry: TimelineEntry = {
+      at: this.now().toISOString(),
+      from: request.state,
+      to: request.state,
+      actor: note.actor,
+      reason: note.reason,
+      ...(note.details === undefined ? {} : { details: note.details }),
+    };
+    const keys = this.requests.keys;
+    const result = await storeCall(() =>
+      this.redis.eval(ANNOTATE, 3, keys.request(request.id), keys.timeline(request.id), keys.audit, request.id, request.state, JSON.stringify(entry), AUDIT_MAX_LENGTH, workflow === undefined ? '' : JSON.stringify(workflow)),
+    );
+    return result === 1;
+  }
+
+  async saveWorkflow(id: string, state: RequestState, workflow: WorkflowData): Promise<boolean> {
+    const result = await storeCall(() => this.redis.eval(SAVE_WORKFLOW, 1, this.requests.keys.request(id), state, JSON.stringify(workflow)));
+    return result === 1;
+  }
+
+  /**
+   * One active request per Intune device, whatever identifier the tickets used: the lock on the resolved managed
+   * device id. Returns the active holder's id when another request has it.
+   */
+  async lockManagedDevice(id: string, managedDeviceId: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly holderId: string }> {
+    const key = this.managedLockKey(managedDeviceId);
+    const [index, holder] = (await storeCall(() => this.redis.eval(RESERVE_LOCKS, 1, key, id, 0, this.requests.keys.request('')))) as [number, string];
+    return index === 0 ? { ok: true } : { ok: false, holderId: holder };
+  }
+}

@@ -30,6 +30,10 @@ export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknow
     return { type: value.name, message: redactText(value.message), stack: value.stack === undefined ? undefined : redactText(value.stack) };
   }
   if (value instanceof Date) return value;
+  // Class instances (Fastify's request and reply, streams, clients) are left to pino's serializers, which read their
+  // getters; copying them here would lose every field. Their known secret paths are redacted by pino's `redact`.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = isSensitiveKey(k) ? REDACTED : redactDeep(v, seen);

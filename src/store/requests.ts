@@ -8,6 +8,7 @@ import {
 } from '../domain/request';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
+import { runScript } from './lua';
 import { storeKeys, type StoreKeys } from './keys';
 import { COMMIT_REQUEST, LINK_TICKET, RELEASE_LOCKS, RESERVE_LOCKS } from './scripts';
 
@@ -76,7 +77,7 @@ export class RequestStore {
     const keys = locks.ticket === undefined ? [locks.device] : [locks.ticket, locks.device];
     const kinds: ('ticket' | 'device')[] = locks.ticket === undefined ? ['device'] : ['ticket', 'device'];
     const [index, holder] = (await storeCall(() =>
-      this.redis.eval(RESERVE_LOCKS, keys.length, ...keys, id, RESERVATION_TTL_MS, this.keys.request('')),
+      runScript(this.redis, RESERVE_LOCKS, keys, [id, RESERVATION_TTL_MS, this.keys.request('')]),
     )) as [number, string];
     if (index === 0) return { ok: true };
     return { ok: false, conflict: kinds[index - 1] ?? 'device', holderId: holder };
@@ -84,7 +85,7 @@ export class RequestStore {
 
   async release(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<void> {
     const locks = Object.values(this.lockKeysFor(request));
-    await storeCall(() => this.redis.eval(RELEASE_LOCKS, locks.length, ...locks, id));
+    await storeCall(() => runScript(this.redis, RELEASE_LOCKS, locks, [id]));
   }
 
   /** Stores a new request atomically. Returns false when its reservation expired before the commit. */
@@ -104,19 +105,7 @@ export class RequestStore {
     };
     const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
     const result = await storeCall(() =>
-      this.redis.eval(
-        COMMIT_REQUEST,
-        keys.length,
-        ...keys,
-        request.id,
-        JSON.stringify(core),
-        request.state,
-        Date.parse(request.createdAt),
-        request.updatedAt,
-        JSON.stringify(first),
-        AUDIT_MAX_LENGTH,
-        locks.length,
-      ),
+      runScript(this.redis, COMMIT_REQUEST, keys, [request.id, JSON.stringify(core), request.state, Date.parse(request.createdAt), request.updatedAt, JSON.stringify(first), AUDIT_MAX_LENGTH, locks.length]),
     );
     return result === 1;
   }
@@ -125,7 +114,7 @@ export class RequestStore {
   async linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'> {
     const keys = [this.keys.request(id), this.keys.links(id), this.keys.timeline(id), this.keys.byTicket(ticket.key), this.keys.audit];
     const result = await storeCall(() =>
-      this.redis.eval(LINK_TICKET, keys.length, ...keys, id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), AUDIT_MAX_LENGTH),
+      runScript(this.redis, LINK_TICKET, keys, [id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), AUDIT_MAX_LENGTH]),
     );
     return result === 1 ? 'linked' : result === 2 ? 'already_linked' : 'gone';
   }

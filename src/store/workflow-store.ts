@@ -3,6 +3,7 @@ import { isFinal, type RequestState, type ResetRequest, type TimelineEntry } fro
 import { canTransition } from '../domain/transitions';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
+import { runScript } from './lua';
 import type { RequestStore, StoredRequest } from './requests';
 import { ANNOTATE, RESERVE_LOCKS, SAVE_WORKFLOW, TRANSITION } from './scripts';
 
@@ -53,19 +54,7 @@ export class WorkflowStore {
     if (workflow?.managedDeviceId !== undefined) locks.push(this.managedLockKey(workflow.managedDeviceId));
     const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
     const result = await storeCall(() =>
-      this.redis.eval(
-        TRANSITION,
-        scriptKeys.length,
-        ...scriptKeys,
-        request.id,
-        request.state,
-        to,
-        at,
-        JSON.stringify(entry),
-        AUDIT_MAX_LENGTH,
-        workflow === undefined ? '' : JSON.stringify(workflow),
-        isFinal(to) ? '1' : '0',
-      ),
+      runScript(this.redis, TRANSITION, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), AUDIT_MAX_LENGTH, workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
     );
     return result === 1;
   }
@@ -82,13 +71,13 @@ export class WorkflowStore {
     };
     const keys = this.requests.keys;
     const result = await storeCall(() =>
-      this.redis.eval(ANNOTATE, 3, keys.request(request.id), keys.timeline(request.id), keys.audit, request.id, request.state, JSON.stringify(entry), AUDIT_MAX_LENGTH, workflow === undefined ? '' : JSON.stringify(workflow)),
+      runScript(this.redis, ANNOTATE, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, JSON.stringify(entry), AUDIT_MAX_LENGTH, workflow === undefined ? '' : JSON.stringify(workflow)]),
     );
     return result === 1;
   }
 
   async saveWorkflow(id: string, state: RequestState, workflow: WorkflowData): Promise<boolean> {
-    const result = await storeCall(() => this.redis.eval(SAVE_WORKFLOW, 1, this.requests.keys.request(id), state, JSON.stringify(workflow)));
+    const result = await storeCall(() => runScript(this.redis, SAVE_WORKFLOW, [this.requests.keys.request(id)], [state, JSON.stringify(workflow)]));
     return result === 1;
   }
 
@@ -98,7 +87,7 @@ export class WorkflowStore {
    */
   async lockManagedDevice(id: string, managedDeviceId: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly holderId: string }> {
     const key = this.managedLockKey(managedDeviceId);
-    const [index, holder] = (await storeCall(() => this.redis.eval(RESERVE_LOCKS, 1, key, id, 0, this.requests.keys.request('')))) as [number, string];
+    const [index, holder] = (await storeCall(() => runScript(this.redis, RESERVE_LOCKS, [key], [id, 0, this.requests.keys.request('')]))) as [number, string];
     return index === 0 ? { ok: true } : { ok: false, holderId: holder };
   }
 }

@@ -60,6 +60,10 @@ describe('the intake service', () => {
     expect(res.headers['x-request-id']).toBe('req-trace-000123');
     const lines = t.logs.filter((l) => l.reqId === 'req-trace-000123');
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request accepted', 'request completed']));
+    const completed = lines.find((l) => l.msg === 'request completed') as { res?: { statusCode?: number } } | undefined;
+    const incoming = lines.find((l) => l.msg === 'incoming request') as { req?: { method?: string; url?: string } } | undefined;
+    expect(incoming?.req).toMatchObject({ method: 'POST', url: '/v1/resets' });
+    expect(completed?.res).toMatchObject({ statusCode: 202 });
     const accepted = t.logs.find((l) => l.msg === 'request accepted' && (l.device as { value?: string } | undefined)?.value === 'SN-TRACE');
     expect(accepted?.reqId).toBe('req-trace-000123');
   });

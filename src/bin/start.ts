@@ -12,6 +12,7 @@ import { TokenRegistry, generateToken, sha256Hex } from '../auth/tokens';
 import { createLogger } from '../logging/logger';
 import { redisAnswers } from '../redis/connection';
 import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
+import { startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
 import type { EmbeddedSandbox } from './embedded-sandbox';
 import { onShutdown } from './lifecycle';
 import { startIntakeServer } from './intake-server';
@@ -57,6 +58,11 @@ async function main(): Promise<void> {
     );
   }
 
+  let workers: RunningWorkers | undefined;
+  const remote = embedded === undefined ? realRemote(config) : sandboxRemote(embedded);
+  if (remote !== undefined) workers = startWorkers(config, remote, log, redisUrl);
+  else log.warn('no AZURE_CLIENT_SECRET: requests are accepted and queued, but no worker runs');
+
   const shown = url.replace('127.0.0.1', 'localhost');
   const sandboxLines =
     embedded === undefined
@@ -92,9 +98,30 @@ async function main(): Promise<void> {
 
   onShutdown(log, async () => {
     await app.close();
+    await workers?.close();
     await embedded?.close();
     await spawned?.stop();
   });
+}
+
+function sandboxRemote(embedded: EmbeddedSandbox): RemoteEnds {
+  const { sandbox } = embedded;
+  const jira = sandbox.jira.credentials;
+  return {
+    tenantId: sandbox.tenantId,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    authorityHost: sandbox.urls.authorityHost,
+    graphBaseUrl: sandbox.urls.graphBaseUrl,
+    extraCaPem: sandbox.caPem,
+    servicenow: { instanceUrl: sandbox.urls.servicenow, ...sandbox.servicenow.credentials.basic },
+    ...(jira === undefined ? {} : { jira: { siteUrl: sandbox.urls.jira, email: jira.email, apiToken: jira.apiToken } }),
+  };
+}
+
+function realRemote(config: Config): RemoteEnds | undefined {
+  if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) return undefined;
+  return { tenantId: config.AZURE_TENANT_ID, clientId: config.AZURE_CLIENT_ID, clientSecret: config.AZURE_CLIENT_SECRET };
 }
 
 /** In sandbox mode the simulated ServiceNow and Jira sign their webhooks with secrets made for this run. */

@@ -94,6 +94,8 @@ export const configSchema = z
     ACTION_DEADLINE_MINUTES: int(1, 24 * 60 * 7).default(24 * 60),
     SUBMIT_SETTLE_SECONDS: int(0, 3600).default(60),
     DRY_RUN: bool.default(false),
+    ACTION_POLL_BASE_MS: int(10, 600_000).default(5000),
+    APPROVAL_RECHECK_MAX_SECONDS: int(1, 86_400).default(900),
     WORKER_CONCURRENCY: int(1, 1000).default(10),
     GRAPH_WINDOW_MS: int(1000, 600_000).default(20_000),
     GRAPH_WRITE_BUDGET: int(1, 10_000).default(180),

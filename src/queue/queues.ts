@@ -44,3 +44,13 @@ export async function enqueueNotification(queues: Queues, payload: JobPayload<'n
   const data = parsePayload('notify', payload);
   await queues.notify.add(catalog.notify.name, data, { jobId: notifyJobId(data) });
 }
+
+/** Runs a waiting (delayed) reset job now: an approval was given, or its ticket changed. Best effort. */
+export async function wakeJob(queues: Queues, requestId: string): Promise<void> {
+  try {
+    const job = await queues.reset.getJob(requestId);
+    if (job !== undefined && (await job.isDelayed())) await job.promote();
+  } catch {
+    // The job moved on by itself meanwhile: nothing to wake.
+  }
+}

@@ -48,8 +48,23 @@ describe('npm start (the quick start)', () => {
       });
       expect(res.status).toBe(202);
       const { id } = (await res.json()) as { id: string };
-      const shown = await fetch(`${base ?? ''}/v1/resets/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      expect(((await shown.json()) as { state: string }).state).toBe('received');
+      // The embedded worker checks the device against the simulated tenant: this serial is not there.
+      await waitFor(async () => {
+        const shown = await fetch(`${base ?? ''}/v1/resets/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        return ((await shown.json()) as { state: string }).state === 'ineligible';
+      }, 15_000, 'the request to be found ineligible');
+
+      // A simulated Android device qualifies and waits for approval.
+      const android = await fetch(`${base ?? ''}/v1/resets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ device: { deviceName: 'AE-FM-0100' }, requestedBy: 'anna@contoso.com' }),
+      });
+      const androidId = ((await android.json()) as { id: string }).id;
+      await waitFor(async () => {
+        const shown = await fetch(`${base ?? ''}/v1/resets/${androidId}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        return ((await shown.json()) as { state: string }).state === 'awaiting_approval';
+      }, 15_000, 'the Android request to await approval');
       expect(app.out() + app.err()).not.toContain('"msg":"request accepted"'); // LOG_LEVEL=warn is honoured
 
       // Sandbox mode is unmistakable, and the simulated tenant answers over HTTPS with only its CA trusted.

@@ -1,5 +1,5 @@
 import { isFinal, type RequestState } from '../../domain/request';
-import { enqueueEventNotifications, type Queues } from '../../queue/queues';
+import { enqueueEventNotifications, wakeJob, type Queues } from '../../queue/queues';
 import type { WorkflowStore } from '../../store/workflow-store';
 import { HttpError, notFound } from '../errors';
 
@@ -15,10 +15,7 @@ const conflict = (message: string, code = 'conflict'): HttpError => new HttpErro
  * and wakes the request's job so the worker acts on it now rather than at its next scheduled check.
  */
 export function createOperatorActions(deps: { store: WorkflowStore; queues: Queues; allowedApprovers: readonly string[] }) {
-  async function wake(id: string): Promise<void> {
-    const job = await deps.queues.reset.getJob(id);
-    if (job !== undefined && (await job.isDelayed())) await job.promote();
-  }
+  const wake = (id: string): Promise<void> => wakeJob(deps.queues, id);
 
   return {
     /** Approves an API request (one without a ticket: a ticket's approval is read from its system of record). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
-import { enqueueNotification, enqueueReset, removeResetJob, type Queues } from '../../queue/queues';
+import { enqueueNotification, enqueueReset, removeResetJob, wakeJob, type Queues } from '../../queue/queues';
 import { StoreUnavailableError } from '../../store/errors';
 import type { RequestStore } from '../../store/requests';
 import type { Log } from '../../logging/logger';
@@ -126,13 +126,18 @@ export function createSubmissionService(deps: { store: RequestStore; queues: Que
     async submitFromTicket(input, log = deps.log) {
       const previous = (await store.list({ ticket: input.ticket.key }, 1)).items[0];
       if (previous !== undefined) {
+        // The ticket changed: re-check its request now (an approval may have been given) instead of at the next check.
+        if (!isFinal(previous.state)) await wakeJob(queues, previous.id);
         return isFinal(previous.state)
           ? { kind: 'already_handled', id: previous.id, state: previous.state }
           : { kind: 'already_active', id: previous.id };
       }
       const outcome = await service.submit(input, log);
       if (outcome.kind === 'accepted') return { kind: 'accepted', id: outcome.request.id };
-      if (outcome.conflict === 'ticket') return { kind: 'already_active', id: outcome.activeId };
+      if (outcome.conflict === 'ticket') {
+        await wakeJob(queues, outcome.activeId);
+        return { kind: 'already_active', id: outcome.activeId };
+      }
       const linked = await service.linkTicket(outcome.activeId, input.ticket, input.submittedBy, log);
       // The active request finished between the two steps: the caller retries, and the retry starts a request.
       if (linked === 'gone') throw new StoreUnavailableError(new Error('the active request changed during the link'));

@@ -1,0 +1,71 @@
+/**
+ * Who may approve a reset, and what a ticket's approval means for the request (issue 4, step 2). The evidence is
+ * read from the system of record (ServiceNow approver rows, Jira Service Management approvals, or the API's approve
+ * call), never from a webhook body; this module only decides.
+ */
+
+export interface ApprovalPolicy {
+  /** Approval required before the reset (default yes). */
+  readonly required: boolean;
+  /** Self-approval is never allowed; the field exists so a config that tries to allow it fails to type-check. */
+  readonly allowSelfApproval: false;
+  /** Who may approve (emails, UPNs, usernames, token names); empty means anyone but the requester. */
+  readonly allowedApprovers: readonly string[];
+}
+
+export interface ApprovalEvidence {
+  readonly decision: 'approved' | 'declined' | 'pending';
+  /** Who approved (or, on a decline, who declined), as the source names them. */
+  readonly approvers: readonly string[];
+}
+
+export type ApprovalOutcome =
+  | { readonly kind: 'approved'; readonly approver: string }
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'rejected'; readonly reason: 'rejected' | 'self_approval' | 'approver_not_allowed'; readonly message: string };
+
+/** The approver recorded when policy does not require an approval. */
+export const NOT_REQUIRED_APPROVER = 'policy:not-required';
+
+/** Identities compare case-insensitively, ignoring surrounding spaces. */
+export function normaliseIdentity(identity: string): string {
+  return identity.trim().toLowerCase();
+}
+
+const list = (names: readonly string[]): string => names.join(', ');
+
+export function decideApproval(evidence: ApprovalEvidence, requestedBy: string, policy: ApprovalPolicy): ApprovalOutcome {
+  if (!policy.required) return { kind: 'approved', approver: NOT_REQUIRED_APPROVER };
+  if (evidence.decision === 'pending') return { kind: 'pending' };
+
+  const approvers = [...new Set(evidence.approvers.map(normaliseIdentity).filter((a) => a !== ''))];
+  if (evidence.decision === 'declined') {
+    const by = approvers.length === 0 ? '' : ` by ${list(approvers)}`;
+    return { kind: 'rejected', reason: 'rejected', message: `The reset was declined${by}.` };
+  }
+
+  const requester = normaliseIdentity(requestedBy);
+  if (approvers.length === 0) {
+    return { kind: 'rejected', reason: 'approver_not_allowed', message: 'The ticket is marked approved, but no approver is named, so the approval cannot be checked against the no-self-approval rule.' };
+  }
+  const others = approvers.filter((a) => a !== requester);
+  if (others.length === 0) {
+    return { kind: 'rejected', reason: 'self_approval', message: `${requester} requested this reset and cannot also approve it; someone else must approve.` };
+  }
+  const allowed = new Set(policy.allowedApprovers.map(normaliseIdentity));
+  const approver = allowed.size === 0 ? others[0] : others.find((a) => allowed.has(a));
+  if (approver === undefined) {
+    return { kind: 'rejected', reason: 'approver_not_allowed', message: `Approved by ${list(others)}, who ${others.length === 1 ? 'is' : 'are'} not on the list of allowed approvers.` };
+  }
+  return { kind: 'approved', approver };
+}
+
+const FIRST_CHECK_DELAY_MS = 30_000;
+const MAX_CHECK_DELAY_MS = 15 * 60_000;
+
+/** Delay before approval check number `attempt` (1-based): 30 s, 1 min, 2 min, 4 min, 8 min, then 15 min. */
+export function nextApprovalCheckDelayMs(attempt: number): number {
+  // NaN and anything below 1 count as the first check; the exponent is capped so 2 ** n stays finite.
+  const n = Number.isNaN(attempt) ? 1 : Math.min(Math.max(1, Math.floor(attempt)), 32);
+  return Math.min(FIRST_CHECK_DELAY_MS * 2 ** (n - 1), MAX_CHECK_DELAY_MS);
+}

@@ -1,0 +1,139 @@
+/**
+ * Why a request did not end in a reset: one stable reason code per cause, and the Microsoft documentation page that
+ * explains it (issue 5: "a table from reason to link, kept as data"). Notifications and the dashboard read this table;
+ * the eligibility rules and the workflow write the codes.
+ *
+ * Links are locale-less learn.microsoft.com addresses (Learn redirects to the reader's language). Intune pages use
+ * the current docs tree (MicrosoftDocs/memdocs `intune/device-management/actions/*`, canonical
+ * learn.microsoft.com/<locale>/intune/device-management/actions/<page>).
+ */
+
+/** The reasons a request can end `ineligible`. */
+export const INELIGIBLE_REASONS = [
+  'windows_desktop',
+  'macos',
+  'ios_disabled',
+  'ios_not_supervised',
+  'os_too_old',
+  'not_azure_ad_joined',
+  'pin_reset_apps_missing',
+  'pin_recovery_profile_unassigned',
+  'tenant_not_checked',
+  'android_too_old',
+  'android_enrollment_unsupported',
+  'not_mdm_managed',
+  'retire_pending',
+  'wipe_pending',
+  'not_managed',
+  'stale_sync',
+  'unsupported_platform',
+  'device_not_found',
+  'device_ambiguous',
+  'device_has_active_request',
+] as const;
+
+export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
+
+/** Every reason a request can end in something other than success: ineligible, failed, rejected, expired, ... */
+export const FAILURE_REASONS = [
+  ...INELIGIBLE_REASONS,
+  'action_failed',
+  'action_not_supported',
+  'action_canceled',
+  'timed_out',
+  'graph_forbidden',
+  'graph_not_found',
+  'rejected',
+  'expired',
+  'self_approval',
+  'approver_not_allowed',
+  'cancelled',
+] as const;
+
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+const LEARN = 'https://learn.microsoft.com';
+const INTUNE_ACTIONS = `${LEARN}/intune/device-management/actions`;
+
+/** The documentation pages the table points to, by what they explain. */
+export const DOCS = {
+  resetPasscode: `${INTUNE_ACTIONS}/reset-passcode`,
+  removePasscode: `${INTUNE_ACTIONS}/remove-passcode`,
+  sync: `${INTUNE_ACTIONS}/sync`,
+  retire: `${INTUNE_ACTIONS}/retire`,
+  wipe: `${INTUNE_ACTIONS}/wipe`,
+  windowsHelloPinReset: `${LEARN}/windows/security/identity-protection/hello-for-business/pin-reset`,
+  entraJoin: `${LEARN}/entra/identity/devices/concept-directory-join`,
+  iosSupervisedMode: `${LEARN}/intune/device-enrollment/apple/enable-supervised-mode`,
+  androidEnrollment: `${LEARN}/intune/device-enrollment/android/guide`,
+  enrollment: `${LEARN}/intune/device-enrollment/`,
+  multiAdminApproval: `${LEARN}/intune/fundamentals/role-based-access-control/multi-admin-approval`,
+  graphResetPasscode: `${LEARN}/graph/api/intune-devices-manageddevice-resetpasscode`,
+  graphActionResult: `${LEARN}/graph/api/resources/intune-devices-deviceactionresult`,
+  graphListDevices: `${LEARN}/graph/api/intune-devices-manageddevice-list`,
+  graphPermissions: `${LEARN}/graph/permissions-reference`,
+  graphErrors: `${LEARN}/graph/errors`,
+} as const;
+
+/** Reason → the page a reader should open. Every reason has one (the type makes a missing row a compile error). */
+export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
+  // Windows desktop users reset their own Windows Hello PIN ("I forgot my PIN").
+  windows_desktop: DOCS.windowsHelloPinReset,
+  // The reset passcode page lists the supported platforms; macOS is not among them (local account recovery instead).
+  macos: DOCS.resetPasscode,
+  ios_disabled: DOCS.removePasscode,
+  ios_not_supervised: DOCS.iosSupervisedMode,
+  // Windows 10 Mobile prerequisites: the PIN reset page covers the Pin Reset apps' consent and EnablePinRecovery.
+  os_too_old: DOCS.windowsHelloPinReset,
+  not_azure_ad_joined: DOCS.entraJoin,
+  pin_reset_apps_missing: DOCS.windowsHelloPinReset,
+  pin_recovery_profile_unassigned: DOCS.windowsHelloPinReset,
+  tenant_not_checked: DOCS.windowsHelloPinReset,
+  android_too_old: DOCS.resetPasscode,
+  android_enrollment_unsupported: DOCS.androidEnrollment,
+  not_mdm_managed: DOCS.enrollment,
+  retire_pending: DOCS.retire,
+  wipe_pending: DOCS.wipe,
+  not_managed: DOCS.enrollment,
+  stale_sync: DOCS.sync,
+  unsupported_platform: DOCS.resetPasscode,
+  device_not_found: DOCS.graphListDevices,
+  device_ambiguous: DOCS.graphListDevices,
+  device_has_active_request: DOCS.resetPasscode,
+  action_failed: DOCS.resetPasscode,
+  action_not_supported: DOCS.resetPasscode,
+  action_canceled: DOCS.graphActionResult,
+  timed_out: DOCS.sync,
+  graph_forbidden: DOCS.graphPermissions,
+  graph_not_found: DOCS.graphErrors,
+  rejected: DOCS.multiAdminApproval,
+  expired: DOCS.multiAdminApproval,
+  self_approval: DOCS.multiAdminApproval,
+  approver_not_allowed: DOCS.multiAdminApproval,
+  cancelled: DOCS.resetPasscode,
+};
+
+export function reasonLink(reason: FailureReason): string {
+  return REASON_LINKS[reason];
+}
+
+/** True for a known reason code (reason codes arrive as plain strings from stored workflow data). */
+export function isFailureReason(value: string): value is FailureReason {
+  return (FAILURE_REASONS as readonly string[]).includes(value);
+}
+
+/**
+ * The Intune admin center's device page (DOMAIN.md §2: widely used, not documented, may change: keep it
+ * configurable). `{id}` stands for the managed device id.
+ */
+export const ADMIN_CENTER_DEVICE_URL = 'https://intune.microsoft.com/#view/Microsoft_Intune_Devices/DeviceSettingsMenuBlade/~/overview/mdmDeviceId/{id}';
+
+/** True when a configured template has the `{id}` placeholder (for config validation). */
+export function isDeviceLinkTemplate(template: string): boolean {
+  return template.startsWith('https://') && template.includes('{id}');
+}
+
+/** The template with every `{id}` replaced by the URL-encoded device id. */
+export function adminCenterDeviceLink(template: string, deviceId: string): string {
+  return template.replaceAll('{id}', encodeURIComponent(deviceId));
+}

@@ -1,0 +1,74 @@
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { createLogger } from '../../src/logging/logger';
+import type { RequestState } from '../../src/domain/request';
+import { startWorkers, type RunningWorkers } from '../../workers/compose';
+import { Writable } from 'node:stream';
+import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from './intake';
+import { waitFor } from './env';
+
+export interface WorkflowHarness {
+  readonly intake: TestIntake;
+  readonly sandbox: Sandbox;
+  readonly workers: RunningWorkers;
+  readonly workerLogs: string[];
+  readonly intakeUrl: string;
+  /** Waits until the request reaches `state` (or any final state, then fails with its timeline). */
+  until(id: string, state: RequestState, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const FAST = {
+  ACTION_POLL_BASE_MS: '50',
+  APPROVAL_RECHECK_MAX_SECONDS: '1',
+  SUBMIT_SETTLE_SECONDS: '0',
+  RATE_LIMIT_MAX: '10000',
+};
+
+/**
+ * The whole product against the sandbox: the real intake (listening on a port, so the sandbox's webhook senders reach
+ * it), the real worker with the real Graph and ticketing clients over HTTPS, and a real Redis.
+ */
+export async function startWorkflowHarness(label: string, env: Record<string, string> = {}): Promise<WorkflowHarness> {
+  const intake = await createTestIntake(label, { ...FAST, ...env });
+  await intake.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = intake.app.server.address();
+  const intakeUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const sandbox = await startSandbox({ smtpPort: false, webhooks: { intakeBaseUrl: intakeUrl, servicenowSecret: SERVICENOW_SECRET, jiraSecret: JIRA_SECRET } });
+  const workerLogs: string[] = [];
+  const log = createLogger('info', 'worker', new Writable({ write(chunk: Buffer, _e, done) { workerLogs.push(chunk.toString('utf8')); done(); } }));
+  const jira = sandbox.jira.credentials;
+  const workers = startWorkers(intake.config, {
+    tenantId: sandbox.tenantId,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    authorityHost: sandbox.urls.authorityHost,
+    graphBaseUrl: sandbox.urls.graphBaseUrl,
+    extraCaPem: sandbox.caPem,
+    servicenow: { instanceUrl: sandbox.urls.servicenow, ...sandbox.servicenow.credentials.basic },
+    ...(jira === undefined ? {} : { jira: { siteUrl: sandbox.urls.jira, email: jira.email, apiToken: jira.apiToken } }),
+  }, log);
+  return {
+    intake,
+    sandbox,
+    workers,
+    workerLogs,
+    intakeUrl,
+    async until(id, state, timeoutMs = 15_000) {
+      let last: RequestState | undefined;
+      try {
+        await waitFor(async () => {
+          last = (await intake.store.get(id))?.request.state;
+          return last === state;
+        }, timeoutMs, `request ${id} to reach ${state}`);
+      } catch (err) {
+        const stored = await intake.store.get(id);
+        throw new Error(`${(err as Error).message}; it is ${String(last)}: ${JSON.stringify(stored?.timeline)} ${JSON.stringify(stored?.workflow)}`, { cause: err });
+      }
+    },
+    async close() {
+      await workers.close();
+      await sandbox.close();
+      await intake.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The worker's composition root, shared by the worker process (workers/main.ts) and the all-in-one `npm start`:
+ * builds the Graph gateway, the ticketing clients and the stores from configuration, and starts the `reset` worker.
+ */
+import type { Worker } from 'bullmq';
+import { Agent } from 'undici';
+import type { Config } from '../src/config/schema';
+import { GraphBudget } from '../src/graph/budget';
+import { createGraphClient } from '../src/graph/client';
+import { createGraphCredential } from '../src/graph/credential';
+import { createIntuneGateway } from '../src/graph/gateway';
+import type { Log } from '../src/logging/logger';
+import { createQueues, type Queues } from '../src/queue/queues';
+import { createRedis } from '../src/redis/connection';
+import { RequestStore } from '../src/store/requests';
+import { WorkflowStore } from '../src/store/workflow-store';
+import { createJiraClient, type JiraClient } from '../src/ticketing/jira';
+import { ServiceNowClient } from '../src/ticketing/servicenow';
+import { createApprovalSource } from './reset/approvals';
+import type { ResetSettings } from './reset/deps';
+import { createResetWorker } from './reset/worker';
+
+/** Where the remote ends are: a real tenant and ticketing systems, or the sandbox (with its CA). */
+export interface RemoteEnds {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly authorityHost?: string;
+  readonly graphBaseUrl?: string;
+  /** The sandbox CA, trusted in addition to the system roots. Never set for a real tenant. */
+  readonly extraCaPem?: string;
+  readonly servicenow?: { readonly instanceUrl: string; readonly username: string; readonly password: string };
+  readonly jira?: { readonly siteUrl: string; readonly email: string; readonly apiToken: string };
+}
+
+export function resetSettings(config: Config): ResetSettings {
+  return {
+    approvalRequired: config.APPROVAL_REQUIRED,
+    allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS,
+    approvalDeadlineMs: config.APPROVAL_DEADLINE_HOURS * 3_600_000,
+    maxSyncAgeHours: config.MAX_SYNC_AGE_HOURS,
+    iosRemovePasscode: config.IOS_REMOVE_PASSCODE,
+    actionDeadlineMs: config.ACTION_DEADLINE_MINUTES * 60_000,
+    submitSettleMs: config.SUBMIT_SETTLE_SECONDS * 1000,
+    dryRun: config.DRY_RUN,
+    pollBaseMs: config.ACTION_POLL_BASE_MS,
+    approvalRecheckMaxMs: config.APPROVAL_RECHECK_MAX_SECONDS * 1000,
+  };
+}
+
+export interface RunningWorkers {
+  readonly reset: Worker;
+  readonly queues: Queues;
+  close(): Promise<void>;
+}
+
+export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redisUrl = config.REDIS_URL): RunningWorkers {
+  const producer = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-worker-store' });
+  const blocking = createRedis(redisUrl, 'worker', { name: 'resetpc-worker' });
+  const queues = createQueues(producer, config.REDIS_PREFIX);
+  const dispatcher = remote.extraCaPem === undefined ? undefined : new Agent({ connect: { ca: remote.extraCaPem } });
+  const credential = createGraphCredential({
+    tenantId: remote.tenantId,
+    clientId: remote.clientId,
+    clientSecret: remote.clientSecret,
+    ...(remote.authorityHost === undefined ? {} : { authorityHost: remote.authorityHost, disableInstanceDiscovery: true }),
+    ...(remote.extraCaPem === undefined ? {} : { extraCaPem: remote.extraCaPem }),
+  });
+  const graph = createGraphClient({
+    credential,
+    version: 'beta',
+    ...(remote.graphBaseUrl === undefined ? {} : { baseUrl: remote.graphBaseUrl }),
+    ...(remote.extraCaPem === undefined ? {} : { extraCaPem: remote.extraCaPem }),
+  });
+  const budget = new GraphBudget(producer, config.REDIS_PREFIX, { windowMs: config.GRAPH_WINDOW_MS, writes: config.GRAPH_WRITE_BUDGET, reads: config.GRAPH_READ_BUDGET });
+  const gateway = createIntuneGateway({ client: graph, budget, tenantId: remote.tenantId, redis: producer, prefix: config.REDIS_PREFIX });
+  const withCa = dispatcher === undefined ? {} : { dispatcher };
+  const servicenow =
+    remote.servicenow === undefined
+      ? undefined
+      : new ServiceNowClient({ instanceUrl: remote.servicenow.instanceUrl, auth: { kind: 'basic', username: remote.servicenow.username, password: remote.servicenow.password }, ...withCa });
+  const jira: JiraClient | undefined = remote.jira === undefined ? undefined : createJiraClient({ ...remote.jira, ...withCa });
+  const store = new WorkflowStore(producer, new RequestStore(producer, config.REDIS_PREFIX));
+  const reset = createResetWorker(
+    {
+      store,
+      gateway,
+      approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }) }),
+      queues,
+      settings: resetSettings(config),
+      log,
+      now: () => new Date(),
+    },
+    { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY },
+  );
+  return {
+    reset,
+    queues,
+    close: async () => {
+      // Work in hand finishes (or its lock lapses and another worker takes it over); then connections close.
+      await reset.close();
+      await queues.close();
+      await graph.close();
+      await dispatcher?.close();
+      await Promise.all([producer.quit().catch(() => undefined), blocking.quit().catch(() => undefined)]);
+    },
+  };
+}

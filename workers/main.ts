@@ -1,0 +1,26 @@
+/**
+ * The worker process for production: `node dist/workers/main.js`. Configuration from the environment only.
+ * Runs the `reset` step machine; run as many processes as you like. SIGTERM: work in hand finishes, then it exits.
+ */
+import { ConfigError, loadConfig } from '../src/config/load';
+import { createLogger } from '../src/logging/logger';
+import { onShutdown } from '../src/bin/lifecycle';
+import { startWorkers } from './compose';
+
+function main(): void {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, 'worker');
+  if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) {
+    throw new ConfigError(['AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET: required by the worker process (npm start runs a sandbox instead)']);
+  }
+  const workers = startWorkers(config, { tenantId: config.AZURE_TENANT_ID, clientId: config.AZURE_CLIENT_ID, clientSecret: config.AZURE_CLIENT_SECRET }, log);
+  log.info({ concurrency: config.WORKER_CONCURRENCY }, 'reset worker running');
+  onShutdown(log, () => workers.close());
+}
+
+try {
+  main();
+} catch (err: unknown) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err instanceof Error ? err.stack : err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,38 @@
+import type { NOTIFY_EVENTS } from '../../src/queue/catalog';
+import { enqueueEventNotifications } from '../../src/queue/queues';
+import type { RequestState, ResetRequest } from '../../src/domain/request';
+import type { WorkflowData } from '../../src/domain/workflow';
+import { ACTOR, type ResetDeps, type StepResult } from './deps';
+
+type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+const EVENT_OF: Partial<Record<RequestState, NotifyEvent>> = {
+  awaiting_approval: 'awaiting_approval',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  ineligible: 'ineligible',
+  rejected: 'rejected',
+  expired: 'expired',
+  timed_out: 'timed_out',
+  cancelled: 'cancelled',
+};
+
+/** Moves the request and tells the people involved. A lost race (another worker moved it) ends this run quietly. */
+export async function moveTo(
+  deps: ResetDeps,
+  request: ResetRequest,
+  to: RequestState,
+  reason: string,
+  workflow: WorkflowData,
+  details?: Readonly<Record<string, unknown>>,
+): Promise<StepResult> {
+  const moved = await deps.store.transition(request, to, { actor: ACTOR, reason, ...(details === undefined ? {} : { details }) }, workflow);
+  if (!moved) {
+    deps.log.info({ requestId: request.id, from: request.state, to }, 'the request was moved by someone else; this run ends');
+    return { kind: 'done' };
+  }
+  deps.log.info({ requestId: request.id, from: request.state, to, reason }, 'request moved');
+  const event = EVENT_OF[to];
+  if (event !== undefined) await enqueueEventNotifications(deps.queues, request, event);
+  return { kind: 'next' };
+}

@@ -1,0 +1,87 @@
+import { DelayedError, type Job } from 'bullmq';
+import { parsePayload } from '../../src/queue/catalog';
+import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
+import { isFinal } from '../../src/domain/request';
+import { ACTOR, type ResetDeps, type StepResult } from './deps';
+import { moveTo } from './outcome';
+import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from './steps';
+
+/** At most this many steps in one run; then the job yields to others and comes back at once. */
+const STEPS_PER_RUN = 12;
+
+/** Runs the step for the request's current state. The state in Redis is the step: there is no second copy of it. */
+/** The intake queues the job just before it stores the record (ADR 003): a younger job without a record waits for it. */
+const RECORD_GRACE_MS = 60_000;
+
+export async function runStep(deps: ResetDeps, requestId: string, signal?: AbortSignal, jobAgeMs = Number.POSITIVE_INFINITY): Promise<StepResult> {
+  const stored = await deps.store.load(requestId);
+  if (stored === undefined) {
+    if (jobAgeMs < RECORD_GRACE_MS) return { kind: 'wait', ms: 200 };
+    // The intake failed after queueing the job and before storing the request: there is nothing to do.
+    deps.log.warn({ requestId }, 'a reset job without a request record was discarded');
+    return { kind: 'done' };
+  }
+  const { request, workflow } = stored;
+  if (isFinal(request.state)) return { kind: 'done' };
+  try {
+    switch (request.state) {
+      case 'received': {
+        const moved = await deps.store.transition(request, 'checking_eligibility', { actor: ACTOR, reason: 'looking up the device in Intune' });
+        return moved ? { kind: 'next' } : { kind: 'done' };
+      }
+      case 'checking_eligibility':
+        return await checkEligibility(deps, request, workflow, signal);
+      case 'awaiting_approval':
+        return await checkApproval(deps, request, workflow, signal);
+      case 'approved':
+        return await recheckAndSubmit(deps, request, workflow, signal);
+      case 'submitting':
+        return await submit(deps, request, workflow, signal);
+      case 'awaiting_device':
+        return await poll(deps, request, workflow, signal);
+    }
+  } catch (err) {
+    if (err instanceof GraphBudgetWait) return { kind: 'wait', ms: err.waitMs };
+    if (err instanceof GraphError && err.code === 'graph_throttled') return { kind: 'wait', ms: err.retryAfterMs ?? 5_000 };
+    if (err instanceof GraphError && err.permanent) {
+      return moveTo(deps, request, 'failed', err.message, { ...workflow, outcomeReason: err.code }, err.missingPermission === undefined ? undefined : { missingPermission: err.missingPermission });
+    }
+    throw err;
+  }
+  return { kind: 'done' };
+}
+
+/** Marks a request failed when its job has used its last attempt on transient errors, so nothing stays stuck. */
+export async function failExhausted(deps: ResetDeps, requestId: string, err: unknown): Promise<void> {
+  const stored = await deps.store.load(requestId);
+  if (stored === undefined || isFinal(stored.request.state)) return;
+  const message = err instanceof Error ? err.message : String(err);
+  await moveTo(deps, stored.request, 'failed', `gave up after repeated transient errors: ${message}`, { ...stored.workflow, outcomeReason: 'graph_unavailable' });
+}
+
+/**
+ * The `reset` queue's processor: a step machine. It runs steps until one waits or the request is final. To wait it
+ * moves the job to the delayed set and throws DelayedError: no attempt is used and no lock is held while waiting.
+ */
+export function createResetProcessor(deps: ResetDeps) {
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
+    const { requestId } = parsePayload('reset', job.data);
+    try {
+      for (let i = 0; i < STEPS_PER_RUN; i++) {
+        const result = await runStep(deps, requestId, signal, Date.now() - job.timestamp);
+        if (result.kind === 'done') return;
+        if (result.kind === 'wait') {
+          await job.moveToDelayed(Date.now() + Math.max(1, Math.round(result.ms)), token);
+          throw new DelayedError();
+        }
+      }
+      await job.moveToDelayed(Date.now() + 1, token);
+      throw new DelayedError();
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) await failExhausted(deps, requestId, err);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,157 @@
+import { decideApproval, nextApprovalCheckDelayMs } from '../../src/domain/approval-policy';
+import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../src/domain/eligibility';
+import type { ResetRequest } from '../../src/domain/request';
+import type { DeviceCandidate, WorkflowData } from '../../src/domain/workflow';
+import type { ActionResult } from '../../src/graph/gateway';
+import { GraphError } from '../../src/graph/errors';
+import type { ResetDeps, StepResult } from './deps';
+import { moveTo } from './outcome';
+
+/** Graph's clock and ours may differ: an action that started this long before `submittedAt` still counts as ours. */
+const CLOCK_MARGIN_MS = 2 * 60_000;
+
+const candidate = (d: DeviceFacts): DeviceCandidate => ({
+  id: d.id,
+  deviceName: d.deviceName,
+  operatingSystem: d.operatingSystem,
+  ...(d.lastSyncDateTime === undefined ? {} : { lastSyncDateTime: d.lastSyncDateTime }),
+});
+
+function policy(deps: ResetDeps) {
+  return { now: deps.now(), maxSyncAgeHours: deps.settings.maxSyncAgeHours, iosRemovePasscode: deps.settings.iosRemovePasscode };
+}
+
+async function resolveDevice(deps: ResetDeps, request: ResetRequest, signal?: AbortSignal): Promise<DeviceFacts[]> {
+  const { kind, value } = request.device;
+  if (kind === 'id') {
+    const device = await deps.gateway.getDevice(value, signal);
+    return device === undefined ? [] : [device];
+  }
+  return deps.gateway.findDevices(kind, value, signal);
+}
+
+/** Step 1: find the device, and check that it qualifies, before anyone is asked to approve. */
+export async function checkEligibility(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+  const matches = await resolveDevice(deps, request, signal);
+  const device = matches[0];
+  if (matches.length !== 1 || device === undefined) {
+    const reason = matches.length === 0 ? 'device_not_found' : 'device_ambiguous';
+    const message =
+      matches.length === 0
+        ? `No Intune device has ${request.device.kind} "${request.device.value}"`
+        : `${matches.length} Intune devices have ${request.device.kind} "${request.device.value}"; name the device by its id`;
+    return moveTo(deps, request, 'ineligible', message, { ...workflow, candidates: matches.map(candidate), outcomeReason: reason });
+  }
+  const lock = await deps.store.lockManagedDevice(request.id, device.id);
+  if (!lock.ok) {
+    return moveTo(deps, request, 'ineligible', `Device ${device.deviceName} already has an active request (${lock.holderId}); no second reset`, {
+      ...workflow,
+      candidates: [candidate(device)],
+      outcomeReason: 'device_has_active_request',
+    }, { activeRequestId: lock.holderId });
+  }
+  const tenant = needsTenantFacts(device) ? await deps.gateway.tenantFacts(signal) : undefined;
+  const verdict = evaluateEligibility(device, tenant, policy(deps));
+  const known: WorkflowData = { ...workflow, managedDeviceId: device.id, deviceName: device.deviceName, operatingSystem: device.operatingSystem, osVersion: device.osVersion };
+  if (!verdict.eligible) return moveTo(deps, request, 'ineligible', verdict.message, { ...known, outcomeReason: verdict.reason }, { rule: verdict.rule });
+  const eligible: WorkflowData = { ...known, effect: verdict.effect, eligibilityNotes: verdict.notes };
+  if (!deps.settings.approvalRequired) {
+    return moveTo(deps, request, 'approved', 'the device qualifies; approval is not required by policy', { ...eligible, approver: 'policy:not-required' });
+  }
+  const deadline = new Date(deps.now().getTime() + deps.settings.approvalDeadlineMs).toISOString();
+  return moveTo(deps, request, 'awaiting_approval', `the device qualifies (${verdict.rule}); waiting for approval`, { ...eligible, approvalChecks: 0, approvalDeadline: deadline });
+}
+
+/** Step 2: the approval, read from the ticket's system of record (or given through the API). */
+export async function checkApproval(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+  const evidence = await deps.approvals.read(request, workflow, signal);
+  const outcome = decideApproval(evidence, request.requestedBy, { required: true, allowSelfApproval: false, allowedApprovers: deps.settings.allowedApprovers });
+  if (outcome.kind === 'approved') return moveTo(deps, request, 'approved', `approved by ${outcome.approver}`, { ...workflow, approver: outcome.approver });
+  if (outcome.kind === 'rejected') return moveTo(deps, request, 'rejected', outcome.message, { ...workflow, outcomeReason: outcome.reason });
+  const now = deps.now().getTime();
+  const deadline = Date.parse(workflow.approvalDeadline ?? '') || now;
+  if (now >= deadline) return moveTo(deps, request, 'expired', 'no approval before the deadline', { ...workflow, outcomeReason: 'expired' });
+  const checks = (workflow.approvalChecks ?? 0) + 1;
+  await deps.store.saveWorkflow(request.id, request.state, { ...workflow, approvalChecks: checks });
+  return { kind: 'wait', ms: Math.min(nextApprovalCheckDelayMs(checks), deps.settings.approvalRecheckMaxMs, deadline - now) };
+}
+
+/** Step 3: eligibility again, just before submitting: the device may have changed while the approval waited. */
+export async function recheckAndSubmit(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+  const id = workflow.managedDeviceId;
+  const device = id === undefined ? undefined : await deps.gateway.getDevice(id, signal);
+  if (device === undefined) return moveTo(deps, request, 'ineligible', 'the device is no longer in Intune', { ...workflow, outcomeReason: 'device_not_found' });
+  const tenant = needsTenantFacts(device) ? await deps.gateway.tenantFacts(signal) : undefined;
+  const verdict = evaluateEligibility(device, tenant, policy(deps));
+  if (!verdict.eligible) return moveTo(deps, request, 'ineligible', `re-checked before submitting: ${verdict.message}`, { ...workflow, outcomeReason: verdict.reason });
+  const submittedAt = deps.now().toISOString();
+  const reason = deps.settings.dryRun ? 'dry run: everything but the resetPasscode call' : 'submitting resetPasscode';
+  return moveTo(deps, request, 'submitting', reason, { ...workflow, submittedAt, submitAttempts: 0, ...(deps.settings.dryRun ? { dryRun: true } : {}) });
+}
+
+/** The newest resetPasscode action that started since this request's submission (with a clock margin). */
+function ours(results: readonly ActionResult[], submittedAt: string | undefined): ActionResult | undefined {
+  const since = Date.parse(submittedAt ?? '') - CLOCK_MARGIN_MS;
+  return results
+    .filter((r) => r.startDateTime !== undefined && Date.parse(r.startDateTime) >= since)
+    .sort((a, b) => Date.parse(b.startDateTime ?? '') - Date.parse(a.startDateTime ?? ''))[0];
+}
+
+/**
+ * Step 4: one resetPasscode, with no duplicate effect. `submittedAt` was recorded before; every attempt is counted
+ * before its POST; and a re-run (after a crash, a timeout or a lost answer) first looks for an action started since
+ * `submittedAt`, and keeps looking for `submitSettleMs` after an unanswered POST before it posts again.
+ */
+export async function submit(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+  const id = workflow.managedDeviceId ?? '';
+  if (workflow.dryRun === true) return moveTo(deps, request, 'succeeded', 'dry run: resetPasscode was not sent', { ...workflow, outcomeReason: 'dry_run' });
+  const attempts = workflow.submitAttempts ?? 0;
+  if (attempts > 0) {
+    const found = ours(await deps.gateway.resetActionResults(id, signal), workflow.submittedAt);
+    if (found !== undefined) return moveTo(deps, request, 'awaiting_device', 'the resetPasscode action exists; following it', { ...workflow, pollChecks: 0, actionState: found.actionState });
+    const lastAttempt = Date.parse(workflow.lastSubmitAttemptAt ?? '') || 0;
+    const settleLeft = lastAttempt + deps.settings.submitSettleMs - deps.now().getTime();
+    if (settleLeft > 0) return { kind: 'wait', ms: Math.min(settleLeft, 15_000) };
+  }
+  const counted: WorkflowData = { ...workflow, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
+  if (!(await deps.store.saveWorkflow(request.id, request.state, counted))) return { kind: 'done' };
+  try {
+    await deps.gateway.resetPasscode(id, signal);
+  } catch (err) {
+    if (err instanceof GraphError && !err.permanent && err.code !== 'graph_throttled') {
+      // The POST may or may not have taken effect: the next run looks for its action before posting again.
+      deps.log.warn({ requestId: request.id, code: err.code }, 'resetPasscode got no clear answer; checking for its action before any new attempt');
+      return { kind: 'wait', ms: Math.min(5_000, Math.max(deps.settings.submitSettleMs, 100)) };
+    }
+    throw err;
+  }
+  return moveTo(deps, request, 'awaiting_device', 'resetPasscode accepted by Graph (204); waiting for the device', { ...counted, pollChecks: 0 });
+}
+
+/** Polling backs off from seconds to minutes. */
+export function pollDelayMs(checks: number, baseMs = 5_000): number {
+  return Math.min(baseMs * 2 ** Math.max(0, checks - 1), 5 * 60_000);
+}
+
+/** Step 5: follow the action until the device reports an outcome, or the deadline passes. */
+export async function poll(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+  const found = ours(await deps.gateway.resetActionResults(workflow.managedDeviceId ?? '', signal), workflow.submittedAt);
+  const state = found?.actionState.toLowerCase();
+  const seen: WorkflowData = { ...workflow, ...(found === undefined ? {} : { actionState: found.actionState }), ...(found?.errorCode === undefined ? {} : { actionErrorCode: found.errorCode }) };
+  if (state === 'done') {
+    const what = workflow.effect === 'passcode_removed' ? 'the passcode was removed' : 'the passcode was reset';
+    return moveTo(deps, request, 'succeeded', `${what}; the device reported done`, { ...seen, outcomeReason: 'done' });
+  }
+  if (state === 'failed' || state === 'notsupported' || state === 'canceled') {
+    const reason = state === 'failed' ? 'action_failed' : state === 'notsupported' ? 'action_not_supported' : 'action_canceled';
+    const code = found?.errorCode === undefined ? '' : ` (error code ${found.errorCode})`;
+    return moveTo(deps, request, 'failed', `the device reported ${found?.actionState ?? state}${code}`, { ...seen, outcomeReason: reason });
+  }
+  const since = Date.parse(workflow.submittedAt ?? '') || deps.now().getTime();
+  if (deps.now().getTime() - since >= deps.settings.actionDeadlineMs) {
+    return moveTo(deps, request, 'timed_out', 'the device did not report an outcome before the deadline', { ...seen, outcomeReason: 'timed_out' });
+  }
+  const checks = (workflow.pollChecks ?? 0) + 1;
+  await deps.store.saveWorkflow(request.id, request.state, { ...seen, pollChecks: checks });
+  return { kind: 'wait', ms: pollDelayMs(checks, deps.settings.pollBaseMs) };
+}

@@ -3,6 +3,7 @@
  * builds the Graph gateway, the ticketing clients and the stores from configuration, and starts the `reset` worker.
  */
 import type { Worker } from 'bullmq';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import type { Config } from '../src/config/schema';
 import { GraphBudget } from '../src/graph/budget';
@@ -31,6 +32,22 @@ export interface RemoteEnds {
   readonly extraCaPem?: string;
   readonly servicenow?: { readonly instanceUrl: string; readonly username: string; readonly password: string };
   readonly jira?: { readonly siteUrl: string; readonly email: string; readonly apiToken: string };
+}
+
+/** The remote ends from configuration: a real tenant (any cloud) and, when configured, ServiceNow and Jira. */
+export function remoteEndsFromConfig(config: Config, tenantId: string, clientId: string, clientSecret: string): RemoteEnds {
+  const { SERVICENOW_INSTANCE_URL: snUrl, SERVICENOW_USERNAME: snUser, SERVICENOW_PASSWORD: snPassword } = config;
+  const { JIRA_SITE_URL: jiraUrl, JIRA_EMAIL: jiraEmail, JIRA_API_TOKEN: jiraToken } = config;
+  return {
+    tenantId,
+    clientId,
+    clientSecret,
+    ...(config.AZURE_AUTHORITY_HOST === undefined ? {} : { authorityHost: config.AZURE_AUTHORITY_HOST }),
+    ...(config.GRAPH_BASE_URL === undefined ? {} : { graphBaseUrl: config.GRAPH_BASE_URL }),
+    ...(config.GRAPH_EXTRA_CA_FILE === undefined ? {} : { extraCaPem: readFileSync(config.GRAPH_EXTRA_CA_FILE, 'utf8') }),
+    ...(snUrl === undefined || snUser === undefined || snPassword === undefined ? {} : { servicenow: { instanceUrl: snUrl, username: snUser, password: snPassword } }),
+    ...(jiraUrl === undefined || jiraEmail === undefined || jiraToken === undefined ? {} : { jira: { siteUrl: jiraUrl, email: jiraEmail, apiToken: jiraToken } }),
+  };
 }
 
 export function resetSettings(config: Config): ResetSettings {
@@ -91,7 +108,7 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       log,
       now: () => new Date(),
     },
-    { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY },
+    { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS },
   );
   return {
     reset,

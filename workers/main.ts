@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig } from '../src/config/load';
 import { createLogger } from '../src/logging/logger';
 import { onShutdown } from '../src/bin/lifecycle';
-import { startWorkers } from './compose';
+import { remoteEndsFromConfig, startWorkers } from './compose';
 
 function main(): void {
   const config = loadConfig();
@@ -13,7 +13,7 @@ function main(): void {
   if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) {
     throw new ConfigError(['AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET: required by the worker process (npm start runs a sandbox instead)']);
   }
-  const workers = startWorkers(config, { tenantId: config.AZURE_TENANT_ID, clientId: config.AZURE_CLIENT_ID, clientSecret: config.AZURE_CLIENT_SECRET }, log);
+  const workers = startWorkers(config, remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET), log);
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'reset worker running');
   onShutdown(log, () => workers.close());
 }

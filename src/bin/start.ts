@@ -12,7 +12,7 @@ import { TokenRegistry, generateToken, sha256Hex } from '../auth/tokens';
 import { createLogger } from '../logging/logger';
 import { redisAnswers } from '../redis/connection';
 import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
-import { startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
+import { remoteEndsFromConfig, startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
 import type { EmbeddedSandbox } from './embedded-sandbox';
 import { onShutdown } from './lifecycle';
 import { startIntakeServer } from './intake-server';
@@ -121,7 +121,7 @@ function sandboxRemote(embedded: EmbeddedSandbox): RemoteEnds {
 
 function realRemote(config: Config): RemoteEnds | undefined {
   if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) return undefined;
-  return { tenantId: config.AZURE_TENANT_ID, clientId: config.AZURE_CLIENT_ID, clientSecret: config.AZURE_CLIENT_SECRET };
+  return remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET);
 }
 
 /** In sandbox mode the simulated ServiceNow and Jira sign their webhooks with secrets made for this run. */

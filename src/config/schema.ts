@@ -85,6 +85,17 @@ export const configSchema = z
     AZURE_TENANT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$|^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { error: 'must be a tenant id (GUID) or a verified domain' }).optional(),
     AZURE_CLIENT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'must be the app registration\'s client id (GUID)' }).optional(),
     AZURE_CLIENT_SECRET: z.string().min(1).optional(),
+    AZURE_AUTHORITY_HOST: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    GRAPH_BASE_URL: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    GRAPH_EXTRA_CA_FILE: z.string().min(1).optional(),
+
+    SERVICENOW_INSTANCE_URL: z.url({ error: 'must be an absolute URL' }).optional(),
+    SERVICENOW_USERNAME: z.string().min(1).optional(),
+    SERVICENOW_PASSWORD: z.string().min(1).optional(),
+    JIRA_SITE_URL: z.url({ error: 'must be an absolute URL' }).optional(),
+    JIRA_EMAIL: z.email().optional(),
+    JIRA_API_TOKEN: z.string().min(1).optional(),
+    WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
 
     APPROVAL_REQUIRED: bool.default(true),
     APPROVAL_ALLOWED_APPROVERS: list.default([]),

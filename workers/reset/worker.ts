@@ -9,6 +9,8 @@ export interface ResetWorkerOptions {
   readonly connection: Redis;
   readonly prefix: string;
   readonly concurrency: number;
+  /** A worker that dies holding a job releases it after this long (BullMQ's stalled-job check). */
+  readonly lockDuration: number;
 }
 
 /** The `reset` queue's BullMQ worker. Safe to run in as many processes as you like: every side effect is guarded. */
@@ -17,6 +19,8 @@ export function createResetWorker(deps: ResetDeps, options: ResetWorkerOptions):
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    lockDuration: options.lockDuration,
+    stalledInterval: Math.max(500, Math.round(options.lockDuration / 2)),
     autorun: true,
   });
   worker.on('failed', (job, err) => {

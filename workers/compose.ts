@@ -14,6 +14,7 @@ import type { Log } from '../src/logging/logger';
 import { createQueues, type Queues } from '../src/queue/queues';
 import { createRedis } from '../src/redis/connection';
 import { RequestStore } from '../src/store/requests';
+import { SubmissionControl } from '../src/store/submission-control';
 import { WorkflowStore } from '../src/store/workflow-store';
 import { createJiraClient, type JiraClient } from '../src/ticketing/jira';
 import { ServiceNowClient } from '../src/ticketing/servicenow';
@@ -102,6 +103,7 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
     {
       store,
       gateway,
+      submissions: new SubmissionControl(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
       approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }) }),
       queues,
       settings: resetSettings(config),

@@ -108,6 +108,7 @@ export const configSchema = z
     ACTION_POLL_BASE_MS: int(10, 600_000).default(5000),
     APPROVAL_RECHECK_MAX_SECONDS: int(1, 86_400).default(900),
     WORKER_CONCURRENCY: int(1, 1000).default(10),
+    BLAST_RADIUS_PER_HOUR: int(1, 100_000).default(100),
     GRAPH_WINDOW_MS: int(1000, 600_000).default(20_000),
     GRAPH_WRITE_BUDGET: int(1, 10_000).default(180),
     GRAPH_READ_BUDGET: int(1, 100_000).default(1800),

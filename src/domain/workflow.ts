@@ -35,4 +35,8 @@ export interface WorkflowData {
   /** The final outcome's reason code (src/domain/reasons.ts). */
   readonly outcomeReason?: string;
   readonly dryRun?: boolean;
+  /** Why an approved request is waiting to be submitted: an operator's pause, or the blast-radius limit. */
+  readonly held?: 'paused' | 'blast_radius';
+  /** 1 for the first attempt; a retry starts the next. */
+  readonly attempt?: number;
 }

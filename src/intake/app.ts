@@ -14,7 +14,9 @@ import { errorsPlugin } from './plugins/errors';
 import { openApiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { WorkflowStore } from '../store/workflow-store';
+import { SubmissionControl } from '../store/submission-control';
 import { actionRoutes } from './routes/actions';
+import { tenantRoutes } from './routes/tenants';
 import { healthRoutes } from './routes/health';
 import { createOperatorActions } from './services/operator-actions';
 import { resetRoutes } from './routes/resets';
@@ -69,8 +71,9 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
 
   await app.register(healthRoutes({ redis: deps.redis }));
   await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) }));
-  const actions = createOperatorActions({ store: new WorkflowStore(deps.redis, store), queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
+  const actions = createOperatorActions({ store: new WorkflowStore(deps.redis, store), requests: store, queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
   await app.register(actionRoutes({ actions }));
+  await app.register(tenantRoutes({ control: new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR), store, queues: deps.queues }));
   await app.register(
     webhookRoutes({
       submissions,

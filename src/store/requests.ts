@@ -83,6 +83,16 @@ export class RequestStore {
     return { ok: false, conflict: kinds[index - 1] ?? 'device', holderId: holder };
   }
 
+  /** Takes the request's ticket and device locks again, for good (a retry), or names the active request holding one. */
+  async relock(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<Reservation> {
+    const locks = this.lockKeysFor(request);
+    const keys = locks.ticket === undefined ? [locks.device] : [locks.ticket, locks.device];
+    const kinds: ('ticket' | 'device')[] = locks.ticket === undefined ? ['device'] : ['ticket', 'device'];
+    const [index, holder] = (await storeCall(() => runScript(this.redis, RESERVE_LOCKS, keys, [id, 0, this.keys.request('')]))) as [number, string];
+    if (index === 0) return { ok: true };
+    return { ok: false, conflict: kinds[index - 1] ?? 'device', holderId: holder };
+  }
+
   async release(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<void> {
     const locks = Object.values(this.lockKeysFor(request));
     await storeCall(() => runScript(this.redis, RELEASE_LOCKS, locks, [id]));

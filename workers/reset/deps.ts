@@ -1,6 +1,7 @@
 import type { IntuneGateway } from '../../src/graph/gateway';
 import type { Log } from '../../src/logging/logger';
 import type { Queues } from '../../src/queue/queues';
+import type { SubmissionControl } from '../../src/store/submission-control';
 import type { WorkflowStore } from '../../src/store/workflow-store';
 import type { ApprovalSource } from './approvals';
 
@@ -27,6 +28,7 @@ export interface ResetDeps {
   readonly store: WorkflowStore;
   readonly gateway: IntuneGateway;
   readonly approvals: ApprovalSource;
+  readonly submissions: SubmissionControl;
   readonly queues: Queues;
   readonly settings: ResetSettings;
   readonly log: Log;

@@ -7,6 +7,9 @@ import { GraphError } from '../../src/graph/errors';
 import type { ResetDeps, StepResult } from './deps';
 import { moveTo } from './outcome';
 
+/** A held submission is looked at again this often (and at once when an admin resumes or raises the limit). */
+const HELD_RECHECK_MS = 60_000;
+
 /** Graph's clock and ours may differ: an action that started this long before `submittedAt` still counts as ours. */
 const CLOCK_MARGIN_MS = 2 * 60_000;
 
@@ -84,9 +87,23 @@ export async function recheckAndSubmit(deps: ResetDeps, request: ResetRequest, w
   const tenant = needsTenantFacts(device) ? await deps.gateway.tenantFacts(signal) : undefined;
   const verdict = evaluateEligibility(device, tenant, policy(deps));
   if (!verdict.eligible) return moveTo(deps, request, 'ineligible', `re-checked before submitting: ${verdict.message}`, { ...workflow, outcomeReason: verdict.reason });
+  const admission = await deps.submissions.admit(deps.gateway.tenantId, request.id);
+  if (!admission.ok) {
+    if (workflow.held !== admission.why) {
+      const why =
+        admission.why === 'paused'
+          ? 'submissions are paused for this tenant by an operator; waiting'
+          : `the blast-radius limit is reached (${admission.used} of ${admission.limit} resets this hour); waiting for an admin or the next hour`;
+      deps.log.warn({ requestId: request.id, tenantId: deps.gateway.tenantId, held: admission.why }, 'submission held');
+      await deps.store.annotate(request, { actor: 'worker', reason: why }, { ...workflow, held: admission.why });
+    }
+    return { kind: 'wait', ms: HELD_RECHECK_MS };
+  }
   const submittedAt = deps.now().toISOString();
   const reason = deps.settings.dryRun ? 'dry run: everything but the resetPasscode call' : 'submitting resetPasscode';
-  return moveTo(deps, request, 'submitting', reason, { ...workflow, submittedAt, submitAttempts: 0, ...(deps.settings.dryRun ? { dryRun: true } : {}) });
+  const rest: WorkflowData = { ...workflow };
+  delete (rest as { held?: unknown }).held;
+  return moveTo(deps, request, 'submitting', reason, { ...rest, submittedAt, submitAttempts: 0, ...(deps.settings.dryRun ? { dryRun: true } : {}) });
 }
 
 /** The newest resetPasscode action that started since this request's submission (with a clock margin). */

@@ -18,7 +18,8 @@ export const openApiPlugin = fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from API_TOKENS' } } },
         tags: [
           { name: 'resets', description: 'Reset requests' },
-          { name: 'actions', description: 'Approve and cancel requests' },
+          { name: 'actions', description: 'Approve, retry and cancel requests' },
+          { name: 'tenants', description: 'Pause, resume and limit submissions per tenant' },
           { name: 'webhooks', description: 'Signed deliveries from ticketing systems' },
           { name: 'health', description: 'Liveness and readiness' },
         ],

@@ -36,6 +36,25 @@ export function actionRoutes(deps: { actions: OperatorActions }) {
     );
 
     app.post(
+      '/v1/resets/:id/retry',
+      {
+        onRequest: fastify.requireRole('operate'),
+        schema: {
+          summary: 'Retry a failed or timed-out request',
+          description: 'A new attempt on the same record, from the device check; the timeline is kept. After a timeout the first reset may still have taken effect: a retry makes a new passcode.',
+          tags: ['actions'],
+          security: [{ bearer: [] }],
+          params,
+          response: { 200: result, ...errors },
+        },
+      },
+      async (request) => {
+        if (request.caller === null) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
+        return deps.actions.retry(request.params.id, request.caller.name);
+      },
+    );
+
+    app.post(
       '/v1/resets/:id/cancel',
       {
         onRequest: fastify.requireRole('operate'),

@@ -1,5 +1,6 @@
 import { isFinal, type RequestState } from '../../domain/request';
-import { enqueueEventNotifications, wakeJob, type Queues } from '../../queue/queues';
+import { enqueueEventNotifications, enqueueReset, wakeJob, type Queues } from '../../queue/queues';
+import type { RequestStore } from '../../store/requests';
 import type { WorkflowStore } from '../../store/workflow-store';
 import { HttpError, notFound } from '../errors';
 
@@ -14,7 +15,7 @@ const conflict = (message: string, code = 'conflict'): HttpError => new HttpErro
  * Operator and approver actions on a request. Each is recorded in the request's timeline with the caller's name,
  * and wakes the request's job so the worker acts on it now rather than at its next scheduled check.
  */
-export function createOperatorActions(deps: { store: WorkflowStore; queues: Queues; allowedApprovers: readonly string[] }) {
+export function createOperatorActions(deps: { store: WorkflowStore; requests: RequestStore; queues: Queues; allowedApprovers: readonly string[] }) {
   const wake = (id: string): Promise<void> => wakeJob(deps.queues, id);
 
   return {
@@ -39,6 +40,30 @@ export function createOperatorActions(deps: { store: WorkflowStore; queues: Queu
       if (!saved) throw conflict('The request changed while approving; retry', 'request_changed');
       await wake(id);
       return { id, state: request.state };
+    },
+
+    /**
+     * Retries a failed or timed-out request: a new attempt on the same record, its timeline kept. It starts again from
+     * the device check. After a timeout the first reset may still have taken effect: a retry makes a new passcode.
+     */
+    async retry(id: string, operator: string): Promise<ActionResult> {
+      const stored = await deps.store.load(id);
+      if (stored === undefined) throw notFound(`No request with id ${id}`);
+      const { request, workflow } = stored;
+      if (request.state !== 'failed' && request.state !== 'timed_out') {
+        throw conflict(`Only a failed or timed-out request can be retried; this one is ${request.state}`, 'not_retryable');
+      }
+      const locked = await deps.requests.relock(id, request);
+      if (!locked.ok) throw new HttpError(409, `${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
+      const attempt = (workflow.attempt ?? 1) + 1;
+      const moved = await deps.store.transition(request, 'checking_eligibility', { actor: operator, reason: `retried by ${operator} (attempt ${attempt})` }, { attempt });
+      if (!moved) {
+        await deps.requests.release(id, request);
+        throw conflict('The request changed while retrying; retry', 'request_changed');
+      }
+      await deps.queues.reset.remove(id);
+      await enqueueReset(deps.queues, { requestId: id });
+      return { id, state: 'checking_eligibility' };
     },
 
     /** Cancels a request that is not final. Its locks are released; a reset already sent cannot be taken back. */

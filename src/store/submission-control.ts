@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import { storeCall } from './errors';
+import { runScript } from './lua';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Admit one submission for a tenant, or say why not: an operator's pause, or the blast-radius limit (submissions per
+ * rolling hour). KEYS: 1 paused, 2 submissions zset, 3 limit override. ARGV: 1 now ms, 2 request id, 3 default limit.
+ * Returns {1, count, limit} when admitted (and recorded), {0, 'paused'} or {0, 'blast_radius', count, limit}.
+ */
+const ADMIT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return { 0, 'paused' } end
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${HOUR_MS})
+if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return { 1, redis.call('ZCARD', KEYS[2]), 0 } end
+local limit = tonumber(redis.call('GET', KEYS[3]) or ARGV[3])
+local count = redis.call('ZCARD', KEYS[2])
+if count >= limit then return { 0, 'blast_radius', count, limit } end
+redis.call('ZADD', KEYS[2], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ${HOUR_MS * 2})
+return { 1, count + 1, limit }
+`;
+
+export type Admission =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly why: 'paused' }
+  | { readonly ok: false; readonly why: 'blast_radius'; readonly used: number; readonly limit: number };
+
+export interface SubmissionStatus {
+  readonly tenantId: string;
+  readonly paused: { readonly by: string; readonly at: string; readonly reason?: string } | null;
+  readonly blastRadius: { readonly limitPerHour: number; readonly usedLastHour: number; readonly overridden: boolean };
+}
+
+/**
+ * Submission controls per tenant, shared by every process: an operator's pause, and the blast-radius guard (at most
+ * N resets submitted per rolling hour). Past the limit, submissions wait; they do not fail.
+ */
+export class SubmissionControl {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly defaultLimitPerHour: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private keys(tenantId: string) {
+    const base = `${this.prefix}:tenant:${tenantId.toLowerCase()}`;
+    return { paused: `${base}:paused`, submissions: `${base}:submissions`, limit: `${base}:blast-radius-limit` };
+  }
+
+  async admit(tenantId: string, requestId: string): Promise<Admission> {
+    const k = this.keys(tenantId);
+    const [ok, why, used, limit] = (await storeCall(() => runScript(this.redis, ADMIT, [k.paused, k.submissions, k.limit], [this.now(), requestId, this.defaultLimitPerHour]))) as [
+      number,
+      string | number,
+      number?,
+      number?,
+    ];
+    if (ok === 1) return { ok: true };
+    return why === 'paused' ? { ok: false, why: 'paused' } : { ok: false, why: 'blast_radius', used: used ?? 0, limit: limit ?? 0 };
+  }
+
+  async pause(tenantId: string, by: string, reason?: string): Promise<void> {
+    const value = JSON.stringify({ by, at: new Date(this.now()).toISOString(), ...(reason === undefined ? {} : { reason }) });
+    await storeCall(() => this.redis.set(this.keys(tenantId).paused, value));
+  }
+
+  async resume(tenantId: string): Promise<void> {
+    await storeCall(() => this.redis.del(this.keys(tenantId).paused));
+  }
+
+  async setLimit(tenantId: string, perHour: number): Promise<void> {
+    await storeCall(() => this.redis.set(this.keys(tenantId).limit, String(perHour)));
+  }
+
+  async status(tenantId: string): Promise<SubmissionStatus> {
+    const k = this.keys(tenantId);
+    const since = this.now() - HOUR_MS;
+    const [paused, used, limit] = await storeCall(() => Promise.all([this.redis.get(k.paused), this.redis.zcount(k.submissions, since, '+inf'), this.redis.get(k.limit)]));
+    return {
+      tenantId,
+      paused: paused === null ? null : (JSON.parse(paused) as SubmissionStatus['paused']),
+      blastRadius: { limitPerHour: limit === null ? this.defaultLimitPerHour : Number(limit), usedLastHour: used, overridden: limit !== null },
+    };
+  }
+}

@@ -69,6 +69,8 @@ export function resetSettings(config: Config): ResetSettings {
 export interface RunningWorkers {
   readonly reset: Worker;
   readonly queues: Queues;
+  /** Resolves when the worker's Redis answers. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,7 +100,7 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       ? undefined
       : new ServiceNowClient({ instanceUrl: remote.servicenow.instanceUrl, auth: { kind: 'basic', username: remote.servicenow.username, password: remote.servicenow.password }, ...withCa });
   const jira: JiraClient | undefined = remote.jira === undefined ? undefined : createJiraClient({ ...remote.jira, ...withCa });
-  const store = new WorkflowStore(producer, new RequestStore(producer, config.REDIS_PREFIX));
+  const store = new WorkflowStore(producer, new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS));
   const reset = createResetWorker(
     {
       store,
@@ -115,6 +117,9 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
   return {
     reset,
     queues,
+    ping: async () => {
+      await producer.ping();
+    },
     close: async () => {
       // Work in hand finishes (or its lock lapses and another worker takes it over); then connections close.
       await reset.close();

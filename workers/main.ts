@@ -6,21 +6,24 @@ import { ConfigError, loadConfig } from '../src/config/load';
 import { createLogger } from '../src/logging/logger';
 import { onShutdown } from '../src/bin/lifecycle';
 import { remoteEndsFromConfig, startWorkers } from './compose';
+import { startWorkerHealth } from './health';
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
   if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) {
     throw new ConfigError(['AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET: required by the worker process (npm start runs a sandbox instead)']);
   }
   const workers = startWorkers(config, remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET), log);
-  log.info({ concurrency: config.WORKER_CONCURRENCY }, 'reset worker running');
-  onShutdown(log, () => workers.close());
+  const health = await startWorkerHealth(workers, config.HOST, config.WORKER_HEALTH_PORT);
+  log.info({ concurrency: config.WORKER_CONCURRENCY, health: `http://${config.HOST}:${String(config.WORKER_HEALTH_PORT)}/health/ready` }, 'reset worker running');
+  onShutdown(log, async () => {
+    await health.close();
+    await workers.close();
+  });
 }
 
-try {
-  main();
-} catch (err: unknown) {
+main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof ConfigError ? err.message : String(err instanceof Error ? err.stack : err)}\n`);
   process.exit(1);
-}
+});

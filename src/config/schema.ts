@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADMIN_CENTER_DEVICE_URL, isDeviceLinkTemplate } from '../domain/reasons';
 
 const ROLES = ['submit', 'approve', 'operate', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -59,6 +60,10 @@ export const configSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PUBLIC_BASE_URL: z.url({ error: 'must be an absolute URL' }).optional(),
+    ADMIN_CENTER_DEVICE_URL: z
+      .string()
+      .refine(isDeviceLinkTemplate, { error: 'must be an https URL containing {id}' })
+      .default(ADMIN_CENTER_DEVICE_URL),
     TRUST_PROXY: bool.default(false),
 
     REDIS_URL: z
@@ -81,6 +86,7 @@ export const configSchema = z
     RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
     IDEMPOTENCY_TTL_SECONDS: int(60, 604_800).default(86_400),
+    AUDIT_RETENTION_DAYS: int(1, 3650).default(90),
 
     AZURE_TENANT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$|^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { error: 'must be a tenant id (GUID) or a verified domain' }).optional(),
     AZURE_CLIENT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'must be the app registration\'s client id (GUID)' }).optional(),
@@ -96,6 +102,7 @@ export const configSchema = z
     JIRA_EMAIL: z.email().optional(),
     JIRA_API_TOKEN: z.string().min(1).optional(),
     WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
+    WORKER_HEALTH_PORT: int(0, 65535).default(3002),
 
     APPROVAL_REQUIRED: bool.default(true),
     APPROVAL_ALLOWED_APPROVERS: list.default([]),

@@ -61,7 +61,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   });
 
   const log = app.log;
-  const store = new RequestStore(deps.redis, config.REDIS_PREFIX);
+  const store = new RequestStore(deps.redis, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS);
   const submissions = createSubmissionService({ store, queues: deps.queues, log, ...(deps.now === undefined ? {} : { now: deps.now }) });
 
   await app.register(errorsPlugin);
@@ -70,7 +70,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   await app.register(openApiPlugin, { version: deps.version ?? '0.0.0' });
 
   await app.register(healthRoutes({ redis: deps.redis }));
-  await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) }));
+  await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS), adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
   const actions = createOperatorActions({ store: new WorkflowStore(deps.redis, store), requests: store, queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
   await app.register(actionRoutes({ actions }));
   await app.register(tenantRoutes({ control: new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR), store, queues: deps.queues }));

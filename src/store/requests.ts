@@ -12,7 +12,7 @@ import { runScript } from './lua';
 import { storeKeys, type StoreKeys } from './keys';
 import { COMMIT_REQUEST, LINK_TICKET, RELEASE_LOCKS, RESERVE_LOCKS } from './scripts';
 
-const AUDIT_MAX_LENGTH = 100_000;
+const DAY_MS = 86_400_000;
 /** How long a reservation holds a lock before the request is committed. */
 const RESERVATION_TTL_MS = 30_000;
 
@@ -62,8 +62,14 @@ export class RequestStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly auditRetentionDays = 90,
   ) {
     this.keys = storeKeys(prefix);
+  }
+
+  /** The audit stream keeps `auditRetentionDays` of entries: older ones are trimmed as new ones are added. */
+  auditMinId(now = Date.now()): string {
+    return `${Math.max(0, now - this.auditRetentionDays * DAY_MS)}-0`;
   }
 
   lockKeysFor(request: Pick<ResetRequest, 'device' | 'ticket'>): { ticket?: string; device: string } {
@@ -115,7 +121,7 @@ export class RequestStore {
     };
     const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
     const result = await storeCall(() =>
-      runScript(this.redis, COMMIT_REQUEST, keys, [request.id, JSON.stringify(core), request.state, Date.parse(request.createdAt), request.updatedAt, JSON.stringify(first), AUDIT_MAX_LENGTH, locks.length]),
+      runScript(this.redis, COMMIT_REQUEST, keys, [request.id, JSON.stringify(core), request.state, Date.parse(request.createdAt), request.updatedAt, JSON.stringify(first), this.auditMinId(), locks.length]),
     );
     return result === 1;
   }
@@ -124,7 +130,7 @@ export class RequestStore {
   async linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'> {
     const keys = [this.keys.request(id), this.keys.links(id), this.keys.timeline(id), this.keys.byTicket(ticket.key), this.keys.audit];
     const result = await storeCall(() =>
-      runScript(this.redis, LINK_TICKET, keys, [id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), AUDIT_MAX_LENGTH]),
+      runScript(this.redis, LINK_TICKET, keys, [id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), this.auditMinId()]),
     );
     return result === 1 ? 'linked' : result === 2 ? 'already_linked' : 'gone';
   }

@@ -38,7 +38,7 @@ return { 0, '' }
  * Commit a new request: record, first timeline entry, indexes, audit, and make its locks permanent.
  * KEYS[1] request hash, KEYS[2] timeline, KEYS[3] audit stream, KEYS[4..3+ARGV[8]] locks, then index keys.
  * ARGV: 1 id, 2 record json, 3 state, 4 createdAt score (ms), 5 updatedAt, 6 timeline entry json,
- *       7 audit max length, 8 number of lock keys.
+ *       7 audit min id (entries older are trimmed), 8 number of lock keys.
  * Returns 1, or 0 when a lock no longer belongs to this request (its reservation expired).
  */
 export const COMMIT_REQUEST = `
@@ -50,7 +50,7 @@ for i = 4, 3 + locks do redis.call('PERSIST', KEYS[i]) end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'state', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[5])
 redis.call('RPUSH', KEYS[2], ARGV[6])
 for i = 4 + locks, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[1]) end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'request', ARGV[1], 'entry', ARGV[6])
+redis.call('XADD', KEYS[3], 'MINID', '=', ARGV[7], '*', 'request', ARGV[1], 'entry', ARGV[6])
 return 1
 `;
 
@@ -65,7 +65,7 @@ return 1
 /**
  * Record another ticket on an active request.
  * KEYS: 1 request hash, 2 links list, 3 timeline, 4 ticket index, 5 audit.
- * ARGV: 1 id, 2 ticket json, 3 timeline entry json, 4 score (ms), 5 audit max length.
+ * ARGV: 1 id, 2 ticket json, 3 timeline entry json, 4 score (ms), 5 audit min id.
  * Returns 0 when the request is gone, 2 when that ticket is already linked, 1 when linked now.
  */
 export const LINK_TICKET = `
@@ -74,7 +74,7 @@ if redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 2 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'request', ARGV[1], 'entry', ARGV[3])
+redis.call('XADD', KEYS[5], 'MINID', '=', ARGV[5], '*', 'request', ARGV[1], 'entry', ARGV[3])
 return 1
 `;
 
@@ -82,7 +82,7 @@ return 1
  * Move a request from one state to the next, if it is still in the expected state: state, workflow data, state
  * indexes, a timeline entry and an audit entry at once; and on a final state, release the locks it holds.
  * KEYS: 1 request hash, 2 timeline, 3 audit, 4 old state index, 5 new state index, 6.. locks to release.
- * ARGV: 1 id, 2 expected state, 3 new state, 4 updatedAt, 5 timeline entry json, 6 audit max length,
+ * ARGV: 1 id, 2 expected state, 3 new state, 4 updatedAt, 5 timeline entry json, 6 audit min id,
  *       7 workflow json ('' keeps it), 8 '1' to release the locks.
  * Returns 1, or 0 when the request is gone or no longer in the expected state (another worker or an operator moved it).
  */
@@ -97,7 +97,7 @@ if KEYS[4] ~= KEYS[5] then
   redis.call('ZADD', KEYS[5], score, ARGV[1])
 end
 redis.call('RPUSH', KEYS[2], ARGV[5])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'request', ARGV[1], 'entry', ARGV[5])
+redis.call('XADD', KEYS[3], 'MINID', '=', ARGV[6], '*', 'request', ARGV[1], 'entry', ARGV[5])
 if ARGV[8] == '1' then
   for i = 6, #KEYS do
     if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
@@ -115,13 +115,13 @@ return 1
 
 /**
  * Add a timeline entry (and optionally new workflow data) without a state change, if the request is still in the
- * expected state. KEYS: 1 request hash, 2 timeline, 3 audit. ARGV: 1 id, 2 state, 3 entry json, 4 audit max length,
+ * expected state. KEYS: 1 request hash, 2 timeline, 3 audit. ARGV: 1 id, 2 state, 3 entry json, 4 audit min id,
  * 5 workflow json ('' keeps it). Returns 1, or 0 when the state changed.
  */
 export const ANNOTATE = `
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return 0 end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'workflow', ARGV[5]) end
 redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'request', ARGV[1], 'entry', ARGV[3])
+redis.call('XADD', KEYS[3], 'MINID', '=', ARGV[4], '*', 'request', ARGV[1], 'entry', ARGV[3])
 return 1
 `;

@@ -7,8 +7,6 @@ import { runScript } from './lua';
 import type { RequestStore, StoredRequest } from './requests';
 import { ANNOTATE, RESERVE_LOCKS, SAVE_WORKFLOW, TRANSITION } from './scripts';
 
-const AUDIT_MAX_LENGTH = 100_000;
-
 export class IllegalTransitionError extends Error {
   readonly code = 'illegal_transition';
   constructor(from: RequestState, to: RequestState) {
@@ -54,7 +52,7 @@ export class WorkflowStore {
     if (workflow?.managedDeviceId !== undefined) locks.push(this.managedLockKey(workflow.managedDeviceId));
     const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
     const result = await storeCall(() =>
-      runScript(this.redis, TRANSITION, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), AUDIT_MAX_LENGTH, workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
+      runScript(this.redis, TRANSITION, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
     );
     return result === 1;
   }
@@ -71,7 +69,7 @@ export class WorkflowStore {
     };
     const keys = this.requests.keys;
     const result = await storeCall(() =>
-      runScript(this.redis, ANNOTATE, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, JSON.stringify(entry), AUDIT_MAX_LENGTH, workflow === undefined ? '' : JSON.stringify(workflow)]),
+      runScript(this.redis, ANNOTATE, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow)]),
     );
     return result === 1;
   }

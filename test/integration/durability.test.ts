@@ -90,3 +90,20 @@ describe('when Redis refuses the commit after the job was queued', () => {
     }
   });
 });
+
+describe('the audit stream', () => {
+  it('records every transition and trims entries older than the retention', async () => {
+    const t = await createTestIntake('audit', { AUDIT_RETENTION_DAYS: '1' });
+    try {
+      const audit = t.store.keys.audit;
+      await t.redis.xadd(audit, '1000-0', 'request', 'old', 'entry', '{}');
+      const res = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: body('AUDIT-1') });
+      const { id } = res.json<{ id: string }>();
+      const entries = await t.redis.xrange(audit, '-', '+');
+      expect(entries.map(([, fields]) => fields[1])).toEqual([id]);
+      expect(JSON.parse(entries[0]?.[1][3] ?? '{}')).toMatchObject({ to: 'received', actor: 'submitter' });
+    } finally {
+      await t.close();
+    }
+  });
+});

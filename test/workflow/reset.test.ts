@@ -46,6 +46,16 @@ describe('the reset workflow', () => {
     expect(stored?.workflow.outcomeReason).toBe('windows_desktop');
     expect(stored?.timeline.at(-1)?.reason).toMatch(/PIN/i);
     expect(h.sandbox.control.resetPasscodeCount(FIXTURE_DEVICES.windowsDesktop)).toBe(0);
+    // What the API shows: the verdict, and the failure-detail links.
+    const shown = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: h.intake.auth('operator') });
+    expect(shown.json()).toMatchObject({
+      state: 'ineligible',
+      progress: { managedDeviceId: FIXTURE_DEVICES.windowsDesktop, deviceName: 'DESKTOP-7QK2M', operatingSystem: 'Windows', outcomeReason: 'windows_desktop' },
+      links: {
+        adminCenter: `https://intune.microsoft.com/#view/Microsoft_Intune_Devices/DeviceSettingsMenuBlade/~/overview/mdmDeviceId/${FIXTURE_DEVICES.windowsDesktop}`,
+        failureDetails: expect.stringMatching(/^https:\/\/learn\.microsoft\.com\//),
+      },
+    });
   });
 
   it('lists the candidates when two devices share the name', async () => {

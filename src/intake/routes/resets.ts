@@ -5,13 +5,25 @@ import type { ResetRequest } from '../../domain/request';
 import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
 import { decodeCursor, type RequestStore } from '../../store/requests';
 import { HttpError, notFound } from '../errors';
-import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
+import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
+import type { WorkflowData } from '../../domain/workflow';
+import { deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
 import type { SubmissionService } from '../services/submissions';
 
 export interface ResetRoutesDeps {
   readonly submissions: SubmissionService;
   readonly store: RequestStore;
   readonly idempotency: IdempotencyStore;
+  readonly adminCenterDeviceUrl: string;
+}
+
+/** The workflow data a caller may see: everything but the internal bookkeeping of checks and attempts. */
+const VISIBLE = ['managedDeviceId', 'deviceName', 'operatingSystem', 'osVersion', 'effect', 'eligibilityNotes', 'candidates', 'approvalDeadline', 'approver', 'submittedAt', 'actionState', 'outcomeReason', 'held', 'attempt', 'dryRun'] as const;
+
+function progressOf(workflow: WorkflowData): z.infer<typeof progressSchema> {
+  const picked: Record<string, unknown> = {};
+  for (const key of VISIBLE) if (workflow[key] !== undefined) picked[key] = workflow[key];
+  return progressSchema.parse(picked);
 }
 
 const createBody = z.strictObject({
@@ -139,13 +151,26 @@ export function resetRoutes(deps: ResetRoutesDeps) {
           tags: ['resets'],
           security: [{ bearer: [] }],
           params: z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) }),
-          response: { 200: requestSchema.extend({ timeline: z.array(timelineEntrySchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
+          response: {
+            200: requestSchema.extend({
+              timeline: z.array(timelineEntrySchema),
+              progress: progressSchema,
+              links: z.object({ self: z.string(), adminCenter: z.string().optional(), failureDetails: z.string().optional() }),
+            }),
+            400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
         },
       },
       async (request) => {
         const found = await deps.store.get(request.params.id);
         if (found === undefined) throw notFound(`No request with id ${request.params.id}`);
-        return { ...withLinks(found.request), timeline: found.timeline.map((t) => ({ ...t, ...(t.details === undefined ? {} : { details: { ...t.details } }) })) };
+        const { workflow } = found;
+        const reason = workflow.outcomeReason;
+        const links = {
+          self: selfLink(found.request.id),
+          ...(workflow.managedDeviceId === undefined ? {} : { adminCenter: adminCenterDeviceLink(deps.adminCenterDeviceUrl, workflow.managedDeviceId) }),
+          ...(reason !== undefined && reason !== 'done' && isFailureReason(reason) ? { failureDetails: reasonLink(reason) } : {}),
+        };
+        return { ...withLinks(found.request), links, progress: progressOf(workflow), timeline: found.timeline.map((t) => ({ ...t, ...(t.details === undefined ? {} : { details: { ...t.details } }) })) };
       },
     );
 

@@ -64,6 +64,25 @@ const ticketRefSchema = z.object({
   sysId: z.string().optional(),
 });
 
+/** What the workflow found and did: the resolved device, the verdict, the approval, the action, the outcome. */
+export const progressSchema = z.object({
+  managedDeviceId: z.string().optional(),
+  deviceName: z.string().optional(),
+  operatingSystem: z.string().optional(),
+  osVersion: z.string().optional(),
+  effect: z.string().optional().describe('device_passcode_reset, work_profile_passcode_reset or passcode_removed'),
+  eligibilityNotes: z.array(z.string()).optional(),
+  candidates: z.array(z.object({ id: z.string(), deviceName: z.string(), operatingSystem: z.string(), lastSyncDateTime: z.string().optional() })).optional(),
+  approvalDeadline: z.string().optional(),
+  approver: z.string().optional(),
+  submittedAt: z.string().optional(),
+  actionState: z.string().optional(),
+  outcomeReason: z.string().optional(),
+  held: z.enum(['paused', 'blast_radius']).optional(),
+  attempt: z.number().optional(),
+  dryRun: z.boolean().optional(),
+});
+
 export const requestSchema = z.object({
   id: z.uuid(),
   state: stateSchema,

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       '',
       'Try:',
       `  curl -s -X POST ${shown}/v1/resets -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\`,
-      `    -d '{"device":{"serialNumber":"R58M123ABC"},"requestedBy":"anna@contoso.com","reason":"locked out"}'`,
+      `    -d '{"device":{"deviceName":"${embedded === undefined ? 'PHONE-NAME' : 'AE-FM-0100'}"},"requestedBy":"anna@contoso.com","reason":"locked out"}'`,
       ...sandboxLines,
       '',
     ].join('\n') + '\n',

@@ -28,6 +28,11 @@ export interface WorkflowData {
   /** Recorded before the resetPasscode POST: a re-run looks for an action started since, before posting again. */
   readonly submittedAt?: string;
   readonly submitAttempts?: number;
+  /**
+   * The newest resetPasscode action that existed before this request's first POST (its start time), or '' when there
+   * was none. Only a newer action can be this request's: an earlier reset of the same device never counts.
+   */
+  readonly baselineActionStart?: string;
   readonly lastSubmitAttemptAt?: string;
   readonly pollChecks?: number;
   readonly actionState?: string;

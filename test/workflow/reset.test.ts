@@ -77,6 +77,27 @@ describe('the reset workflow', () => {
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
   });
 
+  it('never takes an earlier reset of the same device for its own, even when its own POST was throttled', async () => {
+    const repeat = 'e0000000-0000-4000-8000-000000000001';
+    const template = h.sandbox.control.device(FIXTURE_DEVICES.androidDedicated)?.device;
+    if (template === undefined) throw new Error('the fixture device is missing');
+    h.sandbox.control.upsertDevice({ device: { ...template, id: repeat, deviceName: 'AE-REPEAT-01', serialNumber: 'SBXREPEAT01' } });
+    fastAction(repeat);
+    const first = await request({ id: repeat });
+    await h.until(first, 'awaiting_approval');
+    await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${first}/approve`, headers: h.intake.auth('approver') });
+    await h.until(first, 'succeeded');
+    expect(h.sandbox.control.resetPasscodeCount(repeat)).toBe(1);
+
+    // Moments later, a second request for the same device: its first POST is throttled.
+    h.sandbox.control.injectFault({ method: 'POST', path: `/beta/deviceManagement/managedDevices/${repeat}/resetPasscode`, sequence: [{ kind: 'status', status: 429, retryAfterSeconds: 1 }] });
+    const second = await request({ id: repeat });
+    await h.until(second, 'awaiting_approval');
+    await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${second}/approve`, headers: h.intake.auth('approver') });
+    await h.until(second, 'succeeded');
+    expect(h.sandbox.control.resetPasscodeCount(repeat)).toBe(2);
+  });
+
   it('reports a failed action with its reason', async () => {
     const device = FIXTURE_DEVICES.androidCorporateWorkProfile;
     fastAction(device, 'failed');

@@ -106,12 +106,22 @@ export async function recheckAndSubmit(deps: ResetDeps, request: ResetRequest, w
   return moveTo(deps, request, 'submitting', reason, { ...rest, submittedAt, submitAttempts: 0, ...(deps.settings.dryRun ? { dryRun: true } : {}) });
 }
 
-/** The newest resetPasscode action that started since this request's submission (with a clock margin). */
-function ours(results: readonly ActionResult[], submittedAt: string | undefined): ActionResult | undefined {
-  const since = Date.parse(submittedAt ?? '') - CLOCK_MARGIN_MS;
+/**
+ * This request's resetPasscode action: the newest one that started after the baseline (the newest action that existed
+ * before our first POST) and since our submission (less a clock margin, as Graph's clock is not ours).
+ */
+function ours(results: readonly ActionResult[], workflow: WorkflowData): ActionResult | undefined {
+  const since = Date.parse(workflow.submittedAt ?? '') - CLOCK_MARGIN_MS;
+  const baseline = workflow.baselineActionStart === undefined || workflow.baselineActionStart === '' ? Number.NEGATIVE_INFINITY : Date.parse(workflow.baselineActionStart);
   return results
-    .filter((r) => r.startDateTime !== undefined && Date.parse(r.startDateTime) >= since)
+    .filter((r) => r.startDateTime !== undefined && Date.parse(r.startDateTime) >= since && Date.parse(r.startDateTime) > baseline)
     .sort((a, b) => Date.parse(b.startDateTime ?? '') - Date.parse(a.startDateTime ?? ''))[0];
+}
+
+/** The start time of the newest resetPasscode action on the device, or '' when there is none. */
+function newestStart(results: readonly ActionResult[]): string {
+  const times = results.map((r) => r.startDateTime).filter((t): t is string => t !== undefined);
+  return times.sort((a, b) => Date.parse(b) - Date.parse(a))[0] ?? '';
 }
 
 /**
@@ -123,19 +133,26 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
   const id = workflow.managedDeviceId ?? '';
   if (workflow.dryRun === true) return moveTo(deps, request, 'succeeded', 'dry run: resetPasscode was not sent', { ...workflow, outcomeReason: 'dry_run' });
   const attempts = workflow.submitAttempts ?? 0;
+  // Before the first POST, note the newest action already on the device, so that it is never mistaken for ours.
+  const baselineActionStart = workflow.baselineActionStart ?? newestStart(await deps.gateway.resetActionResults(id, signal));
   if (attempts > 0) {
-    const found = ours(await deps.gateway.resetActionResults(id, signal), workflow.submittedAt);
+    const found = ours(await deps.gateway.resetActionResults(id, signal), { ...workflow, baselineActionStart });
     if (found !== undefined) return moveTo(deps, request, 'awaiting_device', 'the resetPasscode action exists; following it', { ...workflow, pollChecks: 0, actionState: found.actionState });
     const lastAttempt = Date.parse(workflow.lastSubmitAttemptAt ?? '') || 0;
     const settleLeft = lastAttempt + deps.settings.submitSettleMs - deps.now().getTime();
     if (settleLeft > 0) return { kind: 'wait', ms: Math.min(settleLeft, 15_000) };
   }
-  const counted: WorkflowData = { ...workflow, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
+  const counted: WorkflowData = { ...workflow, baselineActionStart, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
   if (!(await deps.store.saveWorkflow(request.id, request.state, counted))) return { kind: 'done' };
   try {
     await deps.gateway.resetPasscode(id, signal);
   } catch (err) {
-    if (err instanceof GraphError && !err.permanent && err.code !== 'graph_throttled') {
+    if (err instanceof GraphError && err.code === 'graph_throttled') {
+      // A 429 is a clear "not done": this attempt does not count, and no settling is needed before the next.
+      await deps.store.saveWorkflow(request.id, request.state, { ...counted, submitAttempts: attempts });
+      throw err;
+    }
+    if (err instanceof GraphError && !err.permanent) {
       // The POST may or may not have taken effect: the next run looks for its action before posting again.
       deps.log.warn({ requestId: request.id, code: err.code }, 'resetPasscode got no clear answer; checking for its action before any new attempt');
       return { kind: 'wait', ms: Math.min(5_000, Math.max(deps.settings.submitSettleMs, 100)) };
@@ -152,7 +169,7 @@ export function pollDelayMs(checks: number, baseMs = 5_000): number {
 
 /** Step 5: follow the action until the device reports an outcome, or the deadline passes. */
 export async function poll(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
-  const found = ours(await deps.gateway.resetActionResults(workflow.managedDeviceId ?? '', signal), workflow.submittedAt);
+  const found = ours(await deps.gateway.resetActionResults(workflow.managedDeviceId ?? '', signal), workflow);
   const state = found?.actionState.toLowerCase();
   const seen: WorkflowData = { ...workflow, ...(found === undefined ? {} : { actionState: found.actionState }), ...(found?.errorCode === undefined ? {} : { actionErrorCode: found.errorCode }) };
   if (state === 'done') {

@@ -58,6 +58,17 @@ describe('the reset workflow', () => {
     });
   });
 
+  it('allows one active request per Intune device, whatever identifier each ticket used', async () => {
+    const first = await request({ id: FIXTURE_DEVICES.androidPersonalWorkProfile });
+    await h.until(first, 'awaiting_approval');
+    const sameDevice = await request({ serialNumber: h.sandbox.control.device(FIXTURE_DEVICES.androidPersonalWorkProfile)?.device.serialNumber ?? '' });
+    await h.until(sameDevice, 'ineligible');
+    const stored = await h.intake.store.get(sameDevice);
+    expect(stored?.workflow.outcomeReason).toBe('device_has_active_request');
+    expect(stored?.timeline.at(-1)?.details).toEqual({ activeRequestId: first });
+    await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${first}/cancel`, headers: h.intake.auth('operator') });
+  });
+
   it('lists the candidates when two devices share the name', async () => {
     const id = await request({ deviceName: 'FRONTDESK-TAB' });
     await h.until(id, 'ineligible');

@@ -3,7 +3,7 @@ import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../s
 import type { ResetRequest } from '../../src/domain/request';
 import type { DeviceCandidate, WorkflowData } from '../../src/domain/workflow';
 import type { ActionResult } from '../../src/graph/gateway';
-import { GraphError } from '../../src/graph/errors';
+import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import type { ResetDeps, StepResult } from './deps';
 import { moveTo } from './outcome';
 
@@ -147,9 +147,10 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
   try {
     await deps.gateway.resetPasscode(id, signal);
   } catch (err) {
-    if (err instanceof GraphError && err.code === 'graph_throttled') {
-      // A 429 is a clear "not done": this attempt does not count, and no settling is needed before the next.
-      await deps.store.saveWorkflow(request.id, request.state, { ...counted, submitAttempts: attempts });
+    if ((err instanceof GraphError && err.code === 'graph_throttled') || err instanceof GraphBudgetWait) {
+      // A 429, or our own budget holding the POST back, is a clear "not sent": this attempt does not count, and no
+      // settling is needed before the next.
+      await deps.store.saveWorkflow(request.id, request.state, workflow.baselineActionStart === undefined ? { ...workflow, baselineActionStart } : workflow);
       throw err;
     }
     if (err instanceof GraphError && !err.permanent) {

@@ -1,48 +1,31 @@
 /**
- * The sandbox's HTTP control API, under /_sandbox: seed devices, script action outcomes, inject faults, set throttle
- * limits, and read everything the simulated Graph received. A thin layer over SandboxControl; docs/sandbox.md has
+ * The sandbox's HTTP control API, under /_sandbox: seed devices, script action outcomes, inject faults, read and set
+ * throttle limits, and read everything the simulated Graph received. A thin layer over SandboxControl; docs/sandbox.md has
  * curl examples. The sandbox listens on loopback only and simulates a tenant: it holds nothing real.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionStateAt } from './actions';
-import { parse, strip } from './control-http';
+import { registerFaultRoutes } from './control-api-faults';
+import { notFound, parse, strip } from './control-http';
 import type { SandboxControl } from './control';
-import type { Fault, FaultRuleInput } from './faults';
 
 const guid = z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'must be a GUID' });
 
+const actionScript = z
+  .strictObject({
+    outcome: z.enum(['done', 'failed', 'notSupported']),
+    activeAfterMs: z.number().int().min(0),
+    finalAfterMs: z.number().int().min(0),
+    errorCode: z.number().int().optional(),
+  })
+  .refine((s) => s.activeAfterMs <= s.finalAfterMs, { error: 'must be at least activeAfterMs: an action goes active before it ends', path: ['finalAfterMs'] });
+
 const deviceSeed = z.object({
   device: z.looseObject({ id: guid, deviceName: z.string().min(1).max(64), operatingSystem: z.string().min(1) }),
-  resetScript: z
-    .strictObject({
-      outcome: z.enum(['done', 'failed', 'notSupported']),
-      activeAfterMs: z.number().int().min(0),
-      finalAfterMs: z.number().int().min(0),
-      errorCode: z.number().int().optional(),
-    })
-    .optional(),
+  resetScript: actionScript.optional(),
   note: z.string().max(200).optional(),
 });
-
-const actionScript = deviceSeed.shape.resetScript.unwrap();
-
-const fault = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('status'), status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)]), retryAfterSeconds: z.number().int().min(0).optional() }),
-  z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
-  z.strictObject({ kind: z.literal('reset') }),
-  z.strictObject({ kind: z.literal('lostResponse') }),
-]);
-
-const faultRule = z
-  .strictObject({
-    method: z.string().regex(/^[A-Za-z]{3,7}$/).optional(),
-    path: z.string().min(1).max(300).describe('e.g. /v1.0/deviceManagement/managedDevices/*/resetPasscode; * is one segment, ** any rest'),
-    sequence: z.array(fault.nullable()).max(1000).optional(),
-    fault: fault.optional(),
-    probability: z.number().min(0).max(1).optional(),
-  })
-  .refine((r) => r.sequence !== undefined || r.fault !== undefined, { error: 'give a sequence or a fault' });
 
 const throttle = z.strictObject({
   windowMs: z.number().int().min(1).optional(),
@@ -79,7 +62,7 @@ export function registerControlApi(app: FastifyInstance, deps: { control: Sandbo
     const script = parse(actionScript, request.body, reply);
     if (script === undefined) return reply;
     const { id } = request.params as { id: string };
-    if (control.device(id) === undefined) return reply.code(404).send({ error: { code: 'not_found', message: `no device ${id}` } });
+    if (control.device(id) === undefined) return notFound(reply, `no device ${id}`);
     control.scriptAction(id, strip(script));
     return reply.code(204).send();
   });
@@ -93,22 +76,9 @@ export function registerControlApi(app: FastifyInstance, deps: { control: Sandbo
     };
   });
 
-  app.post('/_sandbox/faults', (request, reply) => {
-    const rule = parse(faultRule, request.body, reply);
-    if (rule === undefined) return reply;
-    const input = strip({ ...rule, sequence: rule.sequence?.map((f) => (f === null ? null : (strip(f) as Fault))), fault: rule.fault === undefined ? undefined : (strip(rule.fault) as Fault) }) as FaultRuleInput;
-    return reply.code(201).send({ id: control.injectFault(input) });
-  });
+  registerFaultRoutes(app, '/_sandbox', control.faults, 'Graph');
 
-  app.delete('/_sandbox/faults/:id', (request, reply) => {
-    control.faults.remove(Number((request.params as { id: string }).id));
-    return reply.code(204).send();
-  });
-
-  app.delete('/_sandbox/faults', (_request, reply) => {
-    control.faults.clear();
-    return reply.code(204).send();
-  });
+  app.get('/_sandbox/throttle', () => control.throttle.currentLimits);
 
   app.put('/_sandbox/throttle', (request, reply) => {
     const limits = parse(throttle, request.body, reply);
@@ -121,7 +91,7 @@ export function registerControlApi(app: FastifyInstance, deps: { control: Sandbo
     const roles = parse(z.array(z.string().min(1).max(100)).max(50), request.body, reply);
     if (roles === undefined) return reply;
     const { clientId } = request.params as { clientId: string };
-    if (control.app(clientId) === undefined) return reply.code(404).send({ error: { code: 'not_found', message: `no app ${clientId}` } });
+    if (control.app(clientId) === undefined) return notFound(reply, `no app ${clientId}`);
     control.setAppRoles(clientId, roles);
     return reply.code(204).send();
   });

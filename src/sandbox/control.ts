@@ -49,13 +49,46 @@ export interface SandboxControlOptions {
   readonly random?: () => number;
 }
 
+/** A FaultInjector that knows which rule ids exist, so the control API can answer 404 for an unknown one. */
+export class TrackedFaultInjector extends FaultInjector {
+  private readonly ids = new Set<number>();
+
+  override add(input: FaultRuleInput): number {
+    const id = super.add(input);
+    this.ids.add(id);
+    return id;
+  }
+
+  override remove(id: number): void {
+    super.remove(id);
+    this.ids.delete(id);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.ids.clear();
+  }
+
+  /** True while the rule with this id is in place (until `remove` or `clear`). */
+  has(id: number): boolean {
+    return this.ids.has(id);
+  }
+}
+
+/** Refuses a script that cannot play out: its phases run forward, 0 ≤ activeAfterMs ≤ finalAfterMs. */
+export function checkActionScript(script: ActionScript): void {
+  if (!(script.activeAfterMs >= 0 && script.finalAfterMs >= script.activeAfterMs)) {
+    throw new RangeError(`an action script runs forward: 0 ≤ activeAfterMs ≤ finalAfterMs (got activeAfterMs ${String(script.activeAfterMs)}, finalAfterMs ${String(script.finalAfterMs)})`);
+  }
+}
+
 export class SandboxControl {
   /** The tenant, as plain data. Mutate it freely, or use the helpers below. */
   readonly state: SandboxTenantState;
   readonly clock: SandboxClock;
   readonly tokens: TokenAuthority;
   readonly throttle: SlidingWindowThrottle;
-  readonly faults: FaultInjector;
+  readonly faults: TrackedFaultInjector;
   /** Lifetime of issued access tokens; `expires_in` says the same. */
   tokenLifetimeSeconds: number;
   /** Page size of `managedDevices` lists without `$top` (Intune's real page size is not documented). */
@@ -74,7 +107,7 @@ export class SandboxControl {
     this.tokens = new TokenAuthority(options.clock);
     this.throttle = new SlidingWindowThrottle(options.clock);
     if (options.throttleLimits !== undefined) this.throttle.setLimits(options.throttleLimits);
-    this.faults = new FaultInjector(options.random);
+    this.faults = new TrackedFaultInjector(options.random);
   }
 
   // --- seeding -------------------------------------------------------------------------------------------------
@@ -83,8 +116,9 @@ export class SandboxControl {
     return this.state.devices.find((d) => d.device.id === id);
   }
 
-  /** Adds a device, or replaces the one with the same id. */
+  /** Adds a device, or replaces the one with the same id. Throws a RangeError for a script that runs backwards. */
   upsertDevice(seed: DeviceSeed): void {
+    if (seed.resetScript !== undefined) checkActionScript(seed.resetScript);
     const index = this.state.devices.findIndex((d) => d.device.id === seed.device.id);
     if (index === -1) this.state.devices.push(seed);
     else this.state.devices[index] = seed;
@@ -94,10 +128,11 @@ export class SandboxControl {
     this.state.devices = this.state.devices.filter((d) => d.device.id !== id);
   }
 
-  /** Sets how the next resetPasscode actions on `deviceId` play out. */
+  /** Sets how the next resetPasscode actions on `deviceId` play out. Throws a RangeError for a script that runs backwards. */
   scriptAction(deviceId: string, script: ActionScript): void {
     const seed = this.device(deviceId);
     if (seed === undefined) throw new Error(`no device ${deviceId} in the sandbox`);
+    checkActionScript(script);
     seed.resetScript = script;
   }
 

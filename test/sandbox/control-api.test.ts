@@ -1,5 +1,5 @@
 import { Agent, fetch } from 'undici';
-import { FIXTURE_DEVICES, startSandbox, type Sandbox } from '../../src/sandbox';
+import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox';
 
 /** The sandbox's HTTP control API (docs/sandbox.md), driven over HTTPS as curl would. */
 describe('sandbox control API', () => {
@@ -58,6 +58,49 @@ describe('sandbox control API', () => {
     expect((await call('DELETE', '/_sandbox/faults')).status).toBe(204);
     expect((await call('PUT', '/_sandbox/throttle', { windowMs: 1000, appWrites: 3 })).status).toBe(204);
     expect((await call('PUT', '/_sandbox/throttle', { windowMs: -1 })).status).toBe(400);
+  });
+
+  it('refuses a reset script that ends before it goes active, over HTTP and in-process', async () => {
+    const id = 'c0ffee00-0000-4000-8000-000000000043';
+    const device = { id, deviceName: 'PIXEL-43', operatingSystem: 'Android' };
+    const backwards = { outcome: 'done', activeAfterMs: 5000, finalAfterMs: 1000 };
+    const seeded = await call('PUT', `/_sandbox/devices/${id}`, { device, resetScript: backwards });
+    expect(seeded.status).toBe(400);
+    expect(JSON.stringify(seeded.json)).toContain('resetScript.finalAfterMs');
+    expect(sandbox.control.device(id)).toBeUndefined();
+    expect((await call('PUT', `/_sandbox/devices/${id}`, { device })).status).toBe(204);
+    const scripted = await call('PUT', `/_sandbox/devices/${id}/reset-script`, backwards);
+    expect(scripted).toEqual({ status: 400, json: { error: { code: 'validation_failed', message: 'invalid control request', details: [{ field: 'finalAfterMs', message: expect.stringContaining('activeAfterMs') }] } } });
+    expect(sandbox.control.device(id)?.resetScript).toBeUndefined();
+    expect(() => { sandbox.control.scriptAction(id, { outcome: 'done', activeAfterMs: 5000, finalAfterMs: 1000 }); }).toThrow(RangeError);
+    expect(() => { sandbox.control.upsertDevice({ device: { ...device, id }, resetScript: { outcome: 'done', activeAfterMs: -1, finalAfterMs: 1000 } }); }).toThrow(/activeAfterMs/);
+    expect((await call('PUT', `/_sandbox/devices/${id}/reset-script`, { outcome: 'done', activeAfterMs: 1000, finalAfterMs: 1000 })).status).toBe(204);
+    expect(await call('PUT', '/_sandbox/devices/c0ffee00-0000-4000-8000-0000000000ff/reset-script', { outcome: 'done', activeAfterMs: 0, finalAfterMs: 0 })).toEqual({
+      status: 404,
+      json: { error: { code: 'not_found', message: 'no device c0ffee00-0000-4000-8000-0000000000ff' } },
+    });
+    expect((await call('DELETE', `/_sandbox/devices/${id}`)).status).toBe(204);
+  });
+
+  it('removes one fault rule by id, and answers 404 for an id that is not a rule', async () => {
+    const added = await call('POST', '/_sandbox/faults', { path: '/v1.0/**', fault: { kind: 'latency', ms: 1 }, probability: 0 });
+    const { id } = added.json as { id: number };
+    expect(sandbox.control.faults.has(id)).toBe(true);
+    expect((await call('DELETE', `/_sandbox/faults/${String(id)}`)).status).toBe(204);
+    expect(sandbox.control.faults.has(id)).toBe(false);
+    expect(await call('DELETE', `/_sandbox/faults/${String(id)}`)).toEqual({ status: 404, json: { error: { code: 'not_found', message: `no Graph fault rule ${String(id)}` } } });
+    expect((await call('DELETE', '/_sandbox/faults/999999')).status).toBe(404);
+    expect((await call('DELETE', '/_sandbox/faults/abc')).status).toBe(400);
+    const cleared = (await call('POST', '/_sandbox/faults', { path: '/**', sequence: [null] })).json as { id: number };
+    expect((await call('DELETE', '/_sandbox/faults')).status).toBe(204);
+    expect((await call('DELETE', `/_sandbox/faults/${String(cleared.id)}`)).status).toBe(404);
+  });
+
+  it('reads the throttle limits it was given', async () => {
+    expect((await call('PUT', '/_sandbox/throttle', { windowMs: 20_000, appWrites: 200, appRequests: 2000, tenantWrites: 400, tenantRequests: 4000, appConfigReads: 1000, tenantConfigReads: 2000 })).status).toBe(204);
+    expect(await call('GET', '/_sandbox/throttle')).toEqual({ status: 200, json: INTUNE_THROTTLE_LIMITS });
+    expect((await call('PUT', '/_sandbox/throttle', { windowMs: 5000, tenantRequests: 7 })).status).toBe(204);
+    expect((await call('GET', '/_sandbox/throttle')).json).toEqual({ ...INTUNE_THROTTLE_LIMITS, windowMs: 5000, tenantRequests: 7 });
   });
 
   it('reads the calls it received', async () => {

@@ -3,7 +3,8 @@
  * limit, send webhooks, and read every request and write the site received (never a header or a token).
  */
 import { systemClock, type SandboxClock } from '../clock';
-import { FaultInjector, type FaultRuleInput } from '../faults';
+import { TrackedFaultInjector } from '../control';
+import type { FaultRuleInput } from '../faults';
 import { approvalDecision, type ApprovalDecision, type JiraSimAccount, type JiraSimIssue, type JiraSimProject, type JiraSimState } from './state';
 import { issueView, userView } from './views';
 import { deliverWebhook, issueEventBody, newDelivery, type JiraIssueEvent, type JiraWebhookChange, type WebhookDelivery, type WebhookResult, type WebhookSendOptions } from './webhooks';
@@ -46,7 +47,7 @@ export interface NewIssue {
 }
 
 export class JiraSimControl {
-  readonly faults: FaultInjector;
+  readonly faults: TrackedFaultInjector;
   /** Every request, in order of arrival. */
   readonly requests: JiraRequestRecord[] = [];
   /** Every webhook the sender finished delivering (or gave up on). */
@@ -60,7 +61,7 @@ export class JiraSimControl {
     readonly clock: SandboxClock = systemClock,
     random?: () => number,
   ) {
-    this.faults = new FaultInjector(random);
+    this.faults = new TrackedFaultInjector(random);
   }
 
   /** Every write (POST, PUT, DELETE…) received, with its parsed body. */
@@ -157,6 +158,13 @@ export class JiraSimControl {
 
   setRateLimit(limit: JiraRateLimit | undefined): void {
     this.rateLimit = limit;
+    this.hits.clear();
+  }
+
+  /** Forgets every request and webhook recorded, and the rate-limit window; keeps issues, faults and the limit. */
+  clearRecords(): void {
+    this.requests.length = 0;
+    this.webhooks.length = 0;
     this.hits.clear();
   }
 

@@ -3,7 +3,8 @@
  * rate limits, and read everything the instance received (Table API calls, writes, token requests, webhooks sent).
  */
 import type { SandboxClock } from '../clock';
-import { FaultInjector, type FaultRuleInput } from '../faults';
+import { TrackedFaultInjector } from '../control';
+import type { FaultRuleInput } from '../faults';
 import type { ServiceNowAuth, TokenRequestRecord } from './auth';
 import { findTask, type ApprovalState, type JournalEntry, type ServiceNowState, type SnRecord, type TableName } from './model';
 import {
@@ -45,7 +46,7 @@ export interface RateLimitRule {
 }
 
 export class ServiceNowControl {
-  readonly faults: FaultInjector;
+  readonly faults: TrackedFaultInjector;
   readonly calls: ServiceNowCallRecord[] = [];
   readonly writes: ServiceNowWriteRecord[] = [];
   readonly webhooksSent: WebhookDelivery[] = [];
@@ -58,7 +59,7 @@ export class ServiceNowControl {
     private readonly auth: ServiceNowAuth,
     random?: () => number,
   ) {
-    this.faults = new FaultInjector(random);
+    this.faults = new TrackedFaultInjector(random);
   }
 
   // --- seeding -------------------------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+// Runs bench/workflow.bench.ts, as bench/run.mjs runs the intake benchmark. `npm run build` compiles src/ and workers/
+// to dist/ (CommonJS); this transpiles the benchmark beside them, to dist/bench/workflow.bench.js, whose `../src/...`
+// and `../workers/...` imports then resolve to the built app, and loads it. The worker children are forks of that file.
+// Type checking of the benchmark is `npm run typecheck`'s job (tsconfig.json includes bench/).
+//
+//   npm run build && node bench/run-workflow.mjs [--out path.json]
+//
+// Settings are environment variables, listed at the top of bench/workflow.bench.ts.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'bench', 'workflow.bench.ts');
+const compiled = join(root, 'dist', 'bench', 'workflow.bench.js');
+
+for (const built of [join('dist', 'src', 'intake', 'app.js'), join('dist', 'workers', 'compose.js')]) {
+  if (!existsSync(join(root, built))) {
+    console.error(`${built} is missing: run \`npm run build\` first.`);
+    process.exit(1);
+  }
+}
+
+const output = ts.transpileModule(readFileSync(source, 'utf8'), {
+  fileName: source,
+  reportDiagnostics: true,
+  compilerOptions: {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2023,
+    esModuleInterop: true,
+    sourceMap: false,
+  },
+});
+const problems = output.diagnostics ?? [];
+if (problems.length > 0) {
+  for (const d of problems) console.error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  process.exit(1);
+}
+mkdirSync(dirname(compiled), { recursive: true });
+writeFileSync(compiled, output.outputText);
+
+// Loading the module starts the benchmark; it sets process.exitCode and forks itself (`--worker`) for the workers.
+createRequire(import.meta.url)(compiled);

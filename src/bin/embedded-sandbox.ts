@@ -7,6 +7,22 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sandbox } from '../sandbox';
+import type { RemoteEnds } from '../../workers/compose';
+
+/** The worker's remote ends in sandbox mode: the simulated tenant, ServiceNow and Jira, and the sandbox CA. */
+export function sandboxRemoteEnds(sandbox: Sandbox): RemoteEnds {
+  const jira = sandbox.jira.credentials;
+  return {
+    tenantId: sandbox.tenantId,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    authorityHost: sandbox.urls.authorityHost,
+    graphBaseUrl: sandbox.urls.graphBaseUrl,
+    extraCaPem: sandbox.caPem,
+    servicenow: { instanceUrl: sandbox.urls.servicenow, ...sandbox.servicenow.credentials.basic },
+    ...(jira === undefined ? {} : { jira: { siteUrl: sandbox.urls.jira, email: jira.email, apiToken: jira.apiToken } }),
+  };
+}
 
 export interface EmbeddedSandbox {
   readonly sandbox: Sandbox;

@@ -13,7 +13,7 @@ import { createLogger } from '../logging/logger';
 import { redisAnswers } from '../redis/connection';
 import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
 import { remoteEndsFromConfig, startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
-import type { EmbeddedSandbox } from './embedded-sandbox';
+import { sandboxRemoteEnds, type EmbeddedSandbox } from './embedded-sandbox';
 import { onShutdown } from './lifecycle';
 import { startIntakeServer } from './intake-server';
 
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   }
 
   let workers: RunningWorkers | undefined;
-  const remote = embedded === undefined ? realRemote(config) : sandboxRemote(embedded);
+  const remote = embedded === undefined ? realRemote(config) : sandboxRemoteEnds(embedded.sandbox);
   if (remote !== undefined) workers = startWorkers(config, remote, log, redisUrl);
   else log.warn('no AZURE_CLIENT_SECRET: requests are accepted and queued, but no worker runs');
 
@@ -102,21 +102,6 @@ async function main(): Promise<void> {
     await embedded?.close();
     await spawned?.stop();
   });
-}
-
-function sandboxRemote(embedded: EmbeddedSandbox): RemoteEnds {
-  const { sandbox } = embedded;
-  const jira = sandbox.jira.credentials;
-  return {
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    authorityHost: sandbox.urls.authorityHost,
-    graphBaseUrl: sandbox.urls.graphBaseUrl,
-    extraCaPem: sandbox.caPem,
-    servicenow: { instanceUrl: sandbox.urls.servicenow, ...sandbox.servicenow.credentials.basic },
-    ...(jira === undefined ? {} : { jira: { siteUrl: sandbox.urls.jira, email: jira.email, apiToken: jira.apiToken } }),
-  };
 }
 
 function realRemote(config: Config): RemoteEnds | undefined {

@@ -2,6 +2,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createLogger } from '../../src/logging/logger';
 import type { RequestState } from '../../src/domain/request';
 import { startWorkers, type RunningWorkers } from '../../workers/compose';
+import { sandboxRemoteEnds } from '../../src/bin/embedded-sandbox';
 import { Writable } from 'node:stream';
 import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from './intake';
 import { waitFor } from './env';
@@ -36,17 +37,7 @@ export async function startWorkflowHarness(label: string, env: Record<string, st
   const sandbox = await startSandbox({ smtpPort: false, webhooks: { intakeBaseUrl: intakeUrl, servicenowSecret: SERVICENOW_SECRET, jiraSecret: JIRA_SECRET } });
   const workerLogs: string[] = [];
   const log = createLogger('info', 'worker', new Writable({ write(chunk: Buffer, _e, done) { workerLogs.push(chunk.toString('utf8')); done(); } }));
-  const jira = sandbox.jira.credentials;
-  const workers = startWorkers(intake.config, {
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    authorityHost: sandbox.urls.authorityHost,
-    graphBaseUrl: sandbox.urls.graphBaseUrl,
-    extraCaPem: sandbox.caPem,
-    servicenow: { instanceUrl: sandbox.urls.servicenow, ...sandbox.servicenow.credentials.basic },
-    ...(jira === undefined ? {} : { jira: { siteUrl: sandbox.urls.jira, email: jira.email, apiToken: jira.apiToken } }),
-  }, log);
+  const workers = startWorkers(intake.config, sandboxRemoteEnds(sandbox), log);
   return {
     intake,
     sandbox,

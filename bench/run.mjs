@@ -1,10 +1,11 @@
-// Runs bench/intake.bench.ts. `npm run build` compiles src/ to dist/src/ (CommonJS); this transpiles the benchmark
-// beside it, to dist/bench/intake.bench.js, whose `../src/...` imports then resolve to the built app, and loads it.
-// Type checking of the benchmark is `npm run typecheck`'s job (tsconfig.json includes bench/).
+// Runs a benchmark: bench/intake.bench.ts (default) or bench/workflow.bench.ts. `npm run build` compiles src/ and
+// workers/ to dist/ (CommonJS); this transpiles the benchmark beside them, to dist/bench/<name>.bench.js, whose
+// `../src/...` and `../workers/...` imports then resolve to the built app, and loads it. Type checking of the
+// benchmarks is `npm run typecheck`'s job (tsconfig.json includes bench/).
 //
-//   npm run build && node bench/run.mjs [--out path.json]
+//   npm run build && node bench/run.mjs [intake|workflow] [--out path.json]
 //
-// Settings are environment variables, listed at the top of bench/intake.bench.ts.
+// Settings are environment variables, listed at the top of each bench/<name>.bench.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -12,12 +13,19 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'bench', 'intake.bench.ts');
-const compiled = join(root, 'dist', 'bench', 'intake.bench.js');
+const name = process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? process.argv[2] : 'intake';
+if (name !== 'intake' && name !== 'workflow') {
+  console.error(`unknown benchmark "${name}": intake or workflow`);
+  process.exit(2);
+}
+const source = join(root, 'bench', `${name}.bench.ts`);
+const compiled = join(root, 'dist', 'bench', `${name}.bench.js`);
 
-if (!existsSync(join(root, 'dist', 'src', 'intake', 'app.js'))) {
-  console.error('dist/src is missing: run `npm run build` first (or `npm run bench`, which builds).');
-  process.exit(1);
+for (const built of [join('dist', 'src', 'intake', 'app.js'), join('dist', 'workers', 'compose.js')]) {
+  if (!existsSync(join(root, built))) {
+    console.error(`${built} is missing: run \`npm run build\` first (or \`npm run bench\`, which builds).`);
+    process.exit(1);
+  }
 }
 
 const output = ts.transpileModule(readFileSync(source, 'utf8'), {
@@ -38,5 +46,5 @@ if (problems.length > 0) {
 mkdirSync(dirname(compiled), { recursive: true });
 writeFileSync(compiled, output.outputText);
 
-// Loading the module starts the benchmark; it sets process.exitCode and forks itself (`--server`) for the servers.
+// Loading the module starts the benchmark; it sets process.exitCode and forks itself for its servers or workers.
 createRequire(import.meta.url)(compiled);

@@ -16,7 +16,7 @@
  * Processes: this one (orchestrator: sandbox, intake, submitter, watcher), one or more worker children (this file with
  * `--worker`) and a dedicated redis-server. Everything is loopback.
  *
- * Run with `npm run build && node bench/run-workflow.mjs` (it compiles this file to dist/bench/ and loads it).
+ * Run with `npm run bench:workflow` (`npm run build && node bench/run.mjs workflow`) (it compiles this file to dist/bench/ and loads it).
  * Settings (environment, each clamped): BENCH_RESETS (2000), BENCH_ROUNDS (3), BENCH_WARMUP_RESETS (200),
  * BENCH_WINDOW_MS (2000), BENCH_WRITE_BUDGET (180), BENCH_READ_BUDGET (1800), BENCH_CONCURRENCY (100),
  * BENCH_WORKER_PROCESSES (1), BENCH_POLL_BASE_MS (200), BENCH_ACTION_MIN_MS (50), BENCH_ACTION_MAX_MS (200),

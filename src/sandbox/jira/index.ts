@@ -1,6 +1,5 @@
 /** The simulated Jira Cloud site: a mountable handler, a standalone server for tests, and a webhook sender. */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../loopback-server';
 import { createJiraSim, type JiraSim, type JiraSimOptions } from './sim';
 
 export { adfProblem } from './adf-validate';
@@ -19,22 +18,13 @@ export interface StartedJiraSim extends JiraSim {
 export async function startJiraSim(options: Omit<JiraSimOptions, 'signal'> & { readonly port?: number } = {}): Promise<StartedJiraSim> {
   const closing = new AbortController();
   const sim = createJiraSim({ ...options, signal: closing.signal });
-  const server = createServer(sim.handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenOnLoopback(sim.handler, options.port);
   return {
     ...sim,
-    url: `http://127.0.0.1:${port}${(options.basePath ?? '').replace(/\/+$/, '')}`,
+    url: `http://127.0.0.1:${server.port}${(options.basePath ?? '').replace(/\/+$/, '')}`,
     close: async () => {
       closing.abort();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await server.close();
     },
   };
 }

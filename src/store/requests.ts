@@ -24,6 +24,11 @@ export interface StoredRequest {
   readonly workflow: WorkflowData;
 }
 
+/** A request and its workflow data without the timeline: what the worker reads on every step. */
+export type CurrentRequest = Omit<StoredRequest, 'timeline'>;
+
+const decodeWorkflow = (hash: Record<string, string>): WorkflowData => (hash.workflow === undefined ? {} : (JSON.parse(hash.workflow) as WorkflowData));
+
 export interface ListFilter {
   readonly state?: RequestState;
   readonly ticket?: string;
@@ -151,8 +156,21 @@ export class RequestStore {
     });
     const request = this.decode(hash, links);
     if (request === undefined) return undefined;
-    const workflow = hash.workflow === undefined ? {} : (JSON.parse(hash.workflow) as WorkflowData);
-    return { request, timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry), workflow };
+    return { request, timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry), workflow: decodeWorkflow(hash) };
+  }
+
+  /** The request and its workflow data, without reading the timeline (which grows with every step). */
+  async getCurrent(id: string): Promise<CurrentRequest | undefined> {
+    const [hash, links] = await storeCall(async () => {
+      const results = await this.redis.multi().hgetall(this.keys.request(id)).lrange(this.keys.links(id), 0, -1).exec();
+      if (results === null) throw new Error('transaction aborted');
+      return results.map(([err, value]) => {
+        if (err !== null) throw err;
+        return value;
+      }) as [Record<string, string>, string[]];
+    });
+    const request = this.decode(hash, links);
+    return request === undefined ? undefined : { request, workflow: decodeWorkflow(hash) };
   }
 
   /**

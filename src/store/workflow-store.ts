@@ -4,7 +4,7 @@ import { canTransition } from '../domain/transitions';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
 import { runScript } from './lua';
-import type { RequestStore, StoredRequest } from './requests';
+import type { CurrentRequest, RequestStore } from './requests';
 import { ANNOTATE, RESERVE_LOCKS, SAVE_WORKFLOW, TRANSITION } from './scripts';
 
 export class IllegalTransitionError extends Error {
@@ -34,8 +34,9 @@ export class WorkflowStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  load(id: string): Promise<StoredRequest | undefined> {
-    return this.requests.get(id);
+  /** The request's state and workflow data (not its timeline): read on every step, so kept small. */
+  load(id: string): Promise<CurrentRequest | undefined> {
+    return this.requests.getCurrent(id);
   }
 
   private managedLockKey(managedDeviceId: string): string {

@@ -10,6 +10,7 @@
  * Messages are written here from status, Graph's error `code` and its request-id only: never Graph's own message
  * text, a token or a secret. Mapping follows DOMAIN.md §2 (error shape, throttling) and learn.microsoft.com/graph/errors.
  */
+import { parseRetryAfter } from '../http/retry-after';
 import { GraphError as ClientGraphError } from '@microsoft/microsoft-graph-client';
 
 export type GraphErrorCode = 'graph_forbidden' | 'graph_not_found' | 'graph_bad_request' | 'graph_unauthorized' | 'graph_throttled' | 'graph_unavailable';
@@ -78,14 +79,8 @@ export class GraphBudgetWait extends Error {
 /** When Retry-After is missing on a 429 (Graph says: back off); the caller's attempt-based backoff grows from here. */
 export const DEFAULT_THROTTLE_WAIT_MS = 10_000;
 
-/** Retry-After in ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (value === null || value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** Retry-After in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export const retryAfterMs = parseRetryAfter;
 
 export interface CallContext {
   /** What the call did, for the message, e.g. "GET managed device". */

@@ -4,6 +4,7 @@
  * `transient` (retry with backoff: 5xx, 408, timeouts, network errors). Messages name the method and the path,
  * never a credential.
  */
+import { parseRetryAfter } from '../../http/retry-after';
 
 export type JiraErrorKind = 'permanent' | 'rate_limited' | 'transient';
 
@@ -98,12 +99,8 @@ export class JiraTransientError extends JiraError {
 
 /** Milliseconds to wait from Retry-After (seconds or an HTTP date), else X-RateLimit-Reset (ISO 8601). */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
-  const retryAfter = headers.get('retry-after')?.trim();
-  if (retryAfter !== undefined && retryAfter !== '') {
-    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
   const reset = headers.get('x-ratelimit-reset');
   if (reset !== null) {
     const at = Date.parse(reset);

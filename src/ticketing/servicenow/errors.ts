@@ -6,6 +6,7 @@
  * - `transient`: retry with backoff (5xx, 408, timeouts, network errors, a cancelled call).
  * Messages name the operation and the table, never a credential or a token.
  */
+import { parseRetryAfter } from '../../http/retry-after';
 
 export type ServiceNowErrorKind = 'permanent' | 'rate_limited' | 'transient';
 
@@ -109,12 +110,8 @@ export class ServiceNowTransientError extends ServiceNowError {
  * seconds there).
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
-  const retryAfter = headers.get('retry-after')?.trim();
-  if (retryAfter !== undefined && retryAfter !== '') {
-    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
   const reset = headers.get('x-ratelimit-reset')?.trim();
   if (reset !== undefined && /^\d{9,11}$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
   return undefined;

@@ -26,6 +26,12 @@ function authenticate(request: FastifyRequest, tokens: TokenRegistry): Caller {
   return caller;
 }
 
+/** The authenticated caller of a route guarded by `requireRole` (401 if, impossibly, there is none). */
+export function callerOf(request: FastifyRequest): Caller {
+  if (request.caller === null) throw unauthorized();
+  return request.caller;
+}
+
 export const authPlugin = fp(
   (app: FastifyInstance, opts: { tokens: TokenRegistry }) => {
     app.decorateRequest('caller', null);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpError } from '../errors';
+import { callerOf } from '../plugins/auth';
 import { errorSchema, reasonSchema, stateSchema } from '../schemas/common';
 import type { OperatorActions } from '../services/operator-actions';
 
@@ -30,8 +30,7 @@ export function actionRoutes(deps: { actions: OperatorActions }) {
         },
       },
       async (request) => {
-        if (request.caller === null) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
-        return deps.actions.approve(request.params.id, request.caller.name);
+        return deps.actions.approve(request.params.id, callerOf(request).name);
       },
     );
 
@@ -49,8 +48,7 @@ export function actionRoutes(deps: { actions: OperatorActions }) {
         },
       },
       async (request) => {
-        if (request.caller === null) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
-        return deps.actions.retry(request.params.id, request.caller.name);
+        return deps.actions.retry(request.params.id, callerOf(request).name);
       },
     );
 
@@ -69,8 +67,7 @@ export function actionRoutes(deps: { actions: OperatorActions }) {
         },
       },
       async (request) => {
-        if (request.caller === null) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
-        return deps.actions.cancel(request.params.id, request.caller.name, request.body?.reason);
+        return deps.actions.cancel(request.params.id, callerOf(request).name, request.body?.reason);
       },
     );
   };

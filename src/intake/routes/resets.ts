@@ -5,6 +5,7 @@ import type { ResetRequest } from '../../domain/request';
 import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
 import { decodeCursor, type RequestStore } from '../../store/requests';
 import { HttpError, notFound } from '../errors';
+import { callerOf } from '../plugins/auth';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import type { WorkflowData } from '../../domain/workflow';
 import { deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
@@ -90,8 +91,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const caller = request.caller;
-        if (caller === null) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
+        const caller = callerOf(request);
         const key = request.headers['idempotency-key'];
         if (key !== undefined) {
           const claim = await deps.idempotency.claim(caller.name, key, request.body);

@@ -5,7 +5,7 @@ import { GUID } from '../../domain/identifiers';
 import { wakeJob, type Queues } from '../../queue/queues';
 import type { RequestStore } from '../../store/requests';
 import type { SubmissionControl } from '../../store/submission-control';
-import { HttpError } from '../errors';
+import { callerOf } from '../plugins/auth';
 import { errorSchema, reasonSchema } from '../schemas/common';
 
 const params = z.strictObject({ tenantId: z.string().regex(GUID, { error: 'must be the tenant id (GUID)' }) });
@@ -27,10 +27,6 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
 
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
-    const caller = (name: string | undefined): string => {
-      if (name === undefined) throw new HttpError(401, 'unauthorized', 'A valid bearer token is required');
-      return name;
-    };
 
     app.get('/v1/tenants/:tenantId/submissions', {
       onRequest: fastify.requireRole('operate'),
@@ -49,7 +45,7 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
         response: { 200: status, ...errors },
       },
     }, async (request) => {
-      await deps.control.pause(request.params.tenantId, caller(request.caller?.name), request.body?.reason);
+      await deps.control.pause(request.params.tenantId, callerOf(request).name, request.body?.reason);
       request.log.warn({ tenantId: request.params.tenantId }, 'submissions paused');
       return deps.control.status(request.params.tenantId);
     });
@@ -58,7 +54,6 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
       onRequest: fastify.requireRole('admin'),
       schema: { summary: 'Resume a tenant\'s submissions', tags: ['tenants'], security: [{ bearer: [] }], params, response: { 200: status, ...errors } },
     }, async (request) => {
-      caller(request.caller?.name);
       await deps.control.resume(request.params.tenantId);
       request.log.warn({ tenantId: request.params.tenantId }, 'submissions resumed');
       await wakeHeld();
@@ -76,7 +71,6 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
         response: { 200: status, ...errors },
       },
     }, async (request) => {
-      caller(request.caller?.name);
       await deps.control.setLimit(request.params.tenantId, request.body.limitPerHour);
       request.log.warn({ tenantId: request.params.tenantId, limitPerHour: request.body.limitPerHour }, 'blast-radius limit set');
       await wakeHeld();

@@ -25,7 +25,3 @@ export function canTransition(from: RequestState, to: RequestState): boolean {
   if (to === 'cancelled') return !isFinal(from);
   return NEXT[from].includes(to);
 }
-
-export function allowedNext(from: RequestState): readonly RequestState[] {
-  return isFinal(from) ? NEXT[from] : [...NEXT[from], 'cancelled'];
-}

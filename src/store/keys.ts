@@ -15,6 +15,8 @@ export function storeKeys(prefix: string) {
     byDevice: (value: string) => `${prefix}:requests:device:${value.trim().toLowerCase()}`,
     deviceLock: (device: DeviceRef) => `${prefix}:lock:device:${deviceKey(device)}`,
     ticketLock: (ticket: TicketRef) => `${prefix}:lock:ticket:${ticketKey(ticket)}`,
+    /** The lock on the Intune managed device a request resolved to (one active request per physical device). */
+    managedDeviceLock: (managedDeviceId: string) => `${prefix}:lock:managed:${managedDeviceId.toLowerCase()}`,
     audit: `${prefix}:audit`,
     idempotency: (caller: string, keyDigest: string) => `${prefix}:idempotency:${caller}:${keyDigest}`,
     replay: (source: string, deliveryId: string) => `${prefix}:replay:${source}:${deliveryId}`,

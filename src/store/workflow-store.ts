@@ -39,10 +39,6 @@ export class WorkflowStore {
     return this.requests.getCurrent(id);
   }
 
-  private managedLockKey(managedDeviceId: string): string {
-    return `${this.requests.keys.request('').replace(/:request:$/, '')}:lock:managed:${managedDeviceId.toLowerCase()}`;
-  }
-
   /** Moves the request on. Returns false when it was no longer in `request.state` (someone else moved it first). */
   async transition(request: ResetRequest, to: RequestState, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
     if (!canTransition(request.state, to)) throw new IllegalTransitionError(request.state, to);
@@ -50,7 +46,7 @@ export class WorkflowStore {
     const entry: TimelineEntry = { at, from: request.state, to, actor: note.actor, reason: note.reason, ...(note.details === undefined ? {} : { details: note.details }) };
     const keys = this.requests.keys;
     const locks = [...Object.values(this.requests.lockKeysFor(request))];
-    if (workflow?.managedDeviceId !== undefined) locks.push(this.managedLockKey(workflow.managedDeviceId));
+    if (workflow?.managedDeviceId !== undefined) locks.push(this.requests.keys.managedDeviceLock(workflow.managedDeviceId));
     const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
     const result = await storeCall(() =>
       runScript(this.redis, TRANSITION, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
@@ -85,7 +81,7 @@ export class WorkflowStore {
    * device id. Returns the active holder's id when another request has it.
    */
   async lockManagedDevice(id: string, managedDeviceId: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly holderId: string }> {
-    const key = this.managedLockKey(managedDeviceId);
+    const key = this.requests.keys.managedDeviceLock(managedDeviceId);
     const [index, holder] = (await storeCall(() => runScript(this.redis, RESERVE_LOCKS, [key], [id, 0, this.requests.keys.request('')]))) as [number, string];
     return index === 0 ? { ok: true } : { ok: false, holderId: holder };
   }

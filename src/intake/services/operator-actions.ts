@@ -16,8 +16,6 @@ const conflict = (message: string, code = 'conflict'): HttpError => new HttpErro
  * and wakes the request's job so the worker acts on it now rather than at its next scheduled check.
  */
 export function createOperatorActions(deps: { store: WorkflowStore; requests: RequestStore; queues: Queues; allowedApprovers: readonly string[] }) {
-  const wake = (id: string): Promise<void> => wakeJob(deps.queues, id);
-
   return {
     /** Approves an API request (one without a ticket: a ticket's approval is read from its system of record). */
     async approve(id: string, approver: string): Promise<ActionResult> {
@@ -38,7 +36,7 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       if (workflow.apiApproval !== undefined) return { id, state: request.state };
       const saved = await deps.store.annotate(request, { actor: approver, reason: `approved by ${approver}` }, { ...workflow, apiApproval: { by: approver, at: new Date().toISOString() } });
       if (!saved) throw conflict('The request changed while approving; retry', 'request_changed');
-      await wake(id);
+      await wakeJob(deps.queues, id);
       return { id, state: request.state };
     },
 
@@ -76,7 +74,7 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       const moved = await deps.store.transition(request, 'cancelled', { actor: operator, reason: why }, { ...workflow, outcomeReason: 'cancelled' });
       if (!moved) throw conflict('The request changed while cancelling; retry', 'request_changed');
       await enqueueEventNotifications(deps.queues, request, 'cancelled');
-      await wake(id);
+      await wakeJob(deps.queues, id);
       return { id, state: 'cancelled' };
     },
   };

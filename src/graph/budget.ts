@@ -1,17 +1,25 @@
 /**
  * The Graph budget: one per tenant, shared by every worker process through Redis, so all of them together stay under
  * the Intune limits (learn.microsoft.com/graph/throttling-limits, DOMAIN.md §2) instead of each finding them by 429s.
+ * ADR 010 explains the design; in short:
  *
- * - An exact sliding window per tenant and kind: a ZSET of admission times (score = ms), trimmed and counted by one
- *   Lua script, so check-and-count is atomic across processes. A refused call is not counted.
- * - A write also counts as a request (Graph counts POSTs against both the write and the request limits).
- * - A tenant pause: a 429's Retry-After sets `${prefix}:graph:pause:${tenantId}` (value = paused-until ms, PX = the
- *   wait), and every process's `acquire` honours it. A pause only ever grows.
- * All keys sit under the configured hash-tag prefix, so the multi-key script is valid on Redis Cluster.
- * Time comes from the injected `now` (tests move it; production passes Date.now).
+ * - Paced, not bursty. Each kind (read, write) is a GCRA schedule: calls are admitted one emission interval apart
+ *   (window / limit: 111 ms for 180 writes per 20 s), so any stretch of one window holds at most the limit, even after
+ *   a few tens of ms of network jitter between our clock and Graph's. Reads may run `tolerance` ahead of schedule
+ *   (5 % of the window) so that a step's few reads rarely wait; writes never run ahead.
+ * - A write is a request too (Graph counts a POST against both limits): it waits for both schedules and moves both.
+ * - Reservations, not retries. A call that must wait is given the next free slot at once, keyed by its `holder` (the
+ *   call and the device it is for), and told how long to wait. When it comes back it takes its slot without asking
+ *   again; a slot not taken within `tolerance` of its time is dropped (it was counted, so dropping it is safe). So a
+ *   thousand waiting jobs wake once each, at their own times, instead of all at once for the same few slots.
+ * - A tenant pause: a 429's Retry-After sets `${prefix}:graph:pause:${tenantId}` (value = paused-until ms), and every
+ *   process honours it. A pause only ever grows.
+ * - One clock: Redis's (TIME, in the scripts), so workers on different hosts agree. Tests inject their own.
+ * All keys sit under the configured hash-tag prefix, so the multi-key scripts are valid on Redis Cluster.
  */
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { runScript } from '../store/lua';
 
 export interface BudgetLimits {
   readonly windowMs: number;
@@ -24,41 +32,89 @@ export interface BudgetLimits {
 /** The documented Intune limits per app per tenant (200 writes, 2,000 requests per 20 s) less a 10 % margin. */
 export const DEFAULT_BUDGET_LIMITS: BudgetLimits = { windowMs: 20_000, writes: 180, reads: 1_800 };
 
+/** How far ahead of schedule reads may run, and how late a reserved slot may still be taken: this share of the window. */
+export const TOLERANCE_SHARE = 0.05;
+
 export type BudgetKind = 'read' | 'write';
 
 export type BudgetDecision = { readonly ok: true } | { readonly ok: false; readonly waitMs: number; readonly why: 'budget' | 'paused' };
 
-// KEYS: pause, reads[, writes]. ARGV: now, windowMs, readLimit, writeLimit, member.
-const ACQUIRE = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local pausedUntil = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if pausedUntil > now then return {0, pausedUntil - now, 'paused'} end
-local cutoff = now - window
-local wait = 0
-for i = 2, #KEYS do
-  local limit = tonumber(ARGV[i + 1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', cutoff)
-  local n = redis.call('ZCARD', KEYS[i])
-  if n >= limit then
-    local holder = redis.call('ZRANGE', KEYS[i], n - limit, n - limit, 'WITHSCORES')
-    local w = tonumber(holder[2]) + window - now
-    if w > wait then wait = w end
-  end
+// The clock: ARGV[1] when the caller injects one, else Redis's TIME in ms.
+const CLOCK = `
+local function clock(arg)
+  if arg ~= '' then return tonumber(arg) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-if wait > 0 then return {0, wait, 'budget'} end
-for i = 2, #KEYS do
-  redis.call('ZADD', KEYS[i], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[i], window)
-end
-return {1, 0, 'ok'}
 `;
 
-// KEYS: pause. ARGV: pausedUntil, ms.
-const PAUSE = `
+// KEYS: pause, read TAT, read log, slot[, write TAT, write log].
+// ARGV: now|'', windowMs, read interval, write interval, tolerance, member, has-holder ('1'|'0').
+const ACQUIRE = `${CLOCK}
+local now = clock(ARGV[1])
+local window = tonumber(ARGV[2])
+local readInterval, writeInterval, tolerance = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local write = #KEYS == 6
+local pausedUntil = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if pausedUntil > now then return {0, math.ceil(pausedUntil - now), 'paused'} end
+
+local function admit()
+  local logs = write and {KEYS[3], KEYS[6]} or {KEYS[3]}
+  for _, log in ipairs(logs) do
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+    redis.call('ZADD', log, now, ARGV[6])
+    redis.call('PEXPIRE', log, window)
+  end
+  return {1, 0, 'ok'}
+end
+
+local holder = ARGV[7] == '1'
+if holder then
+  local slot = tonumber(redis.call('GET', KEYS[4]) or '')
+  if slot ~= nil then
+    if slot > now then return {0, math.ceil(slot - now), 'budget'} end
+    redis.call('DEL', KEYS[4])
+    if now - slot <= tolerance then return admit() end
+  end
+end
+
+local readTat = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local at = math.max(now, readTat - tolerance)
+local writeTat = 0
+if write then
+  writeTat = tonumber(redis.call('GET', KEYS[5]) or '0') or 0
+  at = math.max(at, writeTat)
+end
+if at > now and not holder then return {0, math.ceil(at - now), 'budget'} end
+
+local nextRead = math.max(readTat, at) + readInterval
+redis.call('SET', KEYS[2], nextRead, 'PX', math.ceil(nextRead - now + window))
+if write then
+  local nextWrite = math.max(writeTat, at) + writeInterval
+  redis.call('SET', KEYS[5], nextWrite, 'PX', math.ceil(nextWrite - now + window))
+end
+if at > now then
+  redis.call('SET', KEYS[4], at, 'PX', math.ceil(at - now + window))
+  return {0, math.ceil(at - now), 'budget'}
+end
+return admit()
+`;
+
+// KEYS: pause. ARGV: now|'', ms.
+const PAUSE = `${CLOCK}
+local now = clock(ARGV[1])
+local ms = tonumber(ARGV[2])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if now + ms > current then redis.call('SET', KEYS[1], now + ms, 'PX', ms) end
 return 1
+`;
+
+// KEYS: pause, read log, write log. ARGV: now|'', windowMs. Returns {pausedForMs, reads, writes}.
+const STATUS = `${CLOCK}
+local now = clock(ARGV[1])
+local min = '(' .. (now - tonumber(ARGV[2]))
+local pausedUntil = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+return {math.max(0, pausedUntil - now), redis.call('ZCOUNT', KEYS[2], min, '+inf'), redis.call('ZCOUNT', KEYS[3], min, '+inf')}
 `;
 
 function checkLimits(limits: BudgetLimits): void {
@@ -67,27 +123,59 @@ function checkLimits(limits: BudgetLimits): void {
   }
 }
 
+function integers(raw: unknown, length: number, what: string): number[] {
+  if (!Array.isArray(raw) || raw.length !== length) throw new Error(`the Graph budget ${what} script returned an unexpected reply`);
+  return raw.map((v) => (typeof v === 'number' ? v : Number.NaN));
+}
+
 export class GraphBudget {
+  private readonly readInterval: number;
+  private readonly writeInterval: number;
+  private readonly tolerance: number;
+
+  /** `now` is for tests; production uses Redis's clock, shared by every process. */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly limits: BudgetLimits,
-    private readonly now: () => number = Date.now,
+    private readonly now?: () => number,
   ) {
     checkLimits(limits);
+    this.readInterval = limits.windowMs / limits.reads;
+    this.writeInterval = limits.windowMs / limits.writes;
+    this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
   }
 
-  /** The keys of one tenant, all under the prefix. */
-  keys(tenantId: string): { readonly reads: string; readonly writes: string; readonly pause: string } {
+  /** The keys of one tenant, all under the prefix; `slot` only with a holder. */
+  keys(tenantId: string, holder?: string) {
     const base = `${this.prefix}:graph`;
-    return { reads: `${base}:budget:${tenantId}:read`, writes: `${base}:budget:${tenantId}:write`, pause: `${base}:pause:${tenantId}` };
+    const budget = `${base}:budget:${tenantId}`;
+    // A holder may carry user input (a device name): hashed, it is short and safe in a key.
+    const slot = holder === undefined ? `${budget}:slot` : `${budget}:slot:${createHash('sha256').update(holder).digest('hex').slice(0, 32)}`;
+    return {
+      pause: `${base}:pause:${tenantId}`,
+      readTat: `${budget}:read:tat`,
+      reads: `${budget}:read`,
+      writeTat: `${budget}:write:tat`,
+      writes: `${budget}:write`,
+      slot,
+    };
   }
 
-  /** Takes one call from the tenant's budget, or says how long to wait (the budget is full, or the tenant is paused). */
-  async acquire(tenantId: string, kind: BudgetKind): Promise<BudgetDecision> {
-    const k = this.keys(tenantId);
-    const keys = kind === 'write' ? [k.pause, k.reads, k.writes] : [k.pause, k.reads];
-    const raw = await this.redis.eval(ACQUIRE, keys.length, ...keys, this.now(), this.limits.windowMs, this.limits.reads, this.limits.writes, randomUUID());
+  private clock(): string {
+    return this.now === undefined ? '' : String(this.now());
+  }
+
+  /**
+   * Takes one call from the tenant's budget, or says how long to wait (the budget is booked, or the tenant is paused).
+   * With a `holder` (one per call and device), a call that must wait has its slot reserved: calling again with the
+   * same holder after `waitMs` admits it.
+   */
+  async acquire(tenantId: string, kind: BudgetKind, holder?: string): Promise<BudgetDecision> {
+    const k = this.keys(tenantId, holder === undefined ? undefined : `${kind}|${holder}`);
+    const keys = kind === 'write' ? [k.pause, k.readTat, k.reads, k.slot, k.writeTat, k.writes] : [k.pause, k.readTat, k.reads, k.slot];
+    const args = [this.clock(), this.limits.windowMs, this.readInterval, this.writeInterval, this.tolerance, randomUUID(), holder === undefined ? '0' : '1'];
+    const raw = await runScript(this.redis, ACQUIRE, keys, args);
     if (!Array.isArray(raw) || raw.length !== 3) throw new Error('the Graph budget script returned an unexpected reply');
     const [admitted, waitMs, why] = raw as [unknown, unknown, unknown];
     if (admitted === 1) return { ok: true };
@@ -99,21 +187,23 @@ export class GraphBudget {
   async pause(tenantId: string, ms: number): Promise<void> {
     const wait = Math.ceil(ms);
     if (!Number.isFinite(wait) || wait <= 0) return;
-    await this.redis.eval(PAUSE, 1, this.keys(tenantId).pause, this.now() + wait, wait);
+    await runScript(this.redis, PAUSE, [this.keys(tenantId).pause], [this.clock(), wait]);
   }
 
   /** How long the tenant stays paused; 0 when it is not. */
   async pausedForMs(tenantId: string): Promise<number> {
-    const value = await this.redis.get(this.keys(tenantId).pause);
-    const until = value === null ? 0 : Number(value);
-    return Number.isFinite(until) ? Math.max(0, until - this.now()) : 0;
+    return (await this.status(tenantId)).pausedForMs;
   }
 
-  /** Calls admitted in the current window, for the dashboard and metrics. */
+  /** Calls admitted in the last window, for the dashboard and metrics. */
   async usage(tenantId: string): Promise<{ writes: number; reads: number; limits: BudgetLimits }> {
-    const k = this.keys(tenantId);
-    const min = `(${String(this.now() - this.limits.windowMs)}`;
-    const [reads, writes] = await Promise.all([this.redis.zcount(k.reads, min, '+inf'), this.redis.zcount(k.writes, min, '+inf')]);
+    const { reads, writes } = await this.status(tenantId);
     return { writes, reads, limits: this.limits };
+  }
+
+  private async status(tenantId: string): Promise<{ pausedForMs: number; reads: number; writes: number }> {
+    const k = this.keys(tenantId);
+    const [pausedForMs = 0, reads = 0, writes = 0] = integers(await runScript(this.redis, STATUS, [k.pause, k.reads, k.writes], [this.clock(), this.limits.windowMs]), 3, 'status');
+    return { pausedForMs, reads, writes };
   }
 }

@@ -1,7 +1,8 @@
 /**
- * How every gateway call reaches Graph: budget first (GraphBudgetWait when it says wait), then the request with the
- * client's RetryHandler switched off (the budget and the caller's re-scheduling own all retries, so no process sleeps
- * on a Retry-After and no resend escapes the budget), then error mapping; a 429 pauses the tenant for every process.
+ * How every gateway call reaches Graph: a token at hand first, then the budget (GraphBudgetWait when it says wait, with
+ * the call's slot reserved for its holder), then the request with the client's RetryHandler switched off (the budget
+ * and the caller's re-scheduling own all retries, so no process sleeps on a Retry-After and no resend escapes the
+ * budget), then error mapping; a 429 pauses the tenant for every process.
  */
 import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { BudgetKind, GraphBudget } from './budget';
@@ -18,11 +19,18 @@ export function graphRequest(client: Client, path: string, version: GraphVersion
   return signal === undefined ? request : request.option('signal', signal);
 }
 
-export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: () => Promise<T>) => Promise<T>;
+/**
+ * One budgeted call. `holder` names the call and what it is for (e.g. `reset:<device id>`): when the budget says
+ * wait, the slot is kept for that holder, and the same call made again after the wait takes it.
+ */
+export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: () => Promise<T>, holder?: string) => Promise<T>;
 
-export function createGuardedCall(budget: GraphBudget, tenantId: string): GuardedCall {
-  return async (kind, call, send) => {
-    const decision = await budget.acquire(tenantId, kind);
+/** `ready` fetches a token if none is at hand, so that an admitted call goes out at its slot, not after a sign-in. */
+export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: () => Promise<void> = () => Promise.resolve()): GuardedCall {
+  return async (kind, call, send, holder) => {
+    // A failed sign-in is reported by the call itself, mapped like every other client error.
+    await ready().catch(() => undefined);
+    const decision = await budget.acquire(tenantId, kind, holder);
     if (!decision.ok) throw new GraphBudgetWait(decision.waitMs, decision.why, tenantId);
     try {
       return await send();

@@ -9,6 +9,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { ManagedDevice } from '@microsoft/microsoft-graph-types';
 import { Agent } from 'undici';
 import { caListWith } from './credential';
+import { SharedTokenCredential } from './token-cache';
 import { eqFilter, pathSegment } from './odata';
 
 export const GRAPH_PUBLIC_BASE_URL = 'https://graph.microsoft.com/';
@@ -42,6 +43,8 @@ export interface GraphGateway {
   findDevices(by: DeviceLookup, value: string, options?: RequestOptions & { select?: readonly string[]; top?: number; maxPages?: number }): Promise<ManagedDevice[]>;
   /** Exactly one POST …/resetPasscode: never retried by the client, whatever the answer. */
   resetPasscode(id: string, options?: RequestOptions): Promise<void>;
+  /** Makes sure a token is at hand (shared by every concurrent call), so that a budgeted call is sent when admitted. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,8 +64,9 @@ export function createGraphClient(settings: GraphClientSettings): GraphGateway {
   // Node's fetch takes an undici `dispatcher`; the client's FetchOptions typing (DOM RequestInit) does not declare it.
   const fetchOptions = dispatcher === undefined ? undefined : ({ dispatcher } as unknown as ClientOptions['fetchOptions']);
 
+  const credential = new SharedTokenCredential(settings.credential);
   const options: ClientOptions = {
-    authProvider: new TokenCredentialAuthenticationProvider(settings.credential, { scopes }),
+    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes }),
     baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
     defaultVersion: settings.version ?? 'v1.0',
     ...(KNOWN_GRAPH_HOSTS.has(base.hostname) ? {} : { customHosts: new Set([base.hostname]) }),
@@ -101,6 +105,9 @@ export function createGraphClient(settings: GraphClientSettings): GraphGateway {
     },
     async resetPasscode(id, opts) {
       await request(`/deviceManagement/managedDevices/${pathSegment(id)}/resetPasscode`, opts?.signal, NO_RETRY()).post(undefined);
+    },
+    async ready() {
+      await credential.getToken(scopes);
     },
     async close() {
       await dispatcher?.close();

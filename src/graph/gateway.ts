@@ -71,7 +71,7 @@ function pageValues(page: unknown): unknown[] {
 export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
   const { tenantId } = deps;
   const client = deps.client.client;
-  const guarded = createGuardedCall(deps.budget, tenantId);
+  const guarded = createGuardedCall(deps.budget, tenantId, () => deps.client.ready());
   const maxMatches = deps.maxDeviceMatches ?? DEFAULT_MAX_DEVICE_MATCHES;
   const tenantChecks = {
     client,
@@ -85,7 +85,7 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
     tenantId,
     async getDevice(id, signal) {
       try {
-        const raw = await guarded('read', READ_DEVICE, () => graphRequest(client, devicePath(id), 'beta', signal).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>);
+        const raw = await guarded('read', READ_DEVICE, () => graphRequest(client, devicePath(id), 'beta', signal).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>, `device:${id}`);
         return toDeviceFacts(raw, id);
       } catch (e) {
         if (e instanceof GraphError && e.code === 'graph_not_found') return undefined;
@@ -102,16 +102,17 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
             .select([...DEVICE_FACT_FIELDS])
             .top(maxMatches)
             .get() as Promise<unknown>,
+        `find:${by}:${value}`,
       );
       return pageValues(page)
         .slice(0, maxMatches)
         .map((device) => toDeviceFacts(device));
     },
     async resetPasscode(id, signal) {
-      await guarded('write', RESET_PASSCODE, () => deps.client.resetPasscode(id, signal === undefined ? {} : { signal }));
+      await guarded('write', RESET_PASSCODE, () => deps.client.resetPasscode(id, signal === undefined ? {} : { signal }), `reset:${id}`);
     },
     async resetActionResults(id, signal) {
-      const raw = await guarded('read', READ_ACTIONS, () => graphRequest(client, devicePath(id), 'v1.0', signal).select(['deviceActionResults']).get() as Promise<unknown>);
+      const raw = await guarded('read', READ_ACTIONS, () => graphRequest(client, devicePath(id), 'v1.0', signal).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);
       return toResetActionResults(raw);
     },
     tenantFacts: (signal) => readTenantFacts(tenantChecks, signal),

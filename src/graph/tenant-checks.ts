@@ -46,7 +46,7 @@ function listOf(page: unknown): { value: unknown[]; next: string | undefined } {
 
 async function servicePrincipalPresent(deps: TenantChecksDeps, appId: string, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    await deps.guarded('read', READ_SP, () => graphRequest(deps.client, `/servicePrincipals(appId=${odataString(appId)})`, 'v1.0', signal).select(['id', 'appId']).get() as Promise<unknown>);
+    await deps.guarded('read', READ_SP, () => graphRequest(deps.client, `/servicePrincipals(appId=${odataString(appId)})`, 'v1.0', signal).select(['id', 'appId']).get() as Promise<unknown>, `tenant:sp:${appId}`);
     return true;
   } catch (e) {
     if (e instanceof GraphError && e.code === 'graph_not_found') return false;
@@ -68,14 +68,14 @@ async function pinRecoveryProfile(deps: TenantChecksDeps, signal: AbortSignal | 
   let path: string | undefined = '/deviceManagement/deviceConfigurations';
   for (let pages = 0; path !== undefined && pages < MAX_CONFIGURATION_PAGES; pages += 1) {
     const current: string = path;
-    const page = listOf(await deps.guarded('read', LIST_CONFIGURATIONS, () => graphRequest(deps.client, current, 'v1.0', signal).get() as Promise<unknown>));
+    const page = listOf(await deps.guarded('read', LIST_CONFIGURATIONS, () => graphRequest(deps.client, current, 'v1.0', signal).get() as Promise<unknown>, `tenant:configurations:${current}`));
     for (const configuration of page.value) if (isPinRecoveryProfile(configuration)) profiles.push(configuration.id);
     path = page.next;
   }
   if (profiles.length === 0) return 'not_found';
   for (const id of profiles) {
     const assignments = listOf(
-      await deps.guarded('read', LIST_ASSIGNMENTS, () => graphRequest(deps.client, `/deviceManagement/deviceConfigurations/${pathSegment(id)}/assignments`, 'v1.0', signal).get() as Promise<unknown>),
+      await deps.guarded('read', LIST_ASSIGNMENTS, () => graphRequest(deps.client, `/deviceManagement/deviceConfigurations/${pathSegment(id)}/assignments`, 'v1.0', signal).get() as Promise<unknown>, `tenant:assignments:${id}`),
     );
     if (assignments.value.length > 0) return 'assigned';
   }

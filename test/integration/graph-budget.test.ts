@@ -1,7 +1,7 @@
 /**
- * The shared Graph budget on a real Redis: an exact sliding window per tenant and kind (Intune counts writes against
- * both the write and the request limits, learn.microsoft.com/graph/throttling-limits), shared by every process, and
- * a tenant pause every process honours. Time is an injected clock, moved by the tests.
+ * The shared Graph budget on a real Redis: a paced schedule per tenant and kind with reserved slots (Intune counts
+ * writes against both the write and the request limits, learn.microsoft.com/graph/throttling-limits), shared by every
+ * process, and a tenant pause every process honours. Time is an injected clock, moved by the tests.
  */
 import type { Redis } from 'ioredis';
 import { DEFAULT_BUDGET_LIMITS, GraphBudget, type BudgetLimits } from '../../src/graph/budget';
@@ -13,7 +13,7 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
   let prefix: string;
   let now: number;
   const clock = (): number => now;
-  const limits: BudgetLimits = { windowMs: 20_000, writes: 3, reads: 5 };
+  const limits: BudgetLimits = { windowMs: 20_000, writes: 4, reads: 10 };
 
   const connect = async (): Promise<Redis> => {
     const r = createRedis(testRedisUrl(), 'worker', { name: 'graph-budget-test' });
@@ -45,41 +45,80 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     expect(DEFAULT_BUDGET_LIMITS).toEqual({ windowMs: 20_000, writes: 180, reads: 1_800 });
   });
 
-  it('admits the limit in one window, makes the next wait until the oldest call slides out, then admits again', async () => {
+  it('paces reads one interval apart (window / limit), letting them run at most the tolerance ahead', async () => {
     const t = nextTenant();
-    const start = now;
-    for (let i = 0; i < limits.reads; i += 1) {
-      expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
-      now += 1_000;
-    }
-    // The first call was at `start`: it leaves the window at start + 20 s.
-    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: start + limits.windowMs - now });
-    now = start + limits.windowMs - 1;
-    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: 1 });
-    now = start + limits.windowMs;
+    // 10 reads per 20 s: one every 2 s; the tolerance is 5 % of the window, 1 s.
     expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
-    // The next one waits for the second call (start + 1 s) to leave.
     expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
-    expect(await budget.usage(t)).toEqual({ reads: 5, writes: 0, limits });
+    now += 999;
+    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: 1 });
+    now += 1;
+    expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
+    // Refused calls without a holder book nothing: the next slot is the same.
+    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: 2_000 });
+    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: 2_000 });
+    expect(await budget.usage(t)).toEqual({ reads: 2, writes: 0, limits });
   });
 
-  it('keeps separate write and read budgets, and counts a write as a request too', async () => {
+  it('never admits more than the limit (plus one) in any window, however hard it is asked', async () => {
     const t = nextTenant();
-    for (let i = 0; i < limits.writes; i += 1) expect(await budget.acquire(t, 'write')).toEqual({ ok: true });
-    expect(await budget.acquire(t, 'write')).toEqual({ ok: false, why: 'budget', waitMs: limits.windowMs });
-    expect(await budget.usage(t)).toEqual({ writes: 3, reads: 3, limits });
-    // Reads still have room (5 - 3 writes), then run out.
-    expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
-    expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
-    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: limits.windowMs });
-    expect(await budget.usage(t)).toEqual({ writes: 3, reads: 5, limits });
+    const admitted: number[] = [];
+    const start = now;
+    for (; now < start + 3 * limits.windowMs; now += 50) {
+      for (let i = 0; i < 3; i += 1) if ((await budget.acquire(t, i === 0 ? 'write' : 'read')).ok) admitted.push(now);
+    }
+    let worst = 0;
+    for (const from of admitted) worst = Math.max(worst, admitted.filter((at) => at >= from && at < from + limits.windowMs).length);
+    expect(worst).toBeLessThanOrEqual(limits.reads + 1);
+    // And it does not waste the budget: about three windows' worth went through.
+    expect(admitted.length).toBeGreaterThanOrEqual(3 * limits.reads - 1);
   });
 
-  it('refuses a write when the request budget is full even though the write budget has room, and counts nothing refused', async () => {
+  it('reserves the next free slot for a holder that must wait, and admits it when it comes back', async () => {
     const t = nextTenant();
-    for (let i = 0; i < limits.reads; i += 1) expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
-    expect(await budget.acquire(t, 'write')).toEqual({ ok: false, why: 'budget', waitMs: limits.windowMs });
-    expect(await budget.usage(t)).toEqual({ writes: 0, reads: 5, limits });
+    // 4 writes per 20 s: one every 5 s, never ahead of schedule.
+    const first = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((h) => budget.acquire(t, 'write', `reset:${h}`)));
+    expect(first).toEqual([
+      { ok: true },
+      { ok: false, why: 'budget', waitMs: 5_000 },
+      { ok: false, why: 'budget', waitMs: 10_000 },
+      { ok: false, why: 'budget', waitMs: 15_000 },
+      { ok: false, why: 'budget', waitMs: 20_000 },
+    ]);
+    // Asking again early keeps the same slot and books nothing more.
+    now += 4_000;
+    expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
+    expect(await budget.acquire(t, 'write', 'reset:f')).toEqual({ ok: false, why: 'budget', waitMs: 21_000 });
+    now += 1_000;
+    expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: true });
+    // A slot is taken once.
+    expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: false, why: 'budget', waitMs: 25_000 });
+    expect(await budget.usage(t)).toMatchObject({ writes: 2, reads: 2 });
+  });
+
+  it('drops a reserved slot taken too late, and books a new one at the end of the line', async () => {
+    const t = nextTenant();
+    expect(await budget.acquire(t, 'write', 'reset:a')).toEqual({ ok: true });
+    expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: false, why: 'budget', waitMs: 5_000 });
+    expect(await budget.acquire(t, 'write', 'reset:c')).toEqual({ ok: false, why: 'budget', waitMs: 10_000 });
+    // b comes back 1.5 s late (the tolerance is 1 s): its slot has gone by; the next free one is after c's.
+    now += 6_500;
+    expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: false, why: 'budget', waitMs: 8_500 });
+    // c, on time within the tolerance, is admitted.
+    now += 4_000;
+    expect(await budget.acquire(t, 'write', 'reset:c')).toEqual({ ok: true });
+  });
+
+  it('counts a write as a request too, and makes a write wait for the request schedule', async () => {
+    const t = nextTenant();
+    expect(await budget.acquire(t, 'write')).toEqual({ ok: true });
+    // The write moved the read schedule by one read interval (2 s), less the 1 s tolerance.
+    expect(await budget.acquire(t, 'read')).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
+    expect(await budget.usage(t)).toEqual({ writes: 1, reads: 1, limits });
+    // Reads booked far ahead hold a write back too.
+    const u = nextTenant();
+    for (const h of ['1', '2', '3', '4']) await budget.acquire(u, 'read', `device:${h}`);
+    expect(await budget.acquire(u, 'write', 'reset:x')).toEqual({ ok: false, why: 'budget', waitMs: 7_000 });
   });
 
   it('keeps tenants apart', async () => {
@@ -89,13 +128,13 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     expect(await budget.acquire(b, 'write')).toEqual({ ok: true });
   });
 
-  it('is one budget for two processes: calls admitted by one count against the other', async () => {
+  it('is one budget for two processes: their calls share one schedule, each slot given once', async () => {
     const t = nextTenant();
     const other = new GraphBudget(await connect(), prefix, limits, clock);
-    const decisions = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? budget : other).acquire(t, 'read')));
-    expect(decisions.filter((d) => d.ok)).toHaveLength(limits.reads);
-    expect(decisions.filter((d) => !d.ok)).toHaveLength(3);
-    expect(await other.usage(t)).toEqual({ reads: 5, writes: 0, limits });
+    const decisions = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? budget : other).acquire(t, 'read', `device:${i.toString()}`)));
+    const waits = decisions.map((d) => (d.ok ? 0 : d.waitMs)).sort((a, b) => a - b);
+    expect(waits).toEqual([0, 1_000, 3_000, 5_000, 7_000, 9_000, 11_000, 13_000]);
+    expect(await other.usage(t)).toEqual({ reads: 1, writes: 0, limits });
   });
 
   it('pauses a tenant in every process: the other instance waits out the pause, which never shrinks', async () => {
@@ -117,10 +156,12 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
   it('keeps every key under the configured prefix, with an expiry', async () => {
     const t = 'tenant-keys';
     await budget.acquire(t, 'write');
+    await budget.acquire(t, 'write', 'reset:held');
     await budget.pause(t, 1_000);
     const r = redis[0]!;
     const keys = (await r.keys(`${prefix}:*`)).filter((k) => k.includes(`:${t}`)).sort();
-    expect(keys).toEqual([`${prefix}:graph:budget:${t}:read`, `${prefix}:graph:budget:${t}:write`, `${prefix}:graph:pause:${t}`]);
+    const budgetKeys = ['read', 'read:tat', 'write', 'write:tat'].map((k) => `${prefix}:graph:budget:${t}:${k}`);
+    expect(keys).toEqual([...budgetKeys.slice(0, 2), expect.stringMatching(new RegExp(`^\\{t-graphbudget-[0-9a-f]+\\}:graph:budget:${t}:slot:[0-9a-f]{32}$`)), ...budgetKeys.slice(2), `${prefix}:graph:pause:${t}`]);
     for (const key of keys) expect(await r.pttl(key)).toBeGreaterThan(0);
   });
 

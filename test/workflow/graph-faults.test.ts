@@ -43,7 +43,7 @@ describe('a 429 storm, with the product budget above the sandbox limits', () => 
   let h: WorkflowHarness;
 
   beforeAll(async () => {
-    // One worker takes all 20 requests at once, so their POSTs arrive together.
+    // One worker takes all 20 requests at once; the product paces 20 writes per 2 s, four times what the sandbox admits.
     h = await startWorkflowHarness('storm', { APPROVAL_REQUIRED: 'false', WORKER_CONCURRENCY: '20', GRAPH_WINDOW_MS: '2000', GRAPH_WRITE_BUDGET: '20', GRAPH_READ_BUDGET: '1000', BLAST_RADIUS_PER_HOUR: '10000' });
     h.sandbox.control.setThrottleLimits(SANDBOX_LIMITS);
   });

@@ -160,7 +160,9 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
     }
     throw err;
   }
-  return moveTo(deps, request, 'awaiting_device', 'resetPasscode accepted by Graph (204); waiting for the device', { ...counted, pollChecks: 0 });
+  const moved = await moveTo(deps, request, 'awaiting_device', 'resetPasscode accepted by Graph (204); waiting for the device', { ...counted, pollChecks: 0 });
+  // The device needs time to pick the action up: the first look is one poll interval later, not at once.
+  return moved.kind === 'next' ? { kind: 'wait', ms: pollDelayMs(1, deps.settings.pollBaseMs) } : moved;
 }
 
 /** Polling backs off from seconds to minutes. */

@@ -148,9 +148,10 @@ interface WorkerStats {
 function countBudgetDecisions(writeAdmissions: [number, number][]): Record<string, number> {
   const counts: Record<string, number> = {};
   const acquire = GraphBudget.prototype.acquire;
-  GraphBudget.prototype.acquire = async function counted(this: GraphBudget, tenantId, kind) {
+  GraphBudget.prototype.acquire = async function counted(this: GraphBudget, ...args: Parameters<GraphBudget['acquire']>) {
+    const [, kind] = args;
     const asked = Date.now();
-    const decision = await acquire.call(this, tenantId, kind);
+    const decision = await acquire.apply(this, args);
     const key = `${kind}:${decision.ok ? 'ok' : decision.why}`;
     counts[key] = (counts[key] ?? 0) + 1;
     if (kind === 'write' && decision.ok) writeAdmissions.push([asked, Date.now()]);

@@ -18,6 +18,8 @@ export interface WorkflowData {
   /** What the reset does on this platform: device_passcode_reset, work_profile_passcode_reset, passcode_removed. */
   readonly effect?: string;
   readonly eligibilityNotes?: readonly string[];
+  /** When the device was last found eligible. The re-check before submitting is skipped while this is recent. */
+  readonly eligibleAt?: string;
   /** When resolution found none or several devices. */
   readonly candidates?: readonly DeviceCandidate[];
   readonly approvalChecks?: number;

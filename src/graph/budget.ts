@@ -7,7 +7,9 @@
  *   (window / limit: 111 ms for 180 writes per 20 s), so any stretch of one window holds at most the limit, even after
  *   a few tens of ms of network jitter between our clock and Graph's. Reads may run `tolerance` ahead of schedule
  *   (5 % of the window) so that a step's few reads rarely wait; writes never run ahead.
- * - A write is a request too (Graph counts a POST against both limits): it waits for both schedules and moves both.
+ * - A write is a request too (Graph counts a POST against both limits), so the request budget is split in two lanes:
+ *   `writes` for writes, and `reads - writes` for everything else. Each lane has its own schedule, so a POST never
+ *   queues behind a crowd of reads, and together they never exceed the request budget.
  * - Reservations, not retries. A call that must wait is given the next free slot at once, keyed by its `holder` (the
  *   call and the device it is for), and told how long to wait. When it comes back it takes its slot without asking
  *   again; a slot not taken within `tolerance` of its time is dropped (it was counted, so dropping it is safe). So a
@@ -25,7 +27,7 @@ export interface BudgetLimits {
   readonly windowMs: number;
   /** POST/PUT/PATCH/DELETE per window, per app per tenant. */
   readonly writes: number;
-  /** Any request per window, per app per tenant (writes included). */
+  /** Any request per window, per app per tenant (writes included): reads get `reads - writes` of it. */
   readonly reads: number;
 }
 
@@ -78,21 +80,14 @@ if holder then
   end
 end
 
-local readTat = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-local at = math.max(now, readTat - tolerance)
-local writeTat = 0
-if write then
-  writeTat = tonumber(redis.call('GET', KEYS[5]) or '0') or 0
-  at = math.max(at, writeTat)
-end
+local tatKey = write and KEYS[5] or KEYS[2]
+local interval = write and writeInterval or readInterval
+local tat = tonumber(redis.call('GET', tatKey) or '0') or 0
+local at = math.max(now, tat - (write and 0 or tolerance))
 if at > now and not holder then return {0, math.ceil(at - now), 'budget'} end
 
-local nextRead = math.max(readTat, at) + readInterval
-redis.call('SET', KEYS[2], nextRead, 'PX', math.ceil(nextRead - now + window))
-if write then
-  local nextWrite = math.max(writeTat, at) + writeInterval
-  redis.call('SET', KEYS[5], nextWrite, 'PX', math.ceil(nextWrite - now + window))
-end
+local nextTat = math.max(tat, at) + interval
+redis.call('SET', tatKey, nextTat, 'PX', math.ceil(nextTat - now + window))
 if at > now then
   redis.call('SET', KEYS[4], at, 'PX', math.ceil(at - now + window))
   return {0, math.ceil(at - now), 'budget'}
@@ -121,6 +116,7 @@ function checkLimits(limits: BudgetLimits): void {
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`budget ${name} must be a positive integer, got ${String(value)}`);
   }
+  if (limits.reads <= limits.writes) throw new RangeError(`the request budget (${String(limits.reads)}) must be larger than the write budget (${String(limits.writes)}): writes count as requests too`);
 }
 
 function integers(raw: unknown, length: number, what: string): number[] {
@@ -141,7 +137,7 @@ export class GraphBudget {
     private readonly now?: () => number,
   ) {
     checkLimits(limits);
-    this.readInterval = limits.windowMs / limits.reads;
+    this.readInterval = limits.windowMs / (limits.reads - limits.writes);
     this.writeInterval = limits.windowMs / limits.writes;
     this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
   }

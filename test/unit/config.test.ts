@@ -50,6 +50,10 @@ describe('configuration', () => {
     expect(problems({ JIRA_WEBHOOK_TOLERANCE_SECONDS: '3600', JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: '1800' })[0]).toMatch(/^JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: must be longer/);
   });
 
+  it('requires the request budget to be larger than the write budget, which it includes', () => {
+    expect(problems({ GRAPH_WRITE_BUDGET: '500', GRAPH_READ_BUDGET: '500' })[0]).toMatch(/^GRAPH_READ_BUDGET: must be larger than GRAPH_WRITE_BUDGET/);
+  });
+
   it('requires the Jira projects once the Jira webhook is enabled, so no project triggers resets by accident', () => {
     expect(problems({ JIRA_WEBHOOK_SECRET: 'a-long-enough-secret-value' })).toEqual([
       'JIRA_PROJECTS: required when JIRA_WEBHOOK_SECRET is set: name the projects whose issues may request resets',

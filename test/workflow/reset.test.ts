@@ -39,6 +39,25 @@ describe('the reset workflow', () => {
     await request({ id: device });
   });
 
+  it('checks the device again after the approval wait, and submits nothing when it no longer qualifies', async () => {
+    const device = FIXTURE_DEVICES.androidCorporateWorkProfile;
+    const seed = h.sandbox.control.device(device);
+    if (seed === undefined) throw new Error('the fixture device is missing');
+    const id = await request({ id: device });
+    await h.until(id, 'awaiting_approval');
+    // While the approver thinks, someone retires the device.
+    h.sandbox.control.upsertDevice({ ...seed, device: { ...seed.device, managementState: 'retirePending' } });
+    try {
+      await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: h.intake.auth('approver') });
+      await h.until(id, 'ineligible');
+      const stored = await h.intake.store.get(id);
+      expect(stored?.timeline.at(-1)?.reason).toMatch(/^re-checked before submitting: /);
+      expect(h.sandbox.control.resetPasscodeCount(device)).toBe(0);
+    } finally {
+      h.sandbox.control.upsertDevice(seed);
+    }
+  });
+
   it('refuses a Windows desktop at once, with the reason, before anyone approves', async () => {
     const id = await request({ deviceName: 'DESKTOP-7QK2M' });
     await h.until(id, 'ineligible');

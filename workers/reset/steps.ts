@@ -1,4 +1,4 @@
-import { decideApproval, nextApprovalCheckDelayMs } from '../../src/domain/approval-policy';
+import { NOT_REQUIRED_APPROVER, decideApproval, nextApprovalCheckDelayMs } from '../../src/domain/approval-policy';
 import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../src/domain/eligibility';
 import type { ResetRequest } from '../../src/domain/request';
 import type { DeviceCandidate, WorkflowData } from '../../src/domain/workflow';
@@ -9,6 +9,9 @@ import { moveTo } from './outcome';
 
 /** A held submission is looked at again this often (and at once when an admin resumes or raises the limit). */
 const HELD_RECHECK_MS = 60_000;
+
+/** A verdict this recent is not re-checked before submitting: nothing waited in between (no approval, no hold). */
+const RECHECK_AFTER_MS = 60_000;
 
 /** Graph's clock and ours may differ: an action that started this long before `submittedAt` still counts as ours. */
 const CLOCK_MARGIN_MS = 2 * 60_000;
@@ -57,9 +60,9 @@ export async function checkEligibility(deps: ResetDeps, request: ResetRequest, w
   const verdict = evaluateEligibility(device, tenant, policy(deps));
   const known: WorkflowData = { ...workflow, managedDeviceId: device.id, deviceName: device.deviceName, operatingSystem: device.operatingSystem, osVersion: device.osVersion };
   if (!verdict.eligible) return moveTo(deps, request, 'ineligible', verdict.message, { ...known, outcomeReason: verdict.reason }, { rule: verdict.rule });
-  const eligible: WorkflowData = { ...known, effect: verdict.effect, eligibilityNotes: verdict.notes };
+  const eligible: WorkflowData = { ...known, effect: verdict.effect, eligibilityNotes: verdict.notes, eligibleAt: deps.now().toISOString() };
   if (!deps.settings.approvalRequired) {
-    return moveTo(deps, request, 'approved', 'the device qualifies; approval is not required by policy', { ...eligible, approver: 'policy:not-required' });
+    return moveTo(deps, request, 'approved', 'the device qualifies; approval is not required by policy', { ...eligible, approver: NOT_REQUIRED_APPROVER });
   }
   const deadline = new Date(deps.now().getTime() + deps.settings.approvalDeadlineMs).toISOString();
   return moveTo(deps, request, 'awaiting_approval', `the device qualifies (${verdict.rule}); waiting for approval`, { ...eligible, approvalChecks: 0, approvalDeadline: deadline });
@@ -79,14 +82,29 @@ export async function checkApproval(deps: ResetDeps, request: ResetRequest, work
   return { kind: 'wait', ms: Math.min(nextApprovalCheckDelayMs(checks), deps.settings.approvalRecheckMaxMs, deadline - now) };
 }
 
-/** Step 3: eligibility again, just before submitting: the device may have changed while the approval waited. */
-export async function recheckAndSubmit(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+/** The eligibility verdict again, from a fresh read of the device; undefined when it still qualifies. */
+async function recheck(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult | undefined> {
   const id = workflow.managedDeviceId;
   const device = id === undefined ? undefined : await deps.gateway.getDevice(id, signal);
   if (device === undefined) return moveTo(deps, request, 'ineligible', 'the device is no longer in Intune', { ...workflow, outcomeReason: 'device_not_found' });
   const tenant = needsTenantFacts(device) ? await deps.gateway.tenantFacts(signal) : undefined;
   const verdict = evaluateEligibility(device, tenant, policy(deps));
   if (!verdict.eligible) return moveTo(deps, request, 'ineligible', `re-checked before submitting: ${verdict.message}`, { ...workflow, outcomeReason: verdict.reason });
+  return undefined;
+}
+
+/**
+ * Step 3: eligibility again, just before submitting: the device may have changed while the approval waited. When
+ * nothing waited (approval is not required, and the verdict is under a minute old), the verdict stands.
+ */
+export async function recheckAndSubmit(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
+  const verifiedAt = Date.parse(workflow.eligibleAt ?? '');
+  const fresh =
+    workflow.approver === NOT_REQUIRED_APPROVER && workflow.held === undefined && Number.isFinite(verifiedAt) && deps.now().getTime() - verifiedAt < RECHECK_AFTER_MS;
+  if (!fresh) {
+    const refused = await recheck(deps, request, workflow, signal);
+    if (refused !== undefined) return refused;
+  }
   const admission = await deps.submissions.admit(deps.gateway.tenantId, request.id);
   if (!admission.ok) {
     if (workflow.held !== admission.why) {

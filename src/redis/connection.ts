@@ -5,8 +5,9 @@ export type RedisRole = 'producer' | 'worker';
 
 /**
  * Redis connections by role, as BullMQ's production guide asks:
- * - producer (intake, dashboard): fail fast. No offline queue, one retry, a command timeout, so a Redis outage
- *   becomes a 503 at once instead of a request that hangs.
+ * - producer (intake, dashboard, the workers' store): fail fast. No offline queue, one retry, a command timeout, so a
+ *   Redis outage becomes a 503 at once instead of a request that hangs. Auto-pipelining: commands issued in the same
+ *   tick go out in one write (the workflow benchmark measured a tenth of worker CPU in socket writes without it).
  * - worker: blocking commands, so `maxRetriesPerRequest: null` and keep reconnecting.
  */
 export function createRedis(url: string, role: RedisRole, options: { commandTimeoutMs?: number; name?: string } = {}): Redis {
@@ -17,7 +18,7 @@ export function createRedis(url: string, role: RedisRole, options: { commandTime
   };
   const byRole: RedisOptions =
     role === 'producer'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000 }
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, enableAutoPipelining: true }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   const redis = new Redis(url, { ...common, ...byRole });
   // Connection errors are reported by health checks and by the commands that fail; without a listener,

@@ -1,4 +1,5 @@
 import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { waitFor } from '../support/env';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
 /** Operator actions on live requests: pause and resume, the blast-radius guard, retry, cancel. */
@@ -28,6 +29,8 @@ describe('operator actions on the workflow', () => {
     await h.until(first, 'succeeded');
     const second = await request(FIXTURE_DEVICES.androidFullyManaged);
     await h.until(second, 'approved');
+    // The worker notes the hold just after the request reaches `approved`.
+    await waitFor(async () => (await h.intake.store.get(second))?.workflow.held !== undefined, 10_000, 'the hold to be noted');
     const tenant = h.sandbox.tenantId;
     const { workflow, timeline } = (await h.intake.store.get(second)) ?? { workflow: {}, timeline: [] };
     expect(workflow.held).toBe('blast_radius');
@@ -48,6 +51,7 @@ describe('operator actions on the workflow', () => {
     expect(paused.json()).toMatchObject({ paused: { by: 'admin', reason: 'Intune incident' } });
     const id = await request(FIXTURE_DEVICES.androidAosp);
     await h.until(id, 'approved');
+    await waitFor(async () => (await h.intake.store.get(id))?.workflow.held !== undefined, 10_000, 'the hold to be noted');
     expect((await h.intake.store.get(id))?.workflow.held).toBe('paused');
     expect((await post(`/v1/tenants/${tenant}/resume`, 'admin')).json()).toMatchObject({ paused: null });
     await h.until(id, 'succeeded');

@@ -1,9 +1,9 @@
-// Runs a benchmark: bench/intake.bench.ts (default) or bench/workflow.bench.ts. `npm run build` compiles src/ and
+// Runs a benchmark: bench/intake.bench.ts (default), bench/workflow.bench.ts or bench/ops.bench.ts. `npm run build` compiles src/ and
 // workers/ to dist/ (CommonJS); this transpiles the benchmark beside them, to dist/bench/<name>.bench.js, whose
 // `../src/...` and `../workers/...` imports then resolve to the built app, and loads it. Type checking of the
 // benchmarks is `npm run typecheck`'s job (tsconfig.json includes bench/).
 //
-//   npm run build && node bench/run.mjs [intake|workflow] [--out path.json]
+//   npm run build && node bench/run.mjs [intake|workflow|ops] [--out path.json]
 //
 // Settings are environment variables, listed at the top of each bench/<name>.bench.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,8 +14,8 @@ import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const name = process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? process.argv[2] : 'intake';
-if (name !== 'intake' && name !== 'workflow') {
-  console.error(`unknown benchmark "${name}": intake or workflow`);
+if (name !== 'intake' && name !== 'workflow' && name !== 'ops') {
+  console.error(`unknown benchmark "${name}": intake, workflow or ops`);
   process.exit(2);
 }
 const source = join(root, 'bench', `${name}.bench.ts`);

@@ -5,10 +5,10 @@
 import type { Worker } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import type { Config } from '../src/config/schema';
+import { isSandboxMode, type Config } from '../src/config/schema';
 import { GraphBudget } from '../src/graph/budget';
 import { createGraphClient } from '../src/graph/client';
-import { createGraphCredential } from '../src/graph/credential';
+import { createGraphCredential, credentialSettingsFromConfig } from '../src/graph/credential';
 import { createIntuneGateway } from '../src/graph/gateway';
 import type { Log } from '../src/logging/logger';
 import { createQueues, type Queues } from '../src/queue/queues';
@@ -19,6 +19,13 @@ import { WorkflowStore } from '../src/store/workflow-store';
 import { createJiraClient, type JiraClient } from '../src/ticketing/jira';
 import { ServiceNowClient } from '../src/ticketing/servicenow';
 import { createApprovalSource } from './reset/approvals';
+import { createMetricsRecorder } from '../src/metrics/recorder';
+import { createGraphMailTransport } from '../src/notify/email/graph';
+import { createSmtpTransport, type SmtpSettings } from '../src/notify/email/smtp';
+import type { MailTransport } from '../src/notify/email/transport';
+import { DeliveryLedger } from '../src/notify/ledger';
+import { emailTransportOf, notifySettings } from '../src/notify/settings';
+import { createNotifyWorker } from './notify/worker';
 import type { ResetSettings } from './reset/deps';
 import { createResetWorker } from './reset/worker';
 
@@ -33,6 +40,10 @@ export interface RemoteEnds {
   readonly extraCaPem?: string;
   readonly servicenow?: { readonly instanceUrl: string; readonly username: string; readonly password: string };
   readonly jira?: { readonly siteUrl: string; readonly email: string; readonly apiToken: string };
+  /** The SMTP server for email notifications (SMTP_*; in sandbox mode, the SMTP catcher). */
+  readonly smtp?: SmtpSettings;
+  /** The sender when NOTIFY_EMAIL_FROM is unset (sandbox mode only). */
+  readonly mailFrom?: string;
 }
 
 /** The remote ends from configuration: a real tenant (any cloud) and, when configured, ServiceNow and Jira. */
@@ -48,6 +59,16 @@ export function remoteEndsFromConfig(config: Config, tenantId: string, clientId:
     ...(config.GRAPH_EXTRA_CA_FILE === undefined ? {} : { extraCaPem: readFileSync(config.GRAPH_EXTRA_CA_FILE, 'utf8') }),
     ...(snUrl === undefined || snUser === undefined || snPassword === undefined ? {} : { servicenow: { instanceUrl: snUrl, username: snUser, password: snPassword } }),
     ...(jiraUrl === undefined || jiraEmail === undefined || jiraToken === undefined ? {} : { jira: { siteUrl: jiraUrl, email: jiraEmail, apiToken: jiraToken } }),
+    ...(config.SMTP_HOST === undefined
+      ? {}
+      : {
+          smtp: {
+            host: config.SMTP_HOST,
+            port: config.SMTP_PORT,
+            secure: config.SMTP_SECURE,
+            ...(config.SMTP_USER === undefined || config.SMTP_PASSWORD === undefined ? {} : { auth: { user: config.SMTP_USER, password: config.SMTP_PASSWORD } }),
+          },
+        }),
   };
 }
 
@@ -68,6 +89,8 @@ export function resetSettings(config: Config): ResetSettings {
 
 export interface RunningWorkers {
   readonly reset: Worker;
+  /** The notify worker: the outbox's consumer (ticket write-back and email). */
+  readonly notify: Worker;
   readonly queues: Queues;
   /** Resolves when the worker's Redis answers. */
   ping(): Promise<void>;
@@ -79,13 +102,16 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
   const blocking = createRedis(redisUrl, 'worker', { name: 'resetpc-worker' });
   const queues = createQueues(producer, config.REDIS_PREFIX);
   const dispatcher = remote.extraCaPem === undefined ? undefined : new Agent({ connect: { ca: remote.extraCaPem } });
-  const credential = createGraphCredential({
-    tenantId: remote.tenantId,
-    clientId: remote.clientId,
-    clientSecret: remote.clientSecret,
-    ...(remote.authorityHost === undefined ? {} : { authorityHost: remote.authorityHost, disableInstanceDiscovery: true }),
-    ...(remote.extraCaPem === undefined ? {} : { extraCaPem: remote.extraCaPem }),
-  });
+  // AZURE_CREDENTIAL_KIND picks the credential; the sandbox always takes its client secret.
+  const credential = createGraphCredential(
+    credentialSettingsFromConfig(isSandboxMode(config) ? { ...config, AZURE_CREDENTIAL_KIND: 'client_secret' } : config, {
+      tenantId: remote.tenantId,
+      clientId: remote.clientId,
+      clientSecret: remote.clientSecret,
+      ...(remote.authorityHost === undefined ? {} : { authorityHost: remote.authorityHost, disableInstanceDiscovery: true }),
+      ...(remote.extraCaPem === undefined ? {} : { extraCaPem: remote.extraCaPem }),
+    }),
+  );
   const graph = createGraphClient({
     credential,
     version: 'beta',
@@ -93,7 +119,11 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
     ...(remote.extraCaPem === undefined ? {} : { extraCaPem: remote.extraCaPem }),
   });
   const budget = new GraphBudget(producer, config.REDIS_PREFIX, { windowMs: config.GRAPH_WINDOW_MS, writes: config.GRAPH_WRITE_BUDGET, reads: config.GRAPH_READ_BUDGET });
-  const gateway = createIntuneGateway({ client: graph, budget, tenantId: remote.tenantId, redis: producer, prefix: config.REDIS_PREFIX });
+  // Graph calls, 429s, budget waits and notification failures, counted here and added to Redis every second (GET /metrics).
+  const metrics = createMetricsRecorder(producer, config.REDIS_PREFIX, (err) => {
+    log.warn({ err: err instanceof Error ? { message: err.message } : String(err) }, 'metrics not recorded');
+  });
+  const gateway = createIntuneGateway({ client: graph, budget, tenantId: remote.tenantId, redis: producer, prefix: config.REDIS_PREFIX, metrics });
   const withCa = dispatcher === undefined ? {} : { dispatcher };
   const servicenow =
     remote.servicenow === undefined
@@ -114,15 +144,38 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
     },
     { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS },
   );
+  const emailKind = emailTransportOf(config, remote.smtp !== undefined);
+  const mail: MailTransport | undefined =
+    emailKind === 'smtp' && remote.smtp !== undefined
+      ? createSmtpTransport(remote.smtp)
+      : emailKind === 'graph'
+        ? createGraphMailTransport({ client: graph.client, sender: config.NOTIFY_GRAPH_MAIL_SENDER ?? config.NOTIFY_EMAIL_FROM ?? remote.mailFrom ?? '' })
+        : undefined;
+  const notify = createNotifyWorker(
+    {
+      requests: new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS),
+      ledger: new DeliveryLedger(producer, config.REDIS_PREFIX),
+      settings: notifySettings(config, { emailOn: mail !== undefined, ...(remote.mailFrom === undefined ? {} : { defaultFrom: remote.mailFrom }) }),
+      jiraRequestTypeField: config.JIRA_REQUEST_TYPE_FIELD,
+      ...(servicenow === undefined ? {} : { servicenow }),
+      ...(jira === undefined ? {} : { jira }),
+      ...(mail === undefined ? {} : { mail }),
+      log,
+    },
+    { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS, metrics },
+  );
   return {
     reset,
+    notify,
     queues,
     ping: async () => {
       await producer.ping();
     },
     close: async () => {
       // Work in hand finishes (or its lock lapses and another worker takes it over); then connections close.
-      await reset.close();
+      await Promise.all([reset.close(), notify.close()]);
+      await metrics.close();
+      await mail?.close();
       await queues.close();
       await graph.close();
       await dispatcher?.close();

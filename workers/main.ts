@@ -3,6 +3,7 @@
  * Runs the `reset` step machine; run as many processes as you like. SIGTERM: work in hand finishes, then it exits.
  */
 import { ConfigError, loadConfig } from '../src/config/load';
+import { tenantCredentialProblem } from '../src/config/schema';
 import { createLogger } from '../src/logging/logger';
 import { onShutdown } from '../src/bin/lifecycle';
 import { remoteEndsFromConfig, startWorkers } from './compose';
@@ -11,10 +12,11 @@ import { startWorkerHealth } from './health';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
-  if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) {
-    throw new ConfigError(['AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET: required by the worker process (npm start runs a sandbox instead)']);
+  const problem = tenantCredentialProblem(config);
+  if (problem !== undefined || config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined) {
+    throw new ConfigError([`${problem ?? 'AZURE_TENANT_ID, AZURE_CLIENT_ID'} (the worker process needs a tenant; npm start runs a sandbox instead)`]);
   }
-  const workers = startWorkers(config, remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET), log);
+  const workers = startWorkers(config, remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET ?? ''), log);
   const health = await startWorkerHealth(workers, config.HOST, config.WORKER_HEALTH_PORT);
   log.info({ concurrency: config.WORKER_CONCURRENCY, health: `http://${config.HOST}:${String(config.WORKER_HEALTH_PORT)}/health/ready` }, 'reset worker running');
   onShutdown(log, async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Sandbox } from '../sandbox';
 import type { RemoteEnds } from '../../workers/compose';
 
-/** The worker's remote ends in sandbox mode: the simulated tenant, ServiceNow and Jira, and the sandbox CA. */
+/** The worker's remote ends in sandbox mode: the simulated tenant, ServiceNow, Jira and mailbox, and the sandbox CA. */
 export function sandboxRemoteEnds(sandbox: Sandbox): RemoteEnds {
   const jira = sandbox.jira.credentials;
   return {
@@ -21,6 +21,8 @@ export function sandboxRemoteEnds(sandbox: Sandbox): RemoteEnds {
     extraCaPem: sandbox.caPem,
     servicenow: { instanceUrl: sandbox.urls.servicenow, ...sandbox.servicenow.credentials.basic },
     ...(jira === undefined ? {} : { jira: { siteUrl: sandbox.urls.jira, email: jira.email, apiToken: jira.apiToken } }),
+    // Email notifications go to the SMTP catcher: GET /_sandbox/emails shows them.
+    ...(sandbox.smtp === undefined ? {} : { smtp: { host: sandbox.smtp.host, port: sandbox.smtp.port, secure: false }, mailFrom: 'resetpc@sandbox.invalid' }),
   };
 }
 

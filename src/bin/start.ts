@@ -6,7 +6,7 @@
  * simulated ticketing systems' webhooks are signed with secrets made for this run.
  */
 import { randomBytes } from 'node:crypto';
-import { ALL_ROLES, isSandboxMode, type Config } from '../config/schema';
+import { ALL_ROLES, isSandboxMode, tenantCredentialProblem, type Config } from '../config/schema';
 import { ConfigError, parseConfig, readEnvironment } from '../config/load';
 import { TokenRegistry, generateToken, sha256Hex } from '../auth/tokens';
 import { createLogger } from '../logging/logger';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   let workers: RunningWorkers | undefined;
   const remote = embedded === undefined ? realRemote(config) : sandboxRemoteEnds(embedded.sandbox);
   if (remote !== undefined) workers = startWorkers(config, remote, log, redisUrl);
-  else log.warn('no AZURE_CLIENT_SECRET: requests are accepted and queued, but no worker runs');
+  else log.warn({ missing: tenantCredentialProblem(config) }, 'no tenant credential: requests are accepted and queued, but no worker runs');
 
   const shown = url.replace('127.0.0.1', 'localhost');
   const sandboxLines =
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       'Intune passcode reset is running on embedded defaults.',
       `  API:          ${shown}/v1/resets`,
       `  API docs:     ${shown}/docs`,
+      `  Dashboard:    ${shown}/ops   (sign in with the demo token below; queues at ${shown}/admin/queues)`,
       `  Redis:        ${redisUrl}${spawned === undefined ? '' : ' (spawned for this run)'}`,
       `  Demo token:   ${demoToken}   (name demo-admin, every role${config.SANDBOX_API_TOKEN === undefined ? '; set SANDBOX_API_TOKEN to fix it' : ''})`,
       '',
@@ -105,8 +106,8 @@ async function main(): Promise<void> {
 }
 
 function realRemote(config: Config): RemoteEnds | undefined {
-  if (config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined || config.AZURE_CLIENT_SECRET === undefined) return undefined;
-  return remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET);
+  if (tenantCredentialProblem(config) !== undefined || config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined) return undefined;
+  return remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET ?? '');
 }
 
 /** In sandbox mode the simulated ServiceNow and Jira sign their webhooks with secrets made for this run. */

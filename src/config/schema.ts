@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ADMIN_CENTER_DEVICE_URL, isDeviceLinkTemplate } from '../domain/reasons';
+import { NOTIFY_EVENTS } from '../queue/catalog';
 
 const ROLES = ['submit', 'approve', 'operate', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,6 +27,21 @@ const list = z
   );
 
 const secret = z.string().min(16, { error: 'must be at least 16 characters' });
+
+/** The events a notification can announce (src/queue/catalog.ts), as a comma-separated list. */
+const NOTIFY_EVENT_NAMES = NOTIFY_EVENTS;
+export type NotifyEventName = (typeof NOTIFY_EVENT_NAMES)[number];
+const DEFAULT_TICKET_EVENTS: readonly NotifyEventName[] = NOTIFY_EVENT_NAMES.filter((e) => e !== 'accepted');
+const DEFAULT_EMAIL_EVENTS: readonly NotifyEventName[] = ['rejected', 'expired', 'ineligible', 'succeeded', 'failed', 'timed_out', 'cancelled'];
+/** `none` stands for the empty list (an empty variable means "unset", so the default). */
+const noneList = list.transform((v) => (v.length === 1 && v[0]?.toLowerCase() === 'none' ? [] : v));
+const notifyEvents = noneList.pipe(z.array(z.enum(NOTIFY_EVENT_NAMES, { error: `each entry is one of ${NOTIFY_EVENT_NAMES.join(', ')}` })));
+/** A ServiceNow state value (e.g. 6), or `none` for "leave the state as it is" (read as ''; a default is the output, ''). */
+const snState = z
+  .string()
+  .trim()
+  .regex(/^(-?\d{1,4}|none)$/i, { error: 'must be a state value such as 6, or none' })
+  .transform((v) => (v.toLowerCase() === 'none' ? '' : v));
 
 const tokenSpec = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { error: 'name: letters, digits, . _ @ -; up to 64' }),
@@ -66,9 +82,18 @@ export const configSchema = z
       .default(ADMIN_CENTER_DEVICE_URL),
     TRUST_PROXY: bool.default(false),
 
+    // The operations dashboard (/ops), bull-board (/admin/queues) and /metrics: docs/operations.md.
+    OPS_SESSION_TTL_SECONDS: int(300, 7 * 86_400).default(8 * 3600),
+    OPS_COOKIE_SECURE: bool.default(true),
+    METRICS_PUBLIC: bool.default(false),
+
     REDIS_URL: z
       .string()
-      .regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' })
+      // redis-cluster:// and rediss-cluster:// name a Redis Cluster by its seed nodes (src/redis/connection.ts).
+      .regex(/^rediss?(-cluster)?:\/\//, { error: 'must start with redis:// or rediss://' })
+      .refine((v) => !/^rediss?-cluster:/.test(v) || /^rediss?-cluster:\/\/([^@/\s]*@)?[^,/\s]+:\d{1,5}(,[^,/\s]+:\d{1,5})*\/?$/.test(v), {
+        error: 'a Redis Cluster URL lists its nodes: redis-cluster://[user:password@]host:port,host:port,…',
+      })
       .default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z
       .string()
@@ -91,6 +116,11 @@ export const configSchema = z
     AZURE_TENANT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$|^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { error: 'must be a tenant id (GUID) or a verified domain' }).optional(),
     AZURE_CLIENT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'must be the app registration\'s client id (GUID)' }).optional(),
     AZURE_CLIENT_SECRET: z.string().min(1).optional(),
+    AZURE_CREDENTIAL_KIND: z.enum(['client_secret', 'certificate', 'workload_identity', 'managed_identity']).default('client_secret'),
+    AZURE_CLIENT_CERTIFICATE_PATH: z.string().min(1).optional(),
+    AZURE_CLIENT_CERTIFICATE_PASSWORD: z.string().min(1).optional(),
+    AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: bool.default(false),
+    AZURE_FEDERATED_TOKEN_FILE: z.string().min(1).optional(),
     AZURE_AUTHORITY_HOST: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
     GRAPH_BASE_URL: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
     GRAPH_EXTRA_CA_FILE: z.string().min(1).optional(),
@@ -132,11 +162,48 @@ export const configSchema = z
 
     SERVICENOW_WEBHOOK_SECRET: secret.optional(),
     SERVICENOW_WEBHOOK_TOLERANCE_SECONDS: int(30, 3600).default(300),
+
+    // Notifications (docs/notifications.md): which events go where, retries, ticket write-back and email.
+    NOTIFY_TICKET_EVENTS: notifyEvents.default([...DEFAULT_TICKET_EVENTS]),
+    NOTIFY_EMAIL_EVENTS: notifyEvents.default([...DEFAULT_EMAIL_EVENTS]),
+    NOTIFY_CONCURRENCY: int(1, 200).default(5),
+    NOTIFY_BACKOFF_BASE_MS: int(10, 3_600_000).default(10_000),
+    NOTIFY_BACKOFF_MAX_MS: int(10, 86_400_000).default(1_800_000),
+    NOTIFY_EMAIL_TRANSPORT: z.enum(['smtp', 'graph', 'none']).optional(),
+    NOTIFY_EMAIL_FROM: z.email().optional(),
+    NOTIFY_EMAIL_TO: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+      .pipe(z.array(z.enum(['requester', 'operations'], { error: 'each entry is requester or operations' })))
+      .default(['requester', 'operations']),
+    NOTIFY_EMAIL_OPERATIONS_MAILBOX: z.email().optional(),
+    NOTIFY_GRAPH_MAIL_SENDER: z.string().regex(/^[^\s/?#]{1,254}$/, { error: 'must be a user id or UPN' }).optional(),
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: int(1, 65535).default(587),
+    SMTP_SECURE: bool.default(false),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    SERVICENOW_COMMENT_EVENTS: notifyEvents.default([]),
+    SERVICENOW_INCIDENT_SUCCESS_STATE: snState.default('6'),
+    SERVICENOW_INCIDENT_SUCCESS_CLOSE_CODE: z.string().max(80).default('Solved Remotely (Permanently)'),
+    SERVICENOW_INCIDENT_FAILURE_STATE: snState.default(''),
+    SERVICENOW_INCIDENT_FAILURE_CLOSE_CODE: z.string().max(80).default(''),
+    SERVICENOW_REQ_ITEM_SUCCESS_STATE: snState.default('3'),
+    SERVICENOW_REQ_ITEM_FAILURE_STATE: snState.default(''),
+    JIRA_COMMENT_VISIBILITY: z.enum(['internal', 'public']).default('internal'),
+    JIRA_SUCCESS_TRANSITIONS: noneList.default(['Resolve', 'Done']),
+    JIRA_FAILURE_TRANSITIONS: noneList.default([]),
   })
   .superRefine((c, ctx) => {
+    if (c.GRAPH_READ_BUDGET <= c.GRAPH_WRITE_BUDGET) {
+      ctx.addIssue({ code: 'custom', path: ['GRAPH_READ_BUDGET'], message: 'must be larger than GRAPH_WRITE_BUDGET: writes count as requests too, and reads get the difference' });
+    }
     const azure = [c.AZURE_TENANT_ID, c.AZURE_CLIENT_ID].filter((v) => v !== undefined).length;
     if (azure === 1) {
       ctx.addIssue({ code: 'custom', path: [c.AZURE_TENANT_ID === undefined ? 'AZURE_TENANT_ID' : 'AZURE_CLIENT_ID'], message: 'set AZURE_TENANT_ID and AZURE_CLIENT_ID together' });
+    }
+    if (c.AZURE_CREDENTIAL_KIND === 'certificate' && c.AZURE_CLIENT_CERTIFICATE_PATH === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['AZURE_CLIENT_CERTIFICATE_PATH'], message: 'required when AZURE_CREDENTIAL_KIND is certificate: a PEM file with the certificate and its private key' });
     }
     if (c.JIRA_WEBHOOK_SECRET !== undefined && c.JIRA_PROJECTS.length === 0) {
       ctx.addIssue({
@@ -144,6 +211,15 @@ export const configSchema = z
         path: ['JIRA_PROJECTS'],
         message: 'required when JIRA_WEBHOOK_SECRET is set: name the projects whose issues may request resets',
       });
+    }
+    if ((c.NOTIFY_EMAIL_TRANSPORT === 'smtp' || c.NOTIFY_EMAIL_TRANSPORT === 'graph' || (c.NOTIFY_EMAIL_TRANSPORT === undefined && c.SMTP_HOST !== undefined)) && c.NOTIFY_EMAIL_FROM === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['NOTIFY_EMAIL_FROM'], message: 'required when email notifications are on (NOTIFY_EMAIL_TRANSPORT or SMTP_HOST)' });
+    }
+    if (c.NOTIFY_EMAIL_TRANSPORT === 'smtp' && c.SMTP_HOST === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_HOST'], message: 'required when NOTIFY_EMAIL_TRANSPORT is smtp' });
+    }
+    if ((c.SMTP_USER === undefined) !== (c.SMTP_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.SMTP_USER === undefined ? 'SMTP_USER' : 'SMTP_PASSWORD'], message: 'set SMTP_USER and SMTP_PASSWORD together' });
     }
     if (c.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS <= c.JIRA_WEBHOOK_TOLERANCE_SECONDS) {
       ctx.addIssue({
@@ -162,4 +238,18 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
  */
 export function isSandboxMode(config: Config): boolean {
   return config.AZURE_TENANT_ID === undefined && config.AZURE_CLIENT_ID === undefined;
+}
+
+/**
+ * What a worker still needs to reach a real tenant, or undefined when it has it: the tenant and client id always, and
+ * a client secret only with AZURE_CREDENTIAL_KIND=client_secret (a certificate, workload identity or managed identity
+ * needs none).
+ */
+export function tenantCredentialProblem(config: Config): string | undefined {
+  const missing = [
+    config.AZURE_TENANT_ID === undefined ? 'AZURE_TENANT_ID' : undefined,
+    config.AZURE_CLIENT_ID === undefined ? 'AZURE_CLIENT_ID' : undefined,
+    config.AZURE_CREDENTIAL_KIND === 'client_secret' && config.AZURE_CLIENT_SECRET === undefined ? 'AZURE_CLIENT_SECRET' : undefined,
+  ].filter((name) => name !== undefined);
+  return missing.length === 0 ? undefined : `${missing.join(', ')}: required to reach the tenant with AZURE_CREDENTIAL_KIND=${config.AZURE_CREDENTIAL_KIND}`;
 }

@@ -5,6 +5,7 @@
  * budget), then error mapping; a 429 pauses the tenant for every process.
  */
 import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder';
 import type { BudgetKind, GraphBudget } from './budget';
 import { GraphBudgetWait, toGraphError, type CallContext } from './errors';
 
@@ -26,17 +27,26 @@ export function graphRequest(client: Client, path: string, version: GraphVersion
 export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: () => Promise<T>, holder?: string) => Promise<T>;
 
 /** `ready` fetches a token if none is at hand, so that an admitted call goes out at its slot, not after a sign-in. */
-export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: () => Promise<void> = () => Promise.resolve()): GuardedCall {
+export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: () => Promise<void> = () => Promise.resolve(), metrics: MetricsRecorder = NO_METRICS): GuardedCall {
   return async (kind, call, send, holder) => {
     // A failed sign-in is reported by the call itself, mapped like every other client error.
     await ready().catch(() => undefined);
     const decision = await budget.acquire(tenantId, kind, holder);
-    if (!decision.ok) throw new GraphBudgetWait(decision.waitMs, decision.why, tenantId);
+    if (!decision.ok) {
+      metrics.budgetWait(tenantId, decision.why, decision.waitMs);
+      throw new GraphBudgetWait(decision.waitMs, decision.why, tenantId);
+    }
     try {
-      return await send();
+      const result = await send();
+      metrics.graphCall(call.route ?? 'other', 200);
+      return result;
     } catch (e) {
       const error = toGraphError(e, call);
-      if (error.code === 'graph_throttled' && error.retryAfterMs !== undefined) await budget.pause(tenantId, error.retryAfterMs);
+      metrics.graphCall(call.route ?? 'other', error.status ?? 0);
+      if (error.code === 'graph_throttled') {
+        metrics.graphThrottled(tenantId);
+        if (error.retryAfterMs !== undefined) await budget.pause(tenantId, error.retryAfterMs);
+      }
       throw error;
     }
   };

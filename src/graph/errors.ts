@@ -83,6 +83,8 @@ export const DEFAULT_THROTTLE_WAIT_MS = 10_000;
 export const retryAfterMs = parseRetryAfter;
 
 export interface CallContext {
+  /** The call's name, a metric label from a fixed set, e.g. `getDevice`. */
+  readonly route?: string;
   /** What the call did, for the message, e.g. "GET managed device". */
   readonly what: string;
   readonly permission: GraphPermission;

@@ -13,6 +13,7 @@
  * - tenantFacts: tenant-checks.ts, cached in Redis.
  */
 import type { Redis } from 'ioredis';
+import type { MetricsRecorder } from '../metrics/recorder';
 import type { GraphBudget } from './budget';
 import { createGuardedCall, graphRequest } from './call';
 import type { GraphGateway } from './client';
@@ -51,14 +52,16 @@ export interface IntuneGatewayDeps {
   readonly tenantFactsTtlMs?: number;
   /** Default 10. */
   readonly maxDeviceMatches?: number;
+  /** Graph calls, 429s and budget waits, for GET /metrics (src/metrics). Default: none recorded. */
+  readonly metrics?: MetricsRecorder;
 }
 
 export const DEFAULT_MAX_DEVICE_MATCHES = 10;
 
-const READ_DEVICE: CallContext = { what: 'GET managed device', permission: 'DeviceManagementManagedDevices.Read.All' };
-const LIST_DEVICES: CallContext = { what: 'GET managed devices ($filter)', permission: 'DeviceManagementManagedDevices.Read.All' };
-const READ_ACTIONS: CallContext = { what: 'GET device action results', permission: 'DeviceManagementManagedDevices.Read.All' };
-const RESET_PASSCODE: CallContext = { what: 'POST resetPasscode', permission: 'DeviceManagementManagedDevices.PrivilegedOperations.All' };
+const READ_DEVICE: CallContext = { route: 'getDevice', what: 'GET managed device', permission: 'DeviceManagementManagedDevices.Read.All' };
+const LIST_DEVICES: CallContext = { route: 'findDevices', what: 'GET managed devices ($filter)', permission: 'DeviceManagementManagedDevices.Read.All' };
+const READ_ACTIONS: CallContext = { route: 'getActionResults', what: 'GET device action results', permission: 'DeviceManagementManagedDevices.Read.All' };
+const RESET_PASSCODE: CallContext = { route: 'resetPasscode', what: 'POST resetPasscode', permission: 'DeviceManagementManagedDevices.PrivilegedOperations.All' };
 
 const devicePath = (id: string): string => `/deviceManagement/managedDevices/${pathSegment(id)}`;
 
@@ -71,7 +74,7 @@ function pageValues(page: unknown): unknown[] {
 export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
   const { tenantId } = deps;
   const client = deps.client.client;
-  const guarded = createGuardedCall(deps.budget, tenantId, () => deps.client.ready());
+  const guarded = createGuardedCall(deps.budget, tenantId, () => deps.client.ready(), deps.metrics);
   const maxMatches = deps.maxDeviceMatches ?? DEFAULT_MAX_DEVICE_MATCHES;
   const tenantChecks = {
     client,

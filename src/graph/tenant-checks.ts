@@ -22,9 +22,9 @@ const PIN_RECOVERY_SUFFIX = '/policies/enablepinrecovery';
 /** Configuration list pages read at most; past it the profile counts as not found (that is, not verified). */
 const MAX_CONFIGURATION_PAGES = 50;
 
-const READ_SP: CallContext = { what: 'GET service principal', permission: 'Application.Read.All' };
-const LIST_CONFIGURATIONS: CallContext = { what: 'GET device configurations', permission: 'DeviceManagementConfiguration.Read.All' };
-const LIST_ASSIGNMENTS: CallContext = { what: 'GET device configuration assignments', permission: 'DeviceManagementConfiguration.Read.All' };
+const READ_SP: CallContext = { route: 'getServicePrincipal', what: 'GET service principal', permission: 'Application.Read.All' };
+const LIST_CONFIGURATIONS: CallContext = { route: 'listDeviceConfigurations', what: 'GET device configurations', permission: 'DeviceManagementConfiguration.Read.All' };
+const LIST_ASSIGNMENTS: CallContext = { route: 'listConfigurationAssignments', what: 'GET device configuration assignments', permission: 'DeviceManagementConfiguration.Read.All' };
 
 export interface TenantChecksDeps {
   readonly client: Client;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -20,8 +20,11 @@ import { tenantRoutes } from './routes/tenants';
 import { healthRoutes } from './routes/health';
 import { createOperatorActions } from './services/operator-actions';
 import { resetRoutes } from './routes/resets';
+import { notificationRoutes } from './routes/notifications';
+import { createNotificationDeliveries } from '../notify/deliveries';
 import { webhookRoutes } from './routes/webhooks';
 import { createSubmissionService } from './services/submissions';
+import { registerOperations } from '../ops';
 
 export interface IntakeDeps {
   readonly config: Config;
@@ -51,6 +54,16 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
+    // A URL the router cannot decode is answered before any hook runs: answer it in the documented shape, with the
+    // request id, and without echoing the URL back.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as FastifyReply;
+      void reply
+        .code(400)
+        .header('x-request-id', request.id)
+        .send({ error: { code: 'bad_url', message: 'The URL could not be decoded; check its percent-encoding' } });
+      request.log.info({ code: error.code }, 'a URL that could not be decoded was refused');
+    },
   });
   // JSON only: Fastify's built-in text/plain parser would turn a wrong content type into a 400 instead of a 415.
   app.removeContentTypeParser('text/plain');
@@ -73,7 +86,24 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS), adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
   const actions = createOperatorActions({ store: new WorkflowStore(deps.redis, store), requests: store, queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
   await app.register(actionRoutes({ actions }));
+  await app.register(
+    notificationRoutes({
+      deliveries: createNotificationDeliveries({ redis: deps.redis, prefix: config.REDIS_PREFIX, queues: deps.queues, workflow: new WorkflowStore(deps.redis, store) }),
+      exists: async (id) => (await store.getCurrent(id)) !== undefined,
+    }),
+  );
   await app.register(tenantRoutes({ control: new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR), store, queues: deps.queues }));
+  // The operations dashboard (/ops), bull-board (/admin/queues) and GET /metrics: src/ops, docs/operations.md.
+  await registerOperations(app, {
+    config,
+    redis: deps.redis,
+    queues: deps.queues,
+    tokens: deps.tokens,
+    store,
+    workflow: new WorkflowStore(deps.redis, store),
+    actions,
+    control: new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
+  });
   await app.register(
     webhookRoutes({
       submissions,

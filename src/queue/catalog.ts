@@ -49,8 +49,11 @@ export const catalog = {
       ticket: z.strictObject({ system: z.enum(['servicenow', 'jira']), key: z.string().max(64) }).optional(),
     }),
     options: {
+      // After the 10th failed attempt the notification is undeliverable (an operator can retry it). The `notify`
+      // backoff is the notify worker's own strategy: exponential from NOTIFY_BACKOFF_BASE_MS, never sooner than a
+      // Retry-After (workers/notify/processor.ts).
       attempts: 10,
-      backoff: { type: 'exponential', delay: 10_000 },
+      backoff: { type: 'notify', delay: 10_000 },
       removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },
       removeOnFail: { age: 30 * 24 * 3600 },
     } satisfies JobsOptions,

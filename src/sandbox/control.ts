@@ -39,6 +39,15 @@ export interface SentMailRecord {
   readonly userId: string;
   readonly message: unknown;
   readonly saveToSentItems: boolean | undefined;
+  /** A message sent in MIME form, parsed: its headers and its text and HTML parts. */
+  readonly mime?: {
+    readonly from: string;
+    readonly to: readonly string[];
+    readonly cc: readonly string[];
+    readonly subject: string;
+    readonly text: string | undefined;
+    readonly html: string | undefined;
+  };
 }
 
 export interface SandboxControlOptions {

@@ -33,6 +33,12 @@ export interface ListFilter {
   readonly state?: RequestState;
   readonly ticket?: string;
   readonly device?: string;
+  /** The requester (requestedBy), compared case-insensitively. Indexed for requests stored since the index exists. */
+  readonly requester?: string;
+  /** Created at or after this time (epoch ms). */
+  readonly createdFrom?: number;
+  /** Created at or before this time (epoch ms). */
+  readonly createdTo?: number;
 }
 
 export interface ListPage {
@@ -66,10 +72,15 @@ export class RequestStore {
 
   constructor(
     private readonly redis: Redis,
-    prefix: string,
+    private readonly prefix: string,
     private readonly auditRetentionDays = 90,
   ) {
     this.keys = storeKeys(prefix);
+  }
+
+  /** The index of requests by requester (requestedBy, lower-cased); scores are createdAt, like every index. */
+  byRequester(requester: string): string {
+    return `${this.prefix}:requests:requester:${requester.trim().toLowerCase()}`;
   }
 
   /** The audit stream keeps `auditRetentionDays` of entries: older ones are trimmed as new ones are added. */
@@ -114,6 +125,7 @@ export class RequestStore {
     const locks = Object.values(this.lockKeysFor(request));
     const indexes = [this.keys.byCreated, this.keys.byState(request.state), this.keys.byDevice(request.device.value)];
     if (request.ticket !== undefined) indexes.push(this.keys.byTicket(request.ticket.key));
+    indexes.push(this.byRequester(request.requestedBy));
     const core: StoredCore = {
       id: request.id,
       device: request.device,
@@ -183,15 +195,19 @@ export class RequestStore {
         ? this.keys.byTicket(filter.ticket)
         : filter.device !== undefined
           ? this.keys.byDevice(filter.device)
-          : filter.state !== undefined
-            ? this.keys.byState(filter.state)
-            : this.keys.byCreated;
+          : filter.requester !== undefined
+            ? this.byRequester(filter.requester)
+            : filter.state !== undefined
+              ? this.keys.byState(filter.state)
+              : this.keys.byCreated;
     const items: ResetRequest[] = [];
-    let max = cursor === undefined ? '+inf' : String(cursor.score);
+    const min = filter.createdFrom === undefined ? '-inf' : String(filter.createdFrom);
+    const upper = filter.createdTo === undefined ? Infinity : filter.createdTo;
+    let max = cursor === undefined ? (upper === Infinity ? '+inf' : String(upper)) : String(Math.min(cursor.score, upper));
     let last: { score: number; id: string } | undefined = cursor;
     const batch = Math.max(limit * 2, 50);
     for (let round = 0; round < 20 && items.length < limit; round++) {
-      const raw = await storeCall(() => this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch));
+      const raw = await storeCall(() => this.redis.zrevrangebyscore(index, max, min, 'WITHSCORES', 'LIMIT', 0, batch));
       if (raw.length === 0) return { items, nextCursor: null };
       const entries: { id: string; score: number }[] = [];
       for (let i = 0; i + 1 < raw.length; i += 2) entries.push({ id: raw[i] ?? '', score: Number(raw[i + 1]) });
@@ -227,6 +243,7 @@ export class RequestStore {
   private matches(request: ResetRequest, filter: ListFilter): boolean {
     if (filter.state !== undefined && request.state !== filter.state) return false;
     if (filter.device !== undefined && request.device.value.toLowerCase() !== filter.device.trim().toLowerCase()) return false;
+    if (filter.requester !== undefined && request.requestedBy.toLowerCase() !== filter.requester.trim().toLowerCase()) return false;
     if (filter.ticket !== undefined) {
       const wanted = filter.ticket.trim().toUpperCase();
       const tickets = [request.ticket, ...request.linkedTickets].filter((t) => t !== undefined);

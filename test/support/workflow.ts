@@ -29,12 +29,17 @@ const FAST = {
  * The whole product against the sandbox: the real intake (listening on a port, so the sandbox's webhook senders reach
  * it), the real worker with the real Graph and ticketing clients over HTTPS, and a real Redis.
  */
-export async function startWorkflowHarness(label: string, env: Record<string, string> = {}): Promise<WorkflowHarness> {
+export interface WorkflowHarnessOptions {
+  /** Start the sandbox's SMTP catcher, so email notifications are sent (to `sandbox.smtp`); default off. */
+  readonly smtp?: boolean;
+}
+
+export async function startWorkflowHarness(label: string, env: Record<string, string> = {}, options: WorkflowHarnessOptions = {}): Promise<WorkflowHarness> {
   const intake = await createTestIntake(label, { ...FAST, ...env });
   await intake.app.listen({ port: 0, host: '127.0.0.1' });
   const address = intake.app.server.address();
   const intakeUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-  const sandbox = await startSandbox({ smtpPort: false, webhooks: { intakeBaseUrl: intakeUrl, servicenowSecret: SERVICENOW_SECRET, jiraSecret: JIRA_SECRET } });
+  const sandbox = await startSandbox({ smtpPort: options.smtp === true ? 0 : false, webhooks: { intakeBaseUrl: intakeUrl, servicenowSecret: SERVICENOW_SECRET, jiraSecret: JIRA_SECRET } });
   const workerLogs: string[] = [];
   const log = createLogger('info', 'worker', new Writable({ write(chunk: Buffer, _e, done) { workerLogs.push(chunk.toString('utf8')); done(); } }));
   const workers = startWorkers(intake.config, sandboxRemoteEnds(sandbox), log);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig } from '../../src/config/load';
-import { configSchema } from '../../src/config/schema';
+import { configSchema, tenantCredentialProblem } from '../../src/config/schema';
 
 function problems(vars: Record<string, string>): readonly string[] {
   try {
@@ -48,6 +48,14 @@ describe('configuration', () => {
 
   it('requires the Jira dedupe window to outlast the stale tolerance', () => {
     expect(problems({ JIRA_WEBHOOK_TOLERANCE_SECONDS: '3600', JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: '1800' })[0]).toMatch(/^JIRA_WEBHOOK_DEDUPE_TTL_SECONDS: must be longer/);
+  });
+
+  it('asks a worker for a client secret only when the credential kind is client_secret', () => {
+    const tenant = { AZURE_TENANT_ID: '11111111-1111-4111-8111-111111111111', AZURE_CLIENT_ID: '22222222-2222-4222-8222-222222222222' };
+    expect(tenantCredentialProblem(parseConfig(tenant))).toMatch(/^AZURE_CLIENT_SECRET: required/);
+    expect(tenantCredentialProblem(parseConfig({ ...tenant, AZURE_CLIENT_SECRET: 's3cret-value' }))).toBeUndefined();
+    expect(tenantCredentialProblem(parseConfig({ ...tenant, AZURE_CREDENTIAL_KIND: 'managed_identity' }))).toBeUndefined();
+    expect(tenantCredentialProblem(parseConfig({}))).toMatch(/^AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET: required/);
   });
 
   it('requires the request budget to be larger than the write budget, which it includes', () => {

@@ -7,7 +7,7 @@ import type { OperatorActions } from '../services/operator-actions';
 
 const params = z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) });
 const result = z.object({ id: z.uuid(), state: stateSchema });
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 415: errorSchema, 503: errorSchema };
 
 /** Actions on a request: approve (API requests), cancel. Each needs a role and is recorded in the timeline. */
 export function actionRoutes(deps: { actions: OperatorActions }) {

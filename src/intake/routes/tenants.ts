@@ -15,6 +15,8 @@ const status = z.object({
   blastRadius: z.object({ limitPerHour: z.number(), usedLastHour: z.number(), overridden: z.boolean() }),
 });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 503: errorSchema };
+/** Routes that take a body (optional or not) also answer 415 to a body that is not JSON. */
+const bodyErrors = { ...errors, 415: errorSchema };
 
 /**
  * Submission controls per tenant: read them (operate), pause and resume (admin), and set the blast-radius limit
@@ -42,7 +44,7 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
         security: [{ bearer: [] }],
         params,
         body: z.strictObject({ reason: reasonSchema.optional() }).nullish(),
-        response: { 200: status, ...errors },
+        response: { 200: status, ...bodyErrors },
       },
     }, async (request) => {
       await deps.control.pause(request.params.tenantId, callerOf(request).name, request.body?.reason);
@@ -52,7 +54,7 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
 
     app.post('/v1/tenants/:tenantId/resume', {
       onRequest: fastify.requireRole('admin'),
-      schema: { summary: 'Resume a tenant\'s submissions', tags: ['tenants'], security: [{ bearer: [] }], params, response: { 200: status, ...errors } },
+      schema: { summary: 'Resume a tenant\'s submissions', tags: ['tenants'], security: [{ bearer: [] }], params, response: { 200: status, ...bodyErrors } },
     }, async (request) => {
       await deps.control.resume(request.params.tenantId);
       request.log.warn({ tenantId: request.params.tenantId }, 'submissions resumed');
@@ -68,7 +70,7 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
         security: [{ bearer: [] }],
         params,
         body: z.strictObject({ limitPerHour: z.number().int().min(1).max(100_000) }),
-        response: { 200: status, ...errors },
+        response: { 200: status, ...bodyErrors },
       },
     }, async (request) => {
       await deps.control.setLimit(request.params.tenantId, request.body.limitPerHour);

@@ -1,8 +1,9 @@
 /**
  * Tenant checks and mail: service principals (serviceprincipal-get, serviceprincipal-list), device configurations
  * (intune-deviceconfig-deviceconfiguration-list, intune-deviceconfig-deviceconfigurationassignment-list) and
- * user-sendmail.
+ * user-sendmail (a JSON message, or base64 MIME sent as text/plain).
  */
+import { simpleParser, type AddressObject } from 'mailparser';
 import { ODataFilterError, parseEqFilter } from '../odata-filter';
 import { GraphHttpError, parseSelect, project, type GraphContext, type GraphResult, type GraphRoute } from './route';
 
@@ -45,7 +46,36 @@ function configuration(ctx: GraphContext): NonNullable<ReturnType<GraphContext['
   return found;
 }
 
-function sendMail(ctx: GraphContext): GraphResult {
+/** Graph's MIME form of sendMail: the whole message as base64 MIME, sent as text/plain. */
+async function sendMimeMail(ctx: GraphContext, base64: string): Promise<GraphResult> {
+  const trimmed = base64.replace(/\s+/g, '');
+  if (trimmed === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
+    throw new GraphHttpError(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
+  }
+  const parsed = await simpleParser(Buffer.from(trimmed, 'base64'));
+  const addresses = (field: AddressObject | AddressObject[] | undefined): string[] =>
+    (field === undefined ? [] : Array.isArray(field) ? field : [field]).flatMap((a) => a.value.map((v) => v.address ?? '')).filter((a) => a !== '');
+  const to = addresses(parsed.to);
+  if (to.length === 0) throw new GraphHttpError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
+  ctx.control.sentMail.push({
+    at: ctx.control.clock.now(),
+    userId: ctx.params.id ?? '',
+    message: { subject: parsed.subject ?? '', toRecipients: to.map((address) => ({ emailAddress: { address } })) },
+    saveToSentItems: undefined,
+    mime: {
+      from: parsed.from?.text ?? '',
+      to,
+      cc: addresses(parsed.cc),
+      subject: parsed.subject ?? '',
+      text: parsed.text,
+      html: parsed.html === false ? undefined : parsed.html,
+    },
+  });
+  return { status: 202 };
+}
+
+function sendMail(ctx: GraphContext): GraphResult | Promise<GraphResult> {
+  if (typeof ctx.body === 'string') return sendMimeMail(ctx, ctx.body);
   const body = ctx.body as { message?: { toRecipients?: unknown }; saveToSentItems?: unknown } | undefined;
   if (body?.message === undefined || typeof body.message !== 'object') {
     throw new GraphHttpError(400, 'ErrorInvalidRequest', 'The request body must contain a message.');

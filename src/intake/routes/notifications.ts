@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { JIRA_ISSUE_KEY, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../../domain/identifiers';
+import { DELIVERY_STATES } from '../../notify/ledger';
+import { DeliveryActionError, type NotificationDeliveries } from '../../notify/deliveries';
+import { NOTIFY_EVENTS } from '../../queue/catalog';
+import { HttpError } from '../errors';
+import { callerOf } from '../plugins/auth';
+import { errorSchema } from '../schemas/common';
+
+const ticketSchema = z.object({ system: z.enum(['servicenow', 'jira']), key: z.string() });
+
+const deliverySchema = z
+  .object({
+    id: z.string().describe('The notification (notify job) id: `<request id>|<event>|<channel>[|<system>|<key>]`'),
+    requestId: z.uuid(),
+    event: z.enum(NOTIFY_EVENTS),
+    channel: z.enum(['ticket', 'email']),
+    ticket: ticketSchema.optional().describe('linked_to_active_request: the other ticket the note goes to'),
+    state: z.enum(DELIVERY_STATES),
+    attempts: z.number().int(),
+    lastError: z.object({ code: z.string(), message: z.string(), permanent: z.boolean() }).optional(),
+    skippedReason: z.string().optional(),
+    steps: z.record(z.string(), z.string()).describe('Each delivered step (work_note, comment, state, transition, email) and when'),
+    updatedAt: z.string().optional(),
+    deliveredAt: z.string().optional(),
+    nextAttemptAt: z.string().optional(),
+    jobState: z.string(),
+  })
+  .describe('One notification and its delivery');
+
+const params = z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) });
+const retryParams = params.extend({ event: z.enum(NOTIFY_EVENTS), channel: z.enum(['ticket', 'email']) });
+const retryBody = z
+  .strictObject({
+    ticket: z
+      .strictObject({ system: z.enum(['servicenow', 'jira']), key: z.string().max(32) })
+      .refine((t) => (t.system === 'jira' ? JIRA_ISSUE_KEY.test(t.key) : SERVICENOW_NUMBER.test(t.key) || SERVICENOW_SYS_ID.test(t.key)), { error: 'key is not a valid ticket key for that system', path: ['key'] })
+      .optional()
+      .describe('For linked_to_active_request: the linked ticket'),
+  })
+  .nullish();
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
+
+function asHttp(err: unknown): unknown {
+  return err instanceof DeliveryActionError ? new HttpError(err.status, err.code, err.message) : err;
+}
+
+/** A request's notifications (ticket write-back, email) and their delivery, and an operator's retry of one. */
+export function notificationRoutes(deps: { deliveries: NotificationDeliveries; exists: (id: string) => Promise<boolean> }) {
+  return (fastify: FastifyInstance): void => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.get(
+      '/v1/resets/:id/notifications',
+      {
+        onRequest: fastify.requireRole('submit', 'approve', 'operate'),
+        schema: {
+          summary: 'A request\'s notifications and their delivery',
+          description: 'One entry per (event, channel): pending, delivering, retrying, delivered, skipped (with why) or undeliverable (with the last error).',
+          tags: ['notifications'],
+          security: [{ bearer: [] }],
+          params,
+          response: { 200: z.object({ items: z.array(deliverySchema) }), ...errors },
+        },
+      },
+      async (request) => {
+        if (!(await deps.exists(request.params.id))) throw new HttpError(404, 'not_found', `No request with id ${request.params.id}`);
+        return { items: await deps.deliveries.list(request.params.id) };
+      },
+    );
+
+    app.post(
+      '/v1/resets/:id/notifications/:event/:channel/retry',
+      {
+        onRequest: fastify.requireRole('operate'),
+        schema: {
+          summary: 'Retry a notification',
+          description:
+            'Runs an undeliverable (or waiting) notification again, with fresh attempts. Steps already delivered (a work note, a state change, an email) ' +
+            'are not repeated. Recorded in the request\'s timeline. 409 when it was delivered already, or is being delivered now.',
+          tags: ['notifications'],
+          security: [{ bearer: [] }],
+          params: retryParams,
+          body: retryBody,
+          response: { 200: deliverySchema, ...errors, 415: errorSchema },
+        },
+      },
+      async (request) => {
+        const { id, event, channel } = request.params;
+        const ticket = request.body?.ticket;
+        try {
+          return await deps.deliveries.retry({ requestId: id, event, channel, ...(ticket === undefined ? {} : { ticket }) }, callerOf(request).name);
+        } catch (err) {
+          throw asHttp(err);
+        }
+      },
+    );
+  };
+}

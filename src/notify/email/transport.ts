@@ -1,0 +1,19 @@
+/**
+ * The email channel's one interface, with two transports: SMTP (nodemailer, smtp.ts) and Graph sendMail (graph.ts).
+ * One contract test (test/notify/email-contract.test.ts) runs against both.
+ */
+export interface MailMessage {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface MailTransport {
+  readonly kind: 'smtp' | 'graph';
+  /** Hands the message over. Throws NotifyDeliveryError: permanent (refused for good) or not (retry). */
+  send(message: MailMessage, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}

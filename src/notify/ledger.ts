@@ -1,0 +1,181 @@
+/**
+ * The notification ledger, in Redis: one record per notification (per notify job id) with its delivery state, its
+ * attempts, its last error and each delivered step. A step (a work note posted, a state changed, an email sent) is
+ * recorded as soon as it is done and before the job completes, so a re-run (a retry, a stalled job taken over after a
+ * crash) skips it: a notification takes effect once per (request, event, channel).
+ *
+ * Keys share the configured hash-tag prefix; records expire 35 days after their last change (the notify queue keeps
+ * failed jobs 30 days).
+ */
+import type { Redis } from 'ioredis';
+import { storeCall } from '../store/errors';
+import type { NotifyChannel, NotifyEvent } from './settings';
+
+export const DELIVERY_STATES = ['pending', 'delivering', 'retrying', 'delivered', 'skipped', 'undeliverable'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export interface DeliveryTarget {
+  readonly requestId: string;
+  readonly event: NotifyEvent;
+  readonly channel: NotifyChannel;
+  /** linked_to_active_request: the other ticket the note goes to. */
+  readonly ticket?: { readonly system: 'servicenow' | 'jira'; readonly key: string };
+}
+
+export interface DeliveryError {
+  readonly code: string;
+  readonly message: string;
+  /** True when retrying cannot help (fix the configuration, then retry by hand). */
+  readonly permanent: boolean;
+}
+
+export interface DeliveryRecord extends DeliveryTarget {
+  /** The notify job id: `${requestId}|${event}|${channel}[|system|key]`. */
+  readonly id: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly lastError?: DeliveryError;
+  /** Why nothing was sent (the event is not configured for the channel, no ticket, no recipient…). */
+  readonly skippedReason?: string;
+  /** Each delivered step and when: e.g. `work_note`, `state`, `comment`, `transition`, `email`. */
+  readonly steps: Readonly<Record<string, string>>;
+  readonly updatedAt: string;
+  readonly deliveredAt?: string;
+  /** The earliest next attempt, when the remote end sent Retry-After. */
+  readonly nextAttemptAt?: string;
+}
+
+const TTL_SECONDS = 35 * 86_400;
+
+export function ledgerKeys(prefix: string) {
+  return {
+    record: (id: string) => `${prefix}:notify:delivery:${id}`,
+    byRequest: (requestId: string) => `${prefix}:notify:request:${requestId}`,
+    undeliverable: () => `${prefix}:notify:undeliverable`,
+  };
+}
+
+export class DeliveryLedger {
+  readonly keys: ReturnType<typeof ledgerKeys>;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.keys = ledgerKeys(prefix);
+  }
+
+  private async write(target: DeliveryTarget & { readonly id: string }, fields: Record<string, string>, drop: readonly string[] = []): Promise<void> {
+    const key = this.keys.record(target.id);
+    const base: Record<string, string> = {
+      requestId: target.requestId,
+      event: target.event,
+      channel: target.channel,
+      updatedAt: this.now().toISOString(),
+      ...(target.ticket === undefined ? {} : { ticket: JSON.stringify(target.ticket) }),
+    };
+    await storeCall(async () => {
+      const tx = this.redis.multi().hset(key, { ...base, ...fields });
+      if (drop.length > 0) tx.hdel(key, ...drop);
+      await tx.expire(key, TTL_SECONDS).sadd(this.keys.byRequest(target.requestId), target.id).expire(this.keys.byRequest(target.requestId), TTL_SECONDS).exec();
+    });
+  }
+
+  /** An attempt starts. */
+  async begin(target: DeliveryTarget & { readonly id: string }, attempt: number): Promise<void> {
+    await this.write(target, { state: 'delivering', attempts: String(attempt) }, ['nextAttemptAt']);
+  }
+
+  /** When the step was delivered, or undefined. */
+  async stepDone(id: string, step: string): Promise<string | undefined> {
+    const at = await storeCall(() => this.redis.hget(this.keys.record(id), `step:${step}`));
+    return at ?? undefined;
+  }
+
+  async markStep(id: string, step: string): Promise<void> {
+    await storeCall(() => this.redis.hset(this.keys.record(id), `step:${step}`, this.now().toISOString()));
+  }
+
+  async delivered(target: DeliveryTarget & { readonly id: string }): Promise<void> {
+    await this.write(target, { state: 'delivered', deliveredAt: this.now().toISOString() }, ['nextAttemptAt', 'skippedReason']);
+    await storeCall(() => this.redis.zrem(this.keys.undeliverable(), target.id));
+  }
+
+  async skipped(target: DeliveryTarget & { readonly id: string }, reason: string): Promise<void> {
+    await this.write(target, { state: 'skipped', skippedReason: reason }, ['nextAttemptAt']);
+  }
+
+  async retrying(target: DeliveryTarget & { readonly id: string }, error: DeliveryError, nextAttemptAt: Date | undefined): Promise<void> {
+    await this.write(target, { state: 'retrying', lastError: JSON.stringify(error), ...(nextAttemptAt === undefined ? {} : { nextAttemptAt: nextAttemptAt.toISOString() }) });
+  }
+
+  /** The notification will not be tried again by itself: operators see it in the undeliverable list. */
+  async undeliverable(target: DeliveryTarget & { readonly id: string }, error: DeliveryError): Promise<void> {
+    await this.write(target, { state: 'undeliverable', lastError: JSON.stringify(error) }, ['nextAttemptAt']);
+    await storeCall(() => this.redis.zadd(this.keys.undeliverable(), this.now().getTime(), target.id));
+  }
+
+  /** An operator asked for another try: pending again (the delivered steps stay delivered). */
+  async reopen(target: DeliveryTarget & { readonly id: string }): Promise<void> {
+    await this.write(target, { state: 'pending' }, ['nextAttemptAt']);
+    await storeCall(() => this.redis.zrem(this.keys.undeliverable(), target.id));
+  }
+
+  async get(id: string): Promise<DeliveryRecord | undefined> {
+    const hash = await storeCall(() => this.redis.hgetall(this.keys.record(id)));
+    return decode(id, hash);
+  }
+
+  /** Every recorded notification of a request. */
+  async listForRequest(requestId: string): Promise<DeliveryRecord[]> {
+    const ids = await storeCall(() => this.redis.smembers(this.keys.byRequest(requestId)));
+    return this.getMany(ids.sort());
+  }
+
+  /** The undeliverable notifications, most recent first. */
+  async listUndeliverable(limit = 100): Promise<DeliveryRecord[]> {
+    const ids = await storeCall(() => this.redis.zrevrange(this.keys.undeliverable(), 0, Math.max(0, limit - 1)));
+    return this.getMany(ids);
+  }
+
+  private async getMany(ids: readonly string[]): Promise<DeliveryRecord[]> {
+    if (ids.length === 0) return [];
+    const hashes = await storeCall(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.record(id));
+      const out = await pipeline.exec();
+      if (out === null) throw new Error('pipeline aborted');
+      return out.map(([err, value]) => {
+        if (err !== null) throw err;
+        return value as Record<string, string>;
+      });
+    });
+    return ids.map((id, i) => decode(id, hashes[i] ?? {})).filter((r): r is DeliveryRecord => r !== undefined);
+  }
+}
+
+function isState(value: string | undefined): value is DeliveryState {
+  return value !== undefined && (DELIVERY_STATES as readonly string[]).includes(value);
+}
+
+function decode(id: string, hash: Record<string, string>): DeliveryRecord | undefined {
+  const { requestId, event, channel, state } = hash;
+  if (requestId === undefined || event === undefined || (channel !== 'ticket' && channel !== 'email') || !isState(state)) return undefined;
+  const steps = Object.fromEntries(Object.entries(hash).filter(([k]) => k.startsWith('step:')).map(([k, v]) => [k.slice(5), v]));
+  return {
+    id,
+    requestId,
+    event: event as NotifyEvent,
+    channel,
+    ...(hash.ticket === undefined ? {} : { ticket: JSON.parse(hash.ticket) as NonNullable<DeliveryTarget['ticket']> }),
+    state,
+    attempts: Number(hash.attempts ?? '0'),
+    ...(hash.lastError === undefined ? {} : { lastError: JSON.parse(hash.lastError) as DeliveryError }),
+    ...(hash.skippedReason === undefined ? {} : { skippedReason: hash.skippedReason }),
+    steps,
+    updatedAt: hash.updatedAt ?? '',
+    ...(hash.deliveredAt === undefined ? {} : { deliveredAt: hash.deliveredAt }),
+    ...(hash.nextAttemptAt === undefined ? {} : { nextAttemptAt: hash.nextAttemptAt }),
+  };
+}

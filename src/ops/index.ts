@@ -1,0 +1,158 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { TokenRegistry } from '../auth/tokens';
+import type { Config } from '../config/schema';
+import { GUID } from '../domain/identifiers';
+import { GraphBudget } from '../graph/budget';
+import type { OperatorActions } from '../intake/services/operator-actions';
+import { createAuditAggregator } from '../metrics/aggregator';
+import { metricsRoutes } from '../metrics/route';
+import { createMetricsRenderer } from '../metrics/prometheus';
+import { createSnapshotReader } from '../metrics/snapshot';
+import { createTenantDirectory } from '../metrics/tenants';
+import type { Queues } from '../queue/queues';
+import type { RequestStore } from '../store/requests';
+import { StoreUnavailableError } from '../store/errors';
+import type { SubmissionControl } from '../store/submission-control';
+import type { WorkflowStore } from '../store/workflow-store';
+import { bullBoardScope } from './bull-board';
+import { sendPage } from './guard';
+import { createNotificationReader } from './notifications';
+import { actionRoutes } from './routes/actions';
+import { authRoutes } from './routes/auth';
+import { pageRoutes } from './routes/pages';
+import { heldWaker, overviewLoader, staticAssets, type OpsServices } from './services';
+import { SESSION_COOKIE, SessionStore } from './session';
+import { createTenantActionLog } from './tenant-actions';
+import { errorPage } from './views/layout';
+
+export interface OperationsDeps {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly tokens: TokenRegistry;
+  readonly store: RequestStore;
+  readonly workflow: WorkflowStore;
+  readonly actions: OperatorActions;
+  readonly control: SubmissionControl;
+}
+
+/** How often this process folds new audit entries into the metrics (any number of intake processes may do it). */
+const AGGREGATE_EVERY_MS = 2000;
+
+/** The dashboard's CSP: everything from this origin, no inline script or style, no framing. */
+const PAGE_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
+/**
+ * The operations surface of the intake: the /ops dashboard, bull-board at /admin/queues (both behind the dashboard
+ * sign-in) and GET /metrics. Registered from src/intake/app.ts; see docs/operations.md and ADR 009.
+ */
+export async function registerOperations(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
+  const { config, redis } = deps;
+  const prefix = config.REDIS_PREFIX;
+  const tenants = createTenantDirectory(redis, prefix, config.AZURE_TENANT_ID !== undefined && GUID.test(config.AZURE_TENANT_ID) ? [config.AZURE_TENANT_ID] : []);
+  const budget = new GraphBudget(redis, prefix, { windowMs: config.GRAPH_WINDOW_MS, writes: config.GRAPH_WRITE_BUDGET, reads: config.GRAPH_READ_BUDGET });
+  const snapshot = createSnapshotReader({ redis, prefix, queues: deps.queues, control: deps.control, budget, tenants });
+  const notifications = createNotificationReader(deps.queues);
+  const tenantActions = createTenantActionLog(redis, prefix);
+  const services: OpsServices = {
+    store: deps.store,
+    workflow: deps.workflow,
+    actions: deps.actions,
+    control: deps.control,
+    queues: deps.queues,
+    notifications,
+    tenants,
+    tenantActions,
+    snapshot,
+    sessions: new SessionStore(redis, prefix, config.OPS_SESSION_TTL_SECONDS),
+    tokens: deps.tokens,
+    adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL,
+    cookieSecure: config.OPS_COOKIE_SECURE,
+    assets: staticAssets(),
+    overview: overviewLoader({ snapshot, notifications, tenantActions }),
+    wakeHeld: heldWaker(deps.store, deps.queues),
+  };
+
+  // The audit stream → metrics and the overview's charts, in the background. A failure (Redis down) is retried next tick.
+  const aggregator = createAuditAggregator(redis, prefix);
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    aggregator
+      .advance()
+      .catch((err: unknown) => {
+        app.log.debug({ err }, 'metrics aggregation failed; retrying');
+      })
+      .finally(() => {
+        running = false;
+      });
+  }, AGGREGATE_EVERY_MS);
+  timer.unref();
+  app.addHook('onClose', () => {
+    clearInterval(timer);
+  });
+
+  await app.register(metricsRoutes({ renderer: createMetricsRenderer({ redis, prefix, snapshot }), public: config.METRICS_PUBLIC }));
+
+  await app.register(async (scope) => {
+    await scope.register(cookie);
+    scope.decorateRequest('opsSession', null);
+    scope.addHook('onRequest', async (request) => {
+      const session = await services.sessions.get(request.cookies[SESSION_COOKIE]);
+      if (session === undefined) return;
+      request.opsSession = session;
+      // The session's caller keys the rate limiter, as a bearer token's would.
+      request.caller = { name: session.name, roles: new Set(session.roles) };
+    });
+
+    // Errors in this scope (the session lookup, the pages, the actions) are pages, not JSON. bull-board's API answers
+    // its own errors inside its handlers.
+    scope.setErrorHandler((error: unknown, request, reply) => {
+      const down = error instanceof StoreUnavailableError;
+      const status = (error as { statusCode?: unknown }).statusCode;
+      const code = down ? 503 : typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+      if (down) request.log.warn({ err: error.cause }, 'ops page: Redis unavailable');
+      else if (code >= 500) request.log.error({ err: error }, 'ops page failed');
+      else request.log.info({ status: code }, 'ops request refused');
+      const message =
+        code === 400
+          ? 'The form or address was not valid. Go back, check the fields and try again.'
+          : down
+            ? 'Redis, where every request and session is kept, is not answering. Nothing was changed. This page works again once Redis is back: see docs/operations.md, "Redis down".'
+            : code >= 500
+              ? 'Something failed on our side; it has been logged.'
+              : 'The request could not be served.';
+      if (down) void reply.header('retry-after', '5');
+      return sendPage(reply, code, errorPage(request.opsSession ?? undefined, code, down ? 'Redis is unavailable' : code >= 500 ? 'The dashboard hit an error' : 'That did not work', message));
+    });
+
+    await scope.register(async (pages) => {
+      // same-origin (not helmet's no-referrer): with no-referrer, Chromium sends `Origin: null` on form posts, and the
+      // Origin check of sign-in and actions needs the real one. Nothing leaks to other sites either way.
+      await pages.register(helmet, { contentSecurityPolicy: { directives: PAGE_CSP }, referrerPolicy: { policy: 'same-origin' } });
+      await pages.register(formbody);
+      await pages.register(authRoutes(services));
+      await pages.register(pageRoutes(services));
+      await pages.register(actionRoutes(services));
+    });
+
+    await scope.register(bullBoardScope, { queues: deps.queues });
+  });
+}

@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { GUID } from '../../domain/identifiers';
+import { HttpError } from '../../intake/errors';
+import { reasonSchema } from '../../intake/schemas/common';
+import { requireSession, sendPage, sessionOf } from '../guard';
+import type { OpsServices } from '../services';
+import { errorPage } from '../views/layout';
+
+const requestParams = z.object({ id: z.uuid() });
+const tenantParams = z.object({ tenantId: z.string().regex(GUID) });
+const form = <T extends z.ZodRawShape>(shape: T) => z.object({ _csrf: z.string().max(200).optional(), ...shape });
+const optionalReason = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), reasonSchema.optional());
+
+/**
+ * The dashboard's actions: HTML forms posting here, each gated by role and by the session's CSRF token, each reusing
+ * the intake's own service (so the API and the dashboard behave the same) and recorded: request actions in the
+ * request's timeline, tenant actions in the tenant action log. Success redirects back (303) with a `done` note.
+ */
+export function actionRoutes(services: OpsServices) {
+  return (fastify: FastifyInstance): void => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const guard = (...roles: ('approve' | 'operate' | 'admin')[]) => requireSession(roles, { csrf: true });
+
+    /** A service's refusal (409 not retryable, 403 self-approval, ...) shown as a page with the way back. */
+    async function attempt(reply: FastifyReply, back: string, run: () => Promise<unknown>, done: string): Promise<FastifyReply> {
+      try {
+        await run();
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        const session = sessionOf(reply.request);
+        return sendPage(reply, err.statusCode, errorPage(session, err.statusCode, 'That action was not done', `${err.message}.`, back));
+      }
+      return reply.redirect(`${back}?done=${done}`, 303);
+    }
+
+    app.post('/ops/requests/:id/approve', { preValidation: guard('approve'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
+      const { id } = request.params;
+      return attempt(reply, `/ops/requests/${id}`, () => services.actions.approve(id, sessionOf(request).name), 'approve');
+    });
+
+    app.post('/ops/requests/:id/cancel', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({ reason: optionalReason }) } }, async (request, reply) => {
+      const { id } = request.params;
+      return attempt(reply, `/ops/requests/${id}`, () => services.actions.cancel(id, sessionOf(request).name, request.body.reason), 'cancel');
+    });
+
+    app.post('/ops/requests/:id/retry', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
+      const { id } = request.params;
+      return attempt(reply, `/ops/requests/${id}`, () => services.actions.retry(id, sessionOf(request).name), 'retry');
+    });
+
+    app.post(
+      '/ops/requests/:id/notifications/retry',
+      { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({ jobId: z.string().max(200) }) } },
+      async (request, reply) => {
+        const { id } = request.params;
+        const { jobId } = request.body;
+        const who = sessionOf(request).name;
+        return attempt(
+          reply,
+          `/ops/requests/${id}`,
+          async () => {
+            if (!jobId.startsWith(`${id}|`)) throw new HttpError(404, 'not_found', 'That notification does not belong to this request');
+            const result = await services.notifications.retry(jobId);
+            if (result === 'not_found') throw new HttpError(404, 'not_found', 'That notification is no longer in the queue');
+            if (result === 'not_failed') throw new HttpError(409, 'not_failed', 'That notification has not failed: it is delivered or still being tried');
+            const [, event = '', channel = ''] = jobId.split('|');
+            for (let tries = 0; tries < 3; tries++) {
+              const current = await services.workflow.load(id);
+              if (current === undefined) return;
+              if (await services.workflow.annotate(current.request, { actor: who, reason: `${event.replaceAll('_', ' ')} notification by ${channel} retried by ${who}` })) return;
+            }
+          },
+          'notification-retry',
+        );
+      },
+    );
+
+    app.post('/ops/tenants', { preValidation: guard('admin'), schema: { hide: true, body: form({ tenantId: z.string().regex(GUID) }) } }, async (request, reply) => {
+      const { tenantId } = request.body;
+      await services.tenants.remember(tenantId);
+      await services.tenantActions.record({ by: sessionOf(request).name, tenantId, action: 'added' });
+      return reply.redirect('/ops?done=tenant', 303);
+    });
+
+    app.post('/ops/tenants/:tenantId/pause', { preValidation: guard('admin'), schema: { hide: true, params: tenantParams, body: form({ reason: optionalReason }) } }, async (request, reply) => {
+      const { tenantId } = request.params;
+      const by = sessionOf(request).name;
+      await services.control.pause(tenantId, by, request.body.reason);
+      await services.tenants.remember(tenantId);
+      await services.tenantActions.record({ by, tenantId, action: 'paused', ...(request.body.reason === undefined ? {} : { detail: request.body.reason }) });
+      request.log.warn({ tenantId }, 'submissions paused');
+      return reply.redirect('/ops?done=pause', 303);
+    });
+
+    app.post('/ops/tenants/:tenantId/resume', { preValidation: guard('admin'), schema: { hide: true, params: tenantParams, body: form({}) } }, async (request, reply) => {
+      const { tenantId } = request.params;
+      await services.control.resume(tenantId);
+      await services.tenantActions.record({ by: sessionOf(request).name, tenantId, action: 'resumed' });
+      request.log.warn({ tenantId }, 'submissions resumed');
+      await services.wakeHeld();
+      return reply.redirect('/ops?done=resume', 303);
+    });
+
+    app.post(
+      '/ops/tenants/:tenantId/blast-radius',
+      { preValidation: guard('admin'), schema: { hide: true, params: tenantParams, body: form({ limitPerHour: z.coerce.number().int().min(1).max(100_000) }) } },
+      async (request, reply) => {
+        const { tenantId } = request.params;
+        const { limitPerHour } = request.body;
+        await services.control.setLimit(tenantId, limitPerHour);
+        await services.tenantActions.record({ by: sessionOf(request).name, tenantId, action: 'set the blast-radius limit of', detail: `${String(limitPerHour)} per hour` });
+        request.log.warn({ tenantId, limitPerHour }, 'blast-radius limit set');
+        await services.wakeHeld();
+        return reply.redirect('/ops?done=blast-radius', 303);
+      },
+    );
+  };
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { REQUEST_STATES, type RequestState } from '../../domain/request';
+import { decodeCursor, type ListFilter } from '../../store/requests';
+import { requireSession, sendPage, sessionOf } from '../guard';
+import type { SafeHtml } from '../html';
+import type { OpsServices } from '../services';
+import { errorPage, banner } from '../views/layout';
+import { overviewPage } from '../views/overview';
+import { requestPage } from '../views/request';
+import { requestsPage, type ListQuery } from '../views/requests';
+
+const PAGE_SIZE = 50;
+
+/** What each successful action says on the page it returns to (by the `done` query value). */
+const DONE: Readonly<Record<string, string>> = {
+  approve: 'Approved. The worker picks the request up now.',
+  cancel: 'Cancelled. The device is free for a new request.',
+  retry: 'Retried: a new attempt starts from the device check.',
+  'notification-retry': 'The notification is queued again.',
+  pause: 'Submissions paused for the tenant. Approved requests wait; nothing fails.',
+  resume: 'Submissions resumed. Held requests go on now.',
+  'blast-radius': 'Blast-radius limit set. Held requests go on if the new limit allows.',
+  tenant: 'Tenant added to the overview.',
+};
+
+const flashOf = (done: string | undefined): SafeHtml | undefined => {
+  const text = done === undefined ? undefined : DONE[done];
+  return text === undefined ? undefined : banner('ok', text);
+};
+
+const text = z.string().max(254).optional();
+const listQuery = z.object({ state: text, ticket: text, device: text, requester: text, from: text, to: text, cursor: z.string().max(200).optional() });
+
+/** A datetime-local value (no zone) read as UTC, or an ISO time; undefined when empty, NaN when invalid. */
+function timeFilter(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+}
+
+export function pageRoutes(services: OpsServices) {
+  return (fastify: FastifyInstance): void => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const viewer = requireSession(['operate', 'approve']);
+
+    app.get('/ops', { preValidation: viewer, schema: { hide: true, querystring: z.object({ done: z.string().max(40).optional() }) } }, async (request, reply) => {
+      const data = await services.overview();
+      return sendPage(reply, 200, overviewPage(sessionOf(request), data, flashOf(request.query.done)));
+    });
+    app.get('/ops/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/ops', 301));
+
+    app.get('/ops/requests', { preValidation: viewer, schema: { hide: true, querystring: listQuery } }, async (request, reply) => {
+      const q = request.query;
+      const clean = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+      const view: ListQuery = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, clean(v)]).filter(([, v]) => v !== undefined)) as ListQuery;
+      const problems: string[] = [];
+      const state = clean(q.state);
+      if (state !== undefined && !(REQUEST_STATES as readonly string[]).includes(state)) problems.push(`"${state}" is not a state`);
+      const from = timeFilter(q.from);
+      const to = timeFilter(q.to);
+      if (from !== undefined && Number.isNaN(from)) problems.push('"Created from" is not a date and time');
+      if (to !== undefined && Number.isNaN(to)) problems.push('"Created to" is not a date and time');
+      const position = view.cursor === undefined ? undefined : decodeCursor(view.cursor);
+      if (view.cursor !== undefined && position === undefined) problems.push('the page link is not valid; start from the first page');
+      if (problems.length > 0) return sendPage(reply, 400, requestsPage(sessionOf(request), view, [], null, `${problems.join('; ')}.`));
+      const filter: ListFilter = {
+        ...(state === undefined ? {} : { state: state as RequestState }),
+        ...(view.ticket === undefined ? {} : { ticket: view.ticket }),
+        ...(view.device === undefined ? {} : { device: view.device }),
+        ...(view.requester === undefined ? {} : { requester: view.requester }),
+        ...(from === undefined ? {} : { createdFrom: from }),
+        ...(to === undefined ? {} : { createdTo: to }),
+      };
+      const pageOf = await services.store.list(filter, PAGE_SIZE, position);
+      return sendPage(reply, 200, requestsPage(sessionOf(request), view, pageOf.items, pageOf.nextCursor));
+    });
+
+    app.get(
+      '/ops/requests/:id',
+      { preValidation: viewer, schema: { hide: true, params: z.object({ id: z.string().max(64) }), querystring: z.object({ done: z.string().max(40).optional() }) } },
+      async (request, reply) => {
+        const session = sessionOf(request);
+        const id = request.params.id;
+        const stored = z.uuid().safeParse(id).success ? await services.store.get(id) : undefined;
+        if (stored === undefined) return sendPage(reply, 404, errorPage(session, 404, 'No such request', `There is no request with id ${id}.`));
+        const notifications = await services.notifications.forRequest(id);
+        return sendPage(reply, 200, requestPage(session, { stored, notifications, adminCenterDeviceUrl: services.adminCenterDeviceUrl }, flashOf(request.query.done)));
+      },
+    );
+
+    // Any other address under /ops: a page that says so (the API's JSON 404 is for API clients).
+    app.get('/ops/*', { schema: { hide: true } }, (request, reply) =>
+      sendPage(reply, 404, errorPage(request.opsSession ?? undefined, 404, 'No such page', `There is no dashboard page at ${request.url.split('?')[0] ?? ''}.`)),
+    );
+
+    app.get('/ops/static/:file', { schema: { hide: true, params: z.object({ file: z.string().max(64) }) } }, (request, reply) => {
+      const asset = services.assets.get(request.params.file);
+      if (asset === undefined) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+      return reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body);
+    });
+  };
+}

@@ -1,0 +1,61 @@
+import type { TokenRegistry } from '../auth/tokens';
+import type { OperatorActions } from '../intake/services/operator-actions';
+import type { SnapshotReader } from '../metrics/snapshot';
+import type { TenantDirectory } from '../metrics/tenants';
+import { wakeJob, type Queues } from '../queue/queues';
+import type { RequestStore } from '../store/requests';
+import type { SubmissionControl } from '../store/submission-control';
+import type { WorkflowStore } from '../store/workflow-store';
+import { CSS, CSS_PATH, JS, JS_PATH } from './assets';
+import type { NotificationReader } from './notifications';
+import type { SessionStore } from './session';
+import type { TenantActionLog } from './tenant-actions';
+import type { OverviewData } from './views/overview';
+
+/** Everything the dashboard's routes use, built once by src/ops/index.ts from the intake's own services. */
+export interface OpsServices {
+  readonly store: RequestStore;
+  readonly workflow: WorkflowStore;
+  readonly actions: OperatorActions;
+  readonly control: SubmissionControl;
+  readonly queues: Queues;
+  readonly notifications: NotificationReader;
+  readonly tenants: TenantDirectory;
+  readonly tenantActions: TenantActionLog;
+  readonly snapshot: SnapshotReader;
+  readonly sessions: SessionStore;
+  readonly tokens: TokenRegistry;
+  readonly adminCenterDeviceUrl: string;
+  readonly cookieSecure: boolean;
+  readonly assets: ReadonlyMap<string, { readonly type: string; readonly body: string }>;
+  overview(): Promise<OverviewData>;
+  /** Wakes approved requests held by a pause or the blast-radius limit (as the tenant API routes do). */
+  wakeHeld(): Promise<void>;
+}
+
+export function staticAssets(): ReadonlyMap<string, { type: string; body: string }> {
+  const file = (path: string) => path.slice('/ops/static/'.length);
+  return new Map([
+    [file(CSS_PATH), { type: 'text/css; charset=utf-8', body: CSS }],
+    [file(JS_PATH), { type: 'text/javascript; charset=utf-8', body: JS }],
+  ]);
+}
+
+export function overviewLoader(deps: Pick<OpsServices, 'snapshot' | 'notifications' | 'tenantActions'>): () => Promise<OverviewData> {
+  return async () => {
+    const [snapshot, hour, day, undeliverable, tenantActions] = await Promise.all([
+      deps.snapshot.snapshot(),
+      deps.snapshot.series('hour'),
+      deps.snapshot.series('day'),
+      deps.notifications.undeliverable(20),
+      deps.tenantActions.recent(10),
+    ]);
+    return { snapshot, hour, day, undeliverable, tenantActions };
+  };
+}
+
+export function heldWaker(store: RequestStore, queues: Queues): () => Promise<void> {
+  return async () => {
+    for (const request of (await store.list({ state: 'approved' }, 200)).items) await wakeJob(queues, request.id);
+  };
+}

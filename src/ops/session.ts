@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Caller } from '../auth/tokens';
+import type { Role } from '../config/schema';
+import { storeCall } from '../store/errors';
+
+/**
+ * Dashboard sessions, in Redis so any intake process serves any session. The cookie holds a random 256-bit id; Redis
+ * holds only its SHA-256 (a leaked Redis dump gives no usable cookie) with the caller's name, roles and the session's
+ * CSRF token. The API token used to sign in is never stored. A session ends at its TTL or at sign-out.
+ */
+export interface OpsSession {
+  readonly name: string;
+  readonly roles: readonly Role[];
+  readonly csrf: string;
+  readonly createdAt: string;
+}
+
+export const SESSION_COOKIE = 'resetpc_ops';
+
+const digest = (sid: string): string => createHash('sha256').update(sid, 'utf8').digest('hex');
+const SID = /^[A-Za-z0-9_-]{43}$/;
+
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  private key(sid: string): string {
+    return `${this.prefix}:ops:session:${digest(sid)}`;
+  }
+
+  async create(caller: Caller): Promise<{ sid: string; session: OpsSession }> {
+    const sid = randomBytes(32).toString('base64url');
+    const session: OpsSession = { name: caller.name, roles: [...caller.roles], csrf: randomBytes(32).toString('base64url'), createdAt: new Date().toISOString() };
+    await storeCall(() => this.redis.set(this.key(sid), JSON.stringify(session), 'EX', this.ttlSeconds));
+    return { sid, session };
+  }
+
+  async get(sid: string | undefined): Promise<OpsSession | undefined> {
+    if (sid === undefined || !SID.test(sid)) return undefined;
+    const raw = await storeCall(() => this.redis.get(this.key(sid)));
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as OpsSession;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async destroy(sid: string | undefined): Promise<void> {
+    if (sid === undefined || !SID.test(sid)) return;
+    await storeCall(() => this.redis.del(this.key(sid)));
+  }
+}
+
+/** Constant-time comparison of a presented CSRF token with the session's. */
+export function csrfMatches(session: OpsSession, presented: unknown): boolean {
+  if (typeof presented !== 'string') return false;
+  const a = Buffer.from(presented, 'utf8');
+  const b = Buffer.from(session.csrf, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function sessionHasRole(session: OpsSession, role: Role): boolean {
+  return session.roles.includes(role) || session.roles.includes('admin');
+}

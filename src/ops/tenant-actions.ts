@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import { metricsKeys } from '../metrics/keys';
+import { storeCall } from '../store/errors';
+
+/**
+ * Tenant-level operator actions (pause, resume, blast-radius limit) have no request timeline of their own: they are
+ * recorded here, newest first, shown on the overview, and logged. The last 200 are kept.
+ */
+export interface TenantAction {
+  readonly at: string;
+  readonly by: string;
+  readonly tenantId: string;
+  readonly action: 'paused' | 'resumed' | 'set the blast-radius limit of' | 'added';
+  readonly detail?: string;
+}
+
+const KEEP = 200;
+
+export function createTenantActionLog(redis: Redis, prefix: string) {
+  const key = metricsKeys(prefix).tenantActions;
+  return {
+    async record(action: Omit<TenantAction, 'at'>): Promise<void> {
+      const entry: TenantAction = { at: new Date().toISOString(), ...action };
+      await storeCall(() => redis.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, KEEP - 1).exec());
+    },
+    async recent(limit: number): Promise<TenantAction[]> {
+      const raw = await storeCall(() => redis.lrange(key, 0, limit - 1));
+      return raw.map((r) => JSON.parse(r) as TenantAction);
+    },
+  };
+}
+
+export type TenantActionLog = ReturnType<typeof createTenantActionLog>;

@@ -1,0 +1,295 @@
+import { spawnRedisServer } from '../../src/redis/spawn';
+import { TOKEN_NAMES, createTestIntake, type TestIntake } from '../support/intake';
+import { postForm, signIn, type OpsLogin } from './session';
+import { submit, walk } from './support';
+
+/** The dashboard's sign-in, pages, security headers, bull-board mount and /metrics access, through the real app. */
+let t: TestIntake;
+let operator: OpsLogin;
+
+beforeAll(async () => {
+  t = await createTestIntake('opspages', { RATE_LIMIT_MAX: '10000' });
+  operator = await signIn(t, 'operator');
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+const get = (url: string, login?: OpsLogin, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers: { ...(login === undefined ? {} : { cookie: login.cookie }), ...headers } });
+
+describe('sign-in', () => {
+  it('sends a visitor without a session to the sign-in form, remembering the page', async () => {
+    const overview = await get('/ops');
+    expect(overview.statusCode).toBe(303);
+    expect(overview.headers.location).toBe('/ops/login');
+    const deep = await get('/ops/requests?state=failed');
+    expect(deep.statusCode).toBe(303);
+    expect(deep.headers.location).toBe(`/ops/login?next=${encodeURIComponent('/ops/requests?state=failed')}`);
+    const form = await get('/ops/login?next=%2Fops%2Frequests');
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('<form method="post" action="/ops/login">');
+    expect(form.body).toContain('name="next" value="/ops/requests"');
+  });
+
+  it('creates a secure, httpOnly, SameSite session cookie and stores neither the token nor the cookie value in Redis', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/ops/login', payload: new URLSearchParams({ token: t.tokens.admin, next: '/ops/requests' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/ops/requests');
+    const raw = String(res.headers['set-cookie']);
+    expect(raw).toMatch(/^resetpc_ops=[A-Za-z0-9_-]{43};/);
+    expect(raw).toMatch(/HttpOnly/);
+    expect(raw).toMatch(/SameSite=Lax/);
+    expect(raw).toMatch(/Secure/);
+    expect(raw).toMatch(/Path=\//);
+    const sid = /^resetpc_ops=([^;]+)/.exec(raw)?.[1] ?? '';
+    const keys = await t.redis.keys(`${t.prefix}:ops:session:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    const values = await Promise.all(keys.map((k) => t.redis.get(k)));
+    const everything = keys.join(' ') + values.join(' ');
+    expect(everything).not.toContain(sid);
+    expect(everything).not.toContain(t.tokens.admin);
+    expect(t.rawLogs.join('\n')).not.toContain(t.tokens.admin);
+    expect(t.rawLogs.join('\n')).not.toContain(sid);
+  });
+
+  it('refuses an unknown token, a token without a dashboard role, and a form posted from another site', async () => {
+    const bad = await t.app.inject({ method: 'POST', url: '/ops/login', payload: { token: 'rpt_not-a-real-token-at-all-000000000' } });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.body).toContain('That token is not valid');
+    expect(bad.headers['set-cookie']).toBeUndefined();
+    const submitter = await t.app.inject({ method: 'POST', url: '/ops/login', payload: { token: t.tokens.submitter } });
+    expect(submitter.statusCode).toBe(403);
+    expect(submitter.body).toContain('has no dashboard role');
+    const crossSite = await t.app.inject({ method: 'POST', url: '/ops/login', payload: { token: t.tokens.admin }, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('never redirects off the dashboard after sign-in', async () => {
+    for (const next of ['https://evil.example/', '//evil.example/ops', '/v1/resets', '/ops\\@evil']) {
+      const res = await t.app.inject({ method: 'POST', url: '/ops/login', payload: { token: t.tokens.operator, next } });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/ops');
+    }
+  });
+
+  it('signs out only with the CSRF token, and the old cookie then stops working', async () => {
+    const login = await signIn(t, 'operator');
+    expect((await postForm(t, '/ops/logout', login, {}, null)).statusCode).toBe(403);
+    expect((await postForm(t, '/ops/logout', login, {}, 'x'.repeat(43))).statusCode).toBe(403);
+    const out = await postForm(t, '/ops/logout', login);
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe('/ops/login');
+    expect(String(out.headers['set-cookie'])).toMatch(/resetpc_ops=;/);
+    expect((await get('/ops', login)).statusCode).toBe(303);
+  });
+});
+
+describe('pages', () => {
+  let succeeded: string;
+  let failed: string;
+
+  beforeAll(async () => {
+    succeeded = await submit(t, 'PAGES-SN-1', { reason: '<script>alert(1)</script> locked out', requestedBy: 'bob@contoso.com' });
+    await walk(t, succeeded, 'checking_eligibility', 'approved', 'submitting', 'succeeded');
+    failed = await submit(t, 'PAGES-SN-2', { ticket: { system: 'jira', key: 'HD-77' } });
+    await walk(t, failed, 'checking_eligibility', 'failed');
+    await submit(t, 'PAGES-SN-3');
+  });
+
+  it('serves the overview with strict security headers and a CSP the page satisfies (no inline script or style)', async () => {
+    const res = await get('/ops', operator);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.body).not.toMatch(/\sstyle="/);
+    expect(res.body).not.toMatch(/\son[a-z]+="/);
+  });
+
+  it('shows requests per state, the charts, queue depth, tenants and notifications on the overview', async () => {
+    const body = (await get('/ops', operator)).body;
+    expect(body).toMatch(/<span class="state received">received<\/span><\/dt><dd>1<\/dd>/);
+    expect(body).toMatch(/<span class="state succeeded">succeeded<\/span><\/dt><dd>1<\/dd>/);
+    expect(body).toMatch(/<span class="state failed">failed<\/span><\/dt><dd>1<\/dd>/);
+    expect(body).toContain('Last hour');
+    expect(body).toContain('Last day');
+    expect(body).toContain('<svg viewBox');
+    expect(body).toMatch(/<th scope="row">reset<\/th><td class="num">3<\/td>/);
+    expect(body).toContain('No tenant seen yet');
+    expect(body).toContain('Every notification so far was delivered');
+    expect(body).toContain('data-live');
+  });
+
+  it('lists requests newest first with each filter, and says so when nothing matches', async () => {
+    const all = (await get('/ops/requests', operator)).body;
+    expect(all.indexOf('PAGES-SN-3')).toBeLessThan(all.indexOf('PAGES-SN-1'));
+    const byState = (await get('/ops/requests?state=failed', operator)).body;
+    expect(byState).toContain('PAGES-SN-2');
+    expect(byState).not.toContain('PAGES-SN-1');
+    expect((await get('/ops/requests?ticket=hd-77', operator)).body).toContain('PAGES-SN-2');
+    expect((await get('/ops/requests?device=pages-sn-1', operator)).body).toContain('PAGES-SN-1');
+    const byRequester = (await get('/ops/requests?requester=BOB%40contoso.com', operator)).body;
+    expect(byRequester).toContain('PAGES-SN-1');
+    expect(byRequester).not.toContain('PAGES-SN-3');
+    const future = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    const none = await get(`/ops/requests?from=${future}`, operator);
+    expect(none.statusCode).toBe(200);
+    expect(none.body).toContain('No request matches these filters');
+    const past = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
+    expect((await get(`/ops/requests?from=${past}&to=${future}&state=received`, operator)).body).toContain('PAGES-SN-3');
+    expect((await get(`/ops/requests?to=${past}`, operator)).body).toContain('No request matches');
+  });
+
+  it('explains invalid filters instead of failing', async () => {
+    const res = await get('/ops/requests?state=bogus&from=yesterday&cursor=nope', operator);
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('&quot;bogus&quot; is not a state');
+    expect(res.body).toContain('&quot;Created from&quot; is not a date and time');
+    expect(res.body).toContain('the page link is not valid');
+  });
+
+  it('pages through the list with a cursor', async () => {
+    const ids = [];
+    for (let i = 0; i < 51; i++) ids.push(await submit(t, `PAGE-BULK-${String(i).padStart(2, '0')}`, { requestedBy: 'paging@contoso.com' }));
+    const first = await get('/ops/requests?requester=paging%40contoso.com', operator);
+    const next = /href="(\/ops\/requests\?[^"]*cursor=[^"]+)"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(next).toBeDefined();
+    expect(first.body).toContain('PAGE-BULK-50');
+    expect(first.body).not.toContain('PAGE-BULK-00<');
+    const second = await get(next ?? '', operator);
+    expect(second.body).toContain('PAGE-BULK-00');
+    expect(second.body).not.toContain('PAGE-BULK-50');
+    expect(second.body).toContain('First page');
+    expect(second.body).not.toContain('rel="next"');
+  });
+
+  it('shows a request\'s timeline, device, Graph action, outcome with its link, and escapes what users typed', async () => {
+    const res = await get(`/ops/requests/${failed}`, operator);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('test moved it to failed');
+    expect(res.body).toContain('serialNumber: PAGES-SN-2');
+    expect(res.body).toContain('jira HD-77');
+    expect(res.body).toContain('<code>action_failed</code>');
+    expect(res.body).toContain('https://learn.microsoft.com/');
+    expect(res.body).toContain('No resetPasscode sent yet');
+    expect(res.body).toContain(`action="/ops/requests/${failed}/retry"`);
+    const other = await get(`/ops/requests/${succeeded}`, operator);
+    expect(other.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; locked out');
+    expect(other.body).not.toContain('<script>alert(1)');
+    expect(other.body).not.toContain(`/ops/requests/${succeeded}/retry`);
+  });
+
+  it('answers an unknown dashboard address with a page, not JSON', async () => {
+    const res = await get('/ops/nothing/here?x=<b>', operator);
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).toContain('There is no dashboard page at /ops/nothing/here.');
+  });
+
+  it('answers an unknown or malformed request id with a clear 404 page', async () => {
+    const unknown = await get('/ops/requests/00000000-0000-4000-8000-000000000009', operator);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).toContain('No such request');
+    const malformed = await get('/ops/requests/%3Cimg%3E', operator);
+    expect(malformed.statusCode).toBe(404);
+    expect(malformed.body).toContain('&lt;img&gt;');
+  });
+
+  it('serves its stylesheet and script from the product, cached by content hash', async () => {
+    const body = (await get('/ops', operator)).body;
+    const css = /href="(\/ops\/static\/app\.[0-9a-f]{12}\.css)"/.exec(body)?.[1] ?? '';
+    const js = /src="(\/ops\/static\/app\.[0-9a-f]{12}\.js)"/.exec(body)?.[1] ?? '';
+    const cssRes = await get(css);
+    expect(cssRes.statusCode).toBe(200);
+    expect(cssRes.headers['content-type']).toMatch(/text\/css/);
+    expect(cssRes.headers['cache-control']).toContain('immutable');
+    const jsRes = await get(js);
+    expect(jsRes.statusCode).toBe(200);
+    expect(jsRes.headers['content-type']).toMatch(/javascript/);
+    expect(jsRes.body).toContain('DOMParser');
+    expect((await get('/ops/static/other.js')).statusCode).toBe(404);
+  });
+
+  it('lets an approver in to read but shows no operator actions', async () => {
+    const approver = await signIn(t, 'approver');
+    const res = await get(`/ops/requests/${failed}`, approver);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`Signed in as <strong>${TOKEN_NAMES.approver}</strong>`);
+    expect(res.body).not.toContain('/retry"');
+  });
+});
+
+describe('bull-board at /admin/queues', () => {
+  it('needs a session: the page redirects to sign-in, the API answers 401', async () => {
+    const page = await get('/admin/queues/');
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe(`/ops/login?next=${encodeURIComponent('/admin/queues/')}`);
+    expect((await get('/admin/queues/api/queues')).statusCode).toBe(401);
+  });
+
+  it('is read-only for operate and refuses an approver', async () => {
+    const page = await get('/admin/queues/', operator);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<base href="/admin/queues/"');
+    expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+    const queues = await get('/admin/queues/api/queues', operator);
+    expect(queues.statusCode).toBe(200);
+    expect(queues.body).toContain('notify');
+    const pause = await t.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/notify/pause', headers: { cookie: operator.cookie } });
+    expect(pause.statusCode).toBe(403);
+    expect(await t.queues.notify.isPaused()).toBe(false);
+    const approver = await signIn(t, 'approver');
+    expect((await get('/admin/queues/api/queues', approver)).statusCode).toBe(403);
+  });
+
+  it('lets admin act, from the same origin only', async () => {
+    const admin = await signIn(t, 'admin');
+    const crossSite = await t.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/notify/pause', headers: { cookie: admin.cookie, origin: 'https://evil.example' } });
+    expect(crossSite.statusCode).toBe(403);
+    const pause = await t.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/notify/pause', headers: { cookie: admin.cookie, origin: 'http://localhost:80' } });
+    expect(pause.statusCode).toBeLessThan(300);
+    expect(await t.queues.notify.isPaused()).toBe(true);
+    await t.queues.notify.resume();
+  });
+});
+
+describe('GET /metrics', () => {
+  it('needs a bearer token with the operate role', async () => {
+    expect((await get('/metrics')).statusCode).toBe(401);
+    expect((await get('/metrics', undefined, t.auth('submitter'))).statusCode).toBe(403);
+    const res = await get('/metrics', undefined, t.auth('operator'));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/^resetpc_requests\{state="succeeded"\} 1$/m);
+    expect(res.body).toMatch(/^resetpc_queue_jobs\{queue="reset",status="waiting"\} \d+$/m);
+    expect(res.body).toContain('# TYPE resetpc_stage_duration_seconds histogram');
+  });
+});
+
+describe('when Redis is down', () => {
+  it('says so on a page, with the runbook, instead of failing blank', async () => {
+    const redis = await spawnRedisServer();
+    const down = await createTestIntake('opsdown', {}, redis.url);
+    try {
+      const login = await signIn(down, 'operator');
+      await redis.stop();
+      const res = await down.app.inject({ method: 'GET', url: '/ops', headers: { cookie: login.cookie } });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toContain('Redis is unavailable');
+      expect(res.body).toContain('docs/operations.md, &quot;Redis down&quot;');
+    } finally {
+      await down.close();
+      await redis.stop().catch(() => undefined);
+    }
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * One notification, delivered: read the request (the job carries ids only), decide whether the event goes to this
+ * channel, render the facts, and run the channel's steps. Each step is skipped when the ledger says it was delivered,
+ * and recorded as soon as it is: a re-run never posts twice.
+ */
+import type { JobPayload } from '../../src/queue/catalog';
+import { deliverByEmail, recipientsFor } from '../../src/notify/channels/email';
+import { deliverToJira } from '../../src/notify/channels/jira';
+import { deliverToServiceNow } from '../../src/notify/channels/servicenow';
+import type { RunStep } from '../../src/notify/channels/step';
+import { NotifyDeliveryError } from '../../src/notify/errors';
+import { buildFacts } from '../../src/notify/facts';
+import { composeMessage } from '../../src/notify/message';
+import type { NotifyDeps } from './deps';
+
+export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'skipped'; readonly reason: string };
+
+export async function deliverNotification(deps: NotifyDeps, jobId: string, payload: JobPayload<'notify'>, signal?: AbortSignal): Promise<DeliveryOutcome> {
+  const { settings } = deps;
+  const { event, channel } = payload;
+  const wanted = channel === 'ticket' ? settings.ticketEvents : settings.emailEvents;
+  if (!wanted.includes(event)) return { kind: 'skipped', reason: `${event} is not configured for the ${channel} channel` };
+  const stored = await deps.requests.get(payload.requestId);
+  if (stored === undefined) return { kind: 'skipped', reason: 'the request no longer exists' };
+  const facts = buildFacts({ ...stored, event, ...(payload.ticket === undefined ? {} : { linkedTicket: payload.ticket }) }, settings.links);
+  const step: RunStep = async (name, effect) => {
+    if ((await deps.ledger.stepDone(jobId, name)) !== undefined) return;
+    await effect();
+    await deps.ledger.markStep(jobId, name);
+  };
+  const ctx = signal === undefined ? { step } : { step, signal };
+
+  if (channel === 'email') {
+    if (deps.mail === undefined || settings.email === undefined) return { kind: 'skipped', reason: 'email is off (NOTIFY_EMAIL_TRANSPORT)' };
+    const recipients = recipientsFor(stored.request.requestedBy, settings.email);
+    if (recipients.to.length === 0) return { kind: 'skipped', reason: 'no recipient: the requester is not an email address and no operations mailbox is set' };
+    await deliverByEmail(deps.mail, recipients, composeMessage(facts), settings.email, ctx);
+    return { kind: 'delivered' };
+  }
+
+  // The note goes to the linked ticket when the job names one, else to the request's own ticket.
+  const ticket = payload.ticket ?? stored.request.ticket;
+  if (ticket === undefined) return { kind: 'skipped', reason: 'the request has no ticket' };
+  const message = composeMessage(facts);
+  if (ticket.system === 'servicenow') {
+    if (deps.servicenow === undefined) throw new NotifyDeliveryError('servicenow_not_configured', 'ServiceNow is not configured (SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD)', true);
+    await deliverToServiceNow(deps.servicenow, ticket, facts, message, settings.servicenow, ctx);
+    return { kind: 'delivered' };
+  }
+  if (deps.jira === undefined) throw new NotifyDeliveryError('jira_not_configured', 'Jira is not configured (JIRA_SITE_URL, JIRA_EMAIL, JIRA_API_TOKEN)', true);
+  await deliverToJira(deps.jira, ticket.key, facts, message, { ...settings.jira, requestTypeField: deps.jiraRequestTypeField }, ctx);
+  return { kind: 'delivered' };
+}

@@ -11,7 +11,7 @@ import { createGraphClient } from '../src/graph/client';
 import { createGraphCredential, credentialSettingsFromConfig } from '../src/graph/credential';
 import { createIntuneGateway } from '../src/graph/gateway';
 import type { Log } from '../src/logging/logger';
-import { createQueues, type Queues } from '../src/queue/queues';
+import { createQueues, type NotifyChannel, type Queues } from '../src/queue/queues';
 import { createRedis } from '../src/redis/connection';
 import { RequestStore } from '../src/store/requests';
 import { SubmissionControl } from '../src/store/submission-control';
@@ -24,7 +24,7 @@ import { createGraphMailTransport } from '../src/notify/email/graph';
 import { createSmtpTransport, type SmtpSettings } from '../src/notify/email/smtp';
 import type { MailTransport } from '../src/notify/email/transport';
 import { DeliveryLedger } from '../src/notify/ledger';
-import { emailTransportOf, notifySettings } from '../src/notify/settings';
+import { emailTransportOf, notifySettings, type NotifyEvent } from '../src/notify/settings';
 import { createNotifyWorker } from './notify/worker';
 import type { ResetSettings } from './reset/deps';
 import { createResetWorker } from './reset/worker';
@@ -131,6 +131,19 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       : new ServiceNowClient({ instanceUrl: remote.servicenow.instanceUrl, auth: { kind: 'basic', username: remote.servicenow.username, password: remote.servicenow.password }, ...withCa });
   const jira: JiraClient | undefined = remote.jira === undefined ? undefined : createJiraClient({ ...remote.jira, ...withCa });
   const store = new WorkflowStore(producer, new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS));
+  const emailKind = emailTransportOf(config, remote.smtp !== undefined);
+  const mail: MailTransport | undefined =
+    emailKind === 'smtp' && remote.smtp !== undefined
+      ? createSmtpTransport(remote.smtp)
+      : emailKind === 'graph'
+        ? createGraphMailTransport({ client: graph.client, sender: config.NOTIFY_GRAPH_MAIL_SENDER ?? config.NOTIFY_EMAIL_FROM ?? remote.mailFrom ?? '' })
+        : undefined;
+  const notices = notifySettings(config, { emailOn: mail !== undefined, ...(remote.mailFrom === undefined ? {} : { defaultFrom: remote.mailFrom }) });
+  // Only channels that are on for an event get a job: no email jobs when email is off.
+  const notifyChannels = (event: NotifyEvent): NotifyChannel[] => [
+    ...(notices.ticketEvents.includes(event) ? (['ticket'] as const) : []),
+    ...(notices.email !== undefined && notices.emailEvents.includes(event) ? (['email'] as const) : []),
+  ];
   const reset = createResetWorker(
     {
       store,
@@ -141,21 +154,15 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       settings: resetSettings(config),
       log,
       now: () => new Date(),
+      notifyChannels,
     },
     { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS },
   );
-  const emailKind = emailTransportOf(config, remote.smtp !== undefined);
-  const mail: MailTransport | undefined =
-    emailKind === 'smtp' && remote.smtp !== undefined
-      ? createSmtpTransport(remote.smtp)
-      : emailKind === 'graph'
-        ? createGraphMailTransport({ client: graph.client, sender: config.NOTIFY_GRAPH_MAIL_SENDER ?? config.NOTIFY_EMAIL_FROM ?? remote.mailFrom ?? '' })
-        : undefined;
   const notify = createNotifyWorker(
     {
       requests: new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS),
       ledger: new DeliveryLedger(producer, config.REDIS_PREFIX),
-      settings: notifySettings(config, { emailOn: mail !== undefined, ...(remote.mailFrom === undefined ? {} : { defaultFrom: remote.mailFrom }) }),
+      settings: notices,
       jiraRequestTypeField: config.JIRA_REQUEST_TYPE_FIELD,
       ...(servicenow === undefined ? {} : { servicenow }),
       ...(jira === undefined ? {} : { jira }),

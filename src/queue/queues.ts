@@ -31,13 +31,23 @@ export async function removeResetJob(queues: Queues, requestId: string): Promise
   await queues.reset.remove(requestId);
 }
 
+export type NotifyChannel = JobPayload<'notify'>['channel'];
+
 /**
  * Queues an event's notifications, one job per channel (the ticket, when there is one, and email), each with a
- * deterministic id: the outbox. A re-run never queues one twice.
+ * deterministic id: the outbox. A re-run never queues one twice. `channels`: the channels configured for the event
+ * (default both); a channel that is off gets no job.
  */
-export async function enqueueEventNotifications(queues: Queues, request: { readonly id: string; readonly ticket?: unknown }, event: JobPayload<'notify'>['event']): Promise<void> {
-  const channels: ('ticket' | 'email')[] = request.ticket === undefined ? ['email'] : ['ticket', 'email'];
-  for (const channel of channels) await enqueueNotification(queues, { requestId: request.id, event, channel });
+export async function enqueueEventNotifications(
+  queues: Queues,
+  request: { readonly id: string; readonly ticket?: unknown },
+  event: JobPayload<'notify'>['event'],
+  channels: readonly NotifyChannel[] = ['ticket', 'email'],
+): Promise<void> {
+  for (const channel of channels) {
+    if (channel === 'ticket' && request.ticket === undefined) continue;
+    await enqueueNotification(queues, { requestId: request.id, event, channel });
+  }
 }
 
 export async function enqueueNotification(queues: Queues, payload: JobPayload<'notify'>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { IntuneGateway } from '../../src/graph/gateway';
 import type { Log } from '../../src/logging/logger';
-import type { Queues } from '../../src/queue/queues';
+import type { NOTIFY_EVENTS } from '../../src/queue/catalog';
+import type { NotifyChannel, Queues } from '../../src/queue/queues';
 import type { SubmissionControl } from '../../src/store/submission-control';
 import type { WorkflowStore } from '../../src/store/workflow-store';
 import type { ApprovalSource } from './approvals';
@@ -33,6 +34,8 @@ export interface ResetDeps {
   readonly settings: ResetSettings;
   readonly log: Log;
   readonly now: () => Date;
+  /** The notification channels configured for an event (src/notify/settings.ts). Default: every channel. */
+  readonly notifyChannels?: (event: (typeof NOTIFY_EVENTS)[number]) => readonly NotifyChannel[];
 }
 
 /** What one step asks the processor to do next. A step never sleeps: waiting is a delayed re-run of the job. */

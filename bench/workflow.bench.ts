@@ -725,8 +725,8 @@ async function runRound(round: number, count: number, s: Settings, log: (msg: st
         lastPostSeconds: posts.at(-1) === undefined ? null : round3(((posts.at(-1) ?? 0) - wallStart) / 1000),
         chainLagSeconds: chainLag === null ? null : round3(chainLag / 1000),
         chainLinks: links,
-        // Every Graph budget acquire is one EVAL (src/graph/budget.ts); each admitted one became exactly one Graph call.
-        budgetRefusals: evals - graphCalls,
+        // Budget scripts run by SHA (EVALSHA) since ADR 010: refusals are counted by the worker's wrapper instead.
+        budgetRefusals: evals > 0 ? evals - graphCalls : null,
         tokenRequests: sandbox.control.tokenRequests.length,
       },
       postsPerDevice,
@@ -805,7 +805,7 @@ function markdown(s: Settings, rounds: readonly RoundResult[], medians: Record<s
     const posts = Object.entries(r.postsPerDevice).map(([k, v]) => `${k}×: ${fmtInt(v)}`).join(', ');
     lines.push(
       `| ${String(r.round)} | ${fmt(r.completionSeconds)} | ${fmt(r.ratio)} | ${String(r.graph.throttled429)} | ${fmt(r.worker.cpuMsPerReset)} | ${fmt(r.worker.cores)} | ${fmt(r.worker.eventLoopUtilization)} | ` +
-        `${fmtInt(r.redis.bytesPerRequest)} | ${posts} | ${fmt(r.graph.perReset)} | ${r.graph.budgetRefusals === null ? '–' : fmt(r.graph.budgetRefusals / Math.max(1, r.submitted))} | ${fmt(r.otherCores)} |`,
+        `${fmtInt(r.redis.bytesPerRequest)} | ${posts} | ${fmt(r.graph.perReset)} | ${fmt(Object.entries(r.worker.budgetPerReset).filter(([k]) => !k.endsWith(':ok')).reduce((sum, [, v]) => sum + v, 0))} | ${fmt(r.otherCores)} |`,
     );
   }
   lines.push(`| **median** | **${fmt(medians.completionSeconds ?? null)}** | **${fmt(medians.ratio ?? null)}** | **${fmtInt(medians.throttled429 ?? null)}** | **${fmt(medians.workerCpuMs ?? null)}** | | | **${fmtInt(medians.redisBytes ?? null)}** | | | | |`);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema';
 import { TokenRegistry } from '../auth/tokens';
 import { loggerOptions } from '../logging/logger';
-import type { Queues } from '../queue/queues';
+import type { NotifyChannel, Queues } from '../queue/queues';
 import { IdempotencyStore } from '../store/idempotency';
 import { ReplayStore } from '../store/replay';
 import { RequestStore } from '../store/requests';
@@ -75,7 +75,11 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
 
   const log = app.log;
   const store = new RequestStore(deps.redis, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS);
-  const submissions = createSubmissionService({ store, queues: deps.queues, log, ...(deps.now === undefined ? {} : { now: deps.now }) });
+  const acceptedChannels: NotifyChannel[] = [
+    ...(config.NOTIFY_TICKET_EVENTS.includes('accepted') ? (['ticket'] as const) : []),
+    ...(config.NOTIFY_EMAIL_EVENTS.includes('accepted') ? (['email'] as const) : []),
+  ];
+  const submissions = createSubmissionService({ store, queues: deps.queues, log, acceptedChannels, ...(deps.now === undefined ? {} : { now: deps.now }) });
 
   await app.register(errorsPlugin);
   await app.register(authPlugin, { tokens: deps.tokens });

@@ -222,3 +222,23 @@ describe('GET /v1/resets', () => {
     expect(filter.statusCode).toBe(400);
   });
 });
+
+describe('the optional accepted notification', () => {
+  it('is queued for each channel configured for it, and not at all by default', async () => {
+    const on = await createTestIntake('accepted-on', { NOTIFY_TICKET_EVENTS: 'accepted,succeeded', NOTIFY_EMAIL_EVENTS: 'accepted' });
+    try {
+      const withTicket = await on.app.inject({ method: 'POST', url: '/v1/resets', headers: on.auth('submitter'), payload: body('SN-NOTE-1', { ticket: { system: 'jira', key: 'HD-777' } }) });
+      const { id } = withTicket.json<{ id: string }>();
+      const without = await on.app.inject({ method: 'POST', url: '/v1/resets', headers: on.auth('submitter'), payload: body('SN-NOTE-2') });
+      const other = without.json<{ id: string }>().id;
+      const jobs = (await on.queues.notify.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => j.id).sort();
+      // No ticket on the second request: no ticket note for it.
+      expect(jobs).toEqual([`${id}|accepted|email`, `${id}|accepted|ticket`, `${other}|accepted|email`].sort());
+    } finally {
+      await on.close();
+    }
+    const res = await post(body('SN-NOTE-3', { ticket: { system: 'jira', key: 'HD-778' } }));
+    expect(res.statusCode).toBe(202);
+    expect(await t.queues.notify.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 0 });
+  });
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
-import { enqueueNotification, enqueueReset, removeResetJob, wakeJob, type Queues } from '../../queue/queues';
+import { enqueueEventNotifications, enqueueNotification, enqueueReset, removeResetJob, wakeJob, type NotifyChannel, type Queues } from '../../queue/queues';
 import { StoreUnavailableError } from '../../store/errors';
 import type { RequestStore } from '../../store/requests';
 import type { Log } from '../../logging/logger';
@@ -49,7 +49,14 @@ export interface SubmissionService {
  * A failure after step 1 removes the job and releases the locks (best effort). If even that fails, the reservation
  * expires by itself, and the job finds no record: the worker discards it (a job without a record is never run).
  */
-export function createSubmissionService(deps: { store: RequestStore; queues: Queues; log: Log; now?: () => Date }): SubmissionService {
+export function createSubmissionService(deps: {
+  store: RequestStore;
+  queues: Queues;
+  log: Log;
+  now?: () => Date;
+  /** The channels the optional `accepted` notification goes to (NOTIFY_TICKET_EVENTS, NOTIFY_EMAIL_EVENTS); default none. */
+  acceptedChannels?: readonly NotifyChannel[];
+}): SubmissionService {
   const { store, queues } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -95,6 +102,12 @@ export function createSubmissionService(deps: { store: RequestStore; queues: Que
         throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
       }
       log.info({ requestId: id, source: input.source, device: input.device, ticket: input.ticket }, 'request accepted');
+      if (deps.acceptedChannels !== undefined && deps.acceptedChannels.length > 0) {
+        // After the commit: the request is stored whatever happens here. A lost "accepted" note is logged, never a 503.
+        await enqueueEventNotifications(queues, request, 'accepted', deps.acceptedChannels).catch((err: unknown) => {
+          log.warn({ err, requestId: id }, 'the accepted notification could not be queued');
+        });
+      }
       return { kind: 'accepted', request };
     },
 

@@ -43,6 +43,12 @@ export interface NotificationDeliveries {
 
 const ACTIVE_JOB = new Set(['waiting', 'active', 'waiting-children', 'prioritized']);
 
+/** The job payload of a notification target (`requestAttempt` 1 is the same as none). */
+function payloadOf(target: DeliveryTarget): JobPayload<'notify'> {
+  const attempt = target.requestAttempt ?? 1;
+  return { requestId: target.requestId, event: target.event, channel: target.channel, ...(target.ticket === undefined ? {} : { ticket: target.ticket }), ...(attempt > 1 ? { attempt } : {}) };
+}
+
 function pendingView(target: DeliveryTarget & { id: string }, jobState: string, attempts: number): DeliveryView {
   const state: DeliveryState = jobState === 'failed' ? 'undeliverable' : jobState === 'delayed' && attempts > 0 ? 'retrying' : 'pending';
   return { ...target, state, attempts, steps: {}, jobState };
@@ -84,10 +90,13 @@ export function createNotificationDeliveries(deps: { redis: Redis; prefix: strin
       const views = await Promise.all(recorded.map(view));
       // Jobs queued but not yet run (no ledger record): each event on each channel of the request itself.
       const current = await deps.workflow.load(requestId);
-      const candidates = NOTIFY_EVENTS.flatMap((event) => (['ticket', 'email'] as const).map((channel) => ({ requestId, event, channel })));
+      const attempts = Array.from({ length: current?.workflow.attempt ?? 1 }, (_, i) => i + 1);
+      const candidates = attempts.flatMap((attempt) =>
+        NOTIFY_EVENTS.flatMap((event) => (['ticket', 'email'] as const).map((channel) => ({ requestId, event, channel, ...(attempt > 1 ? { requestAttempt: attempt } : {}) }))),
+      );
       const linked = (current?.request.linkedTickets ?? []).map((t) => ({ requestId, event: 'linked_to_active_request' as const, channel: 'ticket' as const, ticket: { system: t.system, key: t.key } }));
       for (const target of [...candidates, ...linked]) {
-        const id = notifyJobId(target);
+        const id = notifyJobId(payloadOf(target));
         if (seen.has(id)) continue;
         const job = await jobOf(id);
         if (job !== undefined) views.push(pendingView({ ...target, id }, await job.getState(), job.attemptsMade));
@@ -99,11 +108,21 @@ export function createNotificationDeliveries(deps: { redis: Redis; prefix: strin
       return Promise.all((await ledger.listUndeliverable(limit)).map(view));
     },
 
-    async retry(target, actor) {
-      const payload: JobPayload<'notify'> = { requestId: target.requestId, event: target.event, channel: target.channel, ...(target.ticket === undefined ? {} : { ticket: target.ticket }) };
+    async retry(asked, actor) {
+      const current = await deps.workflow.load(asked.requestId);
+      if (current === undefined) throw new DeliveryActionError(404, 'not_found', `No request with id ${asked.requestId}`);
+      // The request's latest attempt that has this notification (a retried request has new ones).
+      let target: DeliveryTarget = asked;
+      for (let attempt = asked.requestAttempt ?? current.workflow.attempt ?? 1; attempt > 1; attempt -= 1) {
+        const candidate = { ...asked, requestAttempt: attempt };
+        const candidateId = notifyJobId(payloadOf(candidate));
+        if ((await ledger.get(candidateId)) !== undefined || (await jobOf(candidateId)) !== undefined) {
+          target = candidate;
+          break;
+        }
+      }
+      const payload = payloadOf(target);
       const id = notifyJobId(payload);
-      const current = await deps.workflow.load(target.requestId);
-      if (current === undefined) throw new DeliveryActionError(404, 'not_found', `No request with id ${target.requestId}`);
       const recorded = await ledger.get(id);
       const job = await jobOf(id);
       const jobState = job === undefined ? 'unknown' : await job.getState();

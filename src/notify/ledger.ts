@@ -19,7 +19,8 @@ export interface DeliveryTarget {
   readonly event: NotifyEvent;
   readonly channel: NotifyChannel;
   /** linked_to_active_request: the other ticket the note goes to. */
-  readonly ticket?: { readonly system: 'servicenow' | 'jira'; readonly key: string };
+  readonly ticket?: { readonly system: 'servicenow' | 'jira'; readonly key: string };  /** The request's attempt, when 2 or more (an operator retried the request): its notifications are new ones. */
+  readonly requestAttempt?: number;
 }
 
 export interface DeliveryError {
@@ -74,6 +75,7 @@ export class DeliveryLedger {
       channel: target.channel,
       updatedAt: this.now().toISOString(),
       ...(target.ticket === undefined ? {} : { ticket: JSON.stringify(target.ticket) }),
+      ...(target.requestAttempt === undefined ? {} : { requestAttempt: String(target.requestAttempt) }),
     };
     await storeCall(async () => {
       const tx = this.redis.multi().hset(key, { ...base, ...fields });
@@ -169,6 +171,7 @@ function decode(id: string, hash: Record<string, string>): DeliveryRecord | unde
     event: event as NotifyEvent,
     channel,
     ...(hash.ticket === undefined ? {} : { ticket: JSON.parse(hash.ticket) as NonNullable<DeliveryTarget['ticket']> }),
+    ...(hash.requestAttempt === undefined ? {} : { requestAttempt: Number(hash.requestAttempt) }),
     state,
     attempts: Number(hash.attempts ?? '0'),
     ...(hash.lastError === undefined ? {} : { lastError: JSON.parse(hash.lastError) as DeliveryError }),

@@ -23,8 +23,8 @@ export interface NotificationView {
 }
 
 const CHANNELS = ['ticket', 'email'] as const;
-/** `${requestId}|${event}|${channel}` with an optional `|system|key` for a linked ticket. */
-const JOB_ID = /^[0-9a-f-]{36}\|[a-z_]{1,40}\|(ticket|email)(\|(servicenow|jira)\|[A-Za-z0-9_.-]{1,64})?$/;
+/** `${requestId}|${event}|${channel}`, with an optional `|system|key` for a linked ticket and `|a<n>` for a retried request. */
+const JOB_ID = /^[0-9a-f-]{36}\|[a-z_]{1,40}\|(ticket|email)(\|(servicenow|jira)\|[A-Za-z0-9_.-]{1,64})?(\|a\d{1,5})?$/;
 
 export function isNotificationJobId(id: string): boolean {
   return JOB_ID.test(id);

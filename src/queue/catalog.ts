@@ -47,6 +47,8 @@ export const catalog = {
       channel: z.enum(['ticket', 'email']),
       /** For `linked_to_active_request`: the other ticket to tell (system and key only). */
       ticket: z.strictObject({ system: z.enum(['servicenow', 'jira']), key: z.string().max(64) }).optional(),
+      /** The request's attempt (2 and up after an operator's retry), so a retried request announces its outcome again. */
+      attempt: z.int().min(2).max(10_000).optional(),
     }),
     options: {
       // After the 10th failed attempt the notification is undeliverable (an operator can retry it). The `notify`
@@ -79,8 +81,9 @@ export function parsePayload<K extends JobKind>(kind: K, data: unknown): JobPayl
   return result.data as JobPayload<K>;
 }
 
-/** The deterministic job id of a notification: one job per (request, event, channel[, ticket]). */
+/** The deterministic job id of a notification: one job per (request, event, channel[, ticket][, attempt ≥ 2]). */
 export function notifyJobId(p: JobPayload<'notify'>): string {
   const suffix = p.ticket === undefined ? '' : `|${p.ticket.system}|${p.ticket.key}`;
-  return `${p.requestId}|${p.event}|${p.channel}${suffix}`;
+  const attempt = p.attempt === undefined || p.attempt < 2 ? '' : `|a${String(p.attempt)}`;
+  return `${p.requestId}|${p.event}|${p.channel}${suffix}${attempt}`;
 }

@@ -36,17 +36,19 @@ export type NotifyChannel = JobPayload<'notify'>['channel'];
 /**
  * Queues an event's notifications, one job per channel (the ticket, when there is one, and email), each with a
  * deterministic id: the outbox. A re-run never queues one twice. `channels`: the channels configured for the event
- * (default both); a channel that is off gets no job.
+ * (default both); a channel that is off gets no job. `attempt`: the request's attempt, so a retried request's outcome
+ * is announced again.
  */
 export async function enqueueEventNotifications(
   queues: Queues,
   request: { readonly id: string; readonly ticket?: unknown },
   event: JobPayload<'notify'>['event'],
   channels: readonly NotifyChannel[] = ['ticket', 'email'],
+  attempt = 1,
 ): Promise<void> {
   for (const channel of channels) {
     if (channel === 'ticket' && request.ticket === undefined) continue;
-    await enqueueNotification(queues, { requestId: request.id, event, channel });
+    await enqueueNotification(queues, { requestId: request.id, event, channel, ...(attempt > 1 ? { attempt } : {}) });
   }
 }
 

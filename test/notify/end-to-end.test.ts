@@ -212,6 +212,25 @@ describe('notifications end to end', () => {
     expect(h.sandbox.control.resetPasscodeCount(d.id)).toBe(1);
   });
 
+  it('announces the outcome of a request again after an operator retried it', async () => {
+    const d = device('failed');
+    const res = await h.intake.app.inject({ method: 'POST', url: '/v1/resets', headers: h.intake.auth('submitter'), payload: { device: { id: d.id }, requestedBy: 'anna@contoso.com' } });
+    const { id } = res.json<{ id: string }>();
+    const approveAndFail = async (): Promise<void> => {
+      await h.until(id, 'awaiting_approval');
+      expect((await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: h.intake.auth('approver') })).statusCode).toBe(200);
+      await h.until(id, 'failed', 20_000);
+    };
+    await approveAndFail();
+    await waitFor(async () => (await ledger.get(`${id}|failed|email`))?.state === 'delivered', 20_000, 'the first failure email');
+    expect((await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/retry`, headers: h.intake.auth('operator') })).statusCode).toBe(200);
+    await approveAndFail();
+    await waitFor(async () => (await ledger.get(`${id}|failed|email|a2`))?.state === 'delivered', 20_000, 'the second failure email');
+    expect(h.sandbox.smtp?.messages.filter((m) => m.text?.includes(id) === true && m.subject.includes(d.name))).toHaveLength(2);
+    const listed = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}/notifications`, headers: h.intake.auth('operator') });
+    expect(listed.json<{ items: { id: string; requestAttempt?: number }[] }>().items.filter((n) => n.id.startsWith(`${id}|failed|email`)).map((n) => n.requestAttempt ?? 1).sort()).toEqual([1, 2]);
+  });
+
   it('never lets the canary passcode or a secret reach a ticket, an email or a log', () => {
     const written = JSON.stringify([h.sandbox.servicenow.control.writes, h.sandbox.jira.control.writes, h.sandbox.smtp?.messages]);
     expect(written.length).toBeGreaterThan(10_000);

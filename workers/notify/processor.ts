@@ -14,7 +14,14 @@ export function createNotifyProcessor(deps: NotifyDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const payload = parsePayload('notify', job.data);
     const id = job.id ?? notifyJobId(payload);
-    const target = { id, requestId: payload.requestId, event: payload.event, channel: payload.channel, ...(payload.ticket === undefined ? {} : { ticket: payload.ticket }) };
+    const target = {
+      id,
+      requestId: payload.requestId,
+      event: payload.event,
+      channel: payload.channel,
+      ...(payload.ticket === undefined ? {} : { ticket: payload.ticket }),
+      ...(payload.attempt === undefined ? {} : { requestAttempt: payload.attempt }),
+    };
     const attempt = job.attemptsMade + 1;
     const context = { requestId: payload.requestId, event: payload.event, channel: payload.channel, notification: id, attempt };
     const log = {

@@ -33,6 +33,6 @@ export async function moveTo(
   }
   deps.log.info({ requestId: request.id, from: request.state, to, reason }, 'request moved');
   const event = EVENT_OF[to];
-  if (event !== undefined) await enqueueEventNotifications(deps.queues, request, event, deps.notifyChannels?.(event));
+  if (event !== undefined) await enqueueEventNotifications(deps.queues, request, event, deps.notifyChannels?.(event), workflow.attempt ?? 1);
   return { kind: 'next' };
 }

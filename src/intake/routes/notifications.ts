@@ -13,11 +13,12 @@ const ticketSchema = z.object({ system: z.enum(['servicenow', 'jira']), key: z.s
 
 const deliverySchema = z
   .object({
-    id: z.string().describe('The notification (notify job) id: `<request id>|<event>|<channel>[|<system>|<key>]`'),
+    id: z.string().describe('The notification (notify job) id: `<request id>|<event>|<channel>[|<system>|<key>][|a<attempt>]`'),
     requestId: z.uuid(),
     event: z.enum(NOTIFY_EVENTS),
     channel: z.enum(['ticket', 'email']),
     ticket: ticketSchema.optional().describe('linked_to_active_request: the other ticket the note goes to'),
+    requestAttempt: z.int().optional().describe('The request attempt it announces, from 2 on (an operator retried the request)'),
     state: z.enum(DELIVERY_STATES),
     attempts: z.number().int(),
     lastError: z.object({ code: z.string(), message: z.string(), permanent: z.boolean() }).optional(),

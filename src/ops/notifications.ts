@@ -1,13 +1,13 @@
-import type { Job } from 'bullmq';
-import { NOTIFY_EVENTS } from '../queue/catalog';
+import { DeliveryActionError, type DeliveryView, type NotificationDeliveries } from '../notify/deliveries';
+import type { DeliveryTarget } from '../notify/ledger';
+import { NOTIFY_EVENTS, catalog } from '../queue/catalog';
 import type { Queues } from '../queue/queues';
 
 /**
- * Notification delivery as the dashboard shows it, read straight from the BullMQ notify queue (the outbox): one job
- * per (request, event, channel) with a deterministic id. This is the only module that knows that; when the notify
- * worker offers its own read API, swap this file and nothing else.
+ * Notification delivery as the dashboard shows it, from the notify worker's delivery ledger and the notify queue
+ * (src/notify/deliveries.ts): the same view and the same retry as the API's /v1/resets/{id}/notifications.
  */
-export type DeliveryStatus = 'delivered' | 'pending' | 'retrying' | 'undeliverable';
+export type DeliveryStatus = 'delivered' | 'skipped' | 'pending' | 'retrying' | 'undeliverable';
 
 export interface NotificationView {
   readonly jobId: string;
@@ -22,62 +22,85 @@ export interface NotificationView {
   readonly finishedAt?: number;
 }
 
-const CHANNELS = ['ticket', 'email'] as const;
+/** The notify job's attempts before it is undeliverable (src/queue/catalog.ts). */
+const MAX_ATTEMPTS = catalog.notify.options.attempts;
+
 /** `${requestId}|${event}|${channel}`, with an optional `|system|key` for a linked ticket and `|a<n>` for a retried request. */
-const JOB_ID = /^[0-9a-f-]{36}\|[a-z_]{1,40}\|(ticket|email)(\|(servicenow|jira)\|[A-Za-z0-9_.-]{1,64})?(\|a\d{1,5})?$/;
+const JOB_ID = /^([0-9a-f-]{36})\|([a-z_]{1,40})\|(ticket|email)(?:\|(servicenow|jira)\|([A-Za-z0-9_.-]{1,64}))?(?:\|a(\d{1,5}))?$/;
 
 export function isNotificationJobId(id: string): boolean {
   return JOB_ID.test(id);
 }
 
-/** A job's delivery status from its BullMQ state (completed: delivered; failed: every attempt failed). */
-async function view(job: Job): Promise<NotificationView | undefined> {
-  if (job.id === undefined) return undefined;
-  const [requestId = '', event = '', channel = ''] = job.id.split('|');
-  const state = await job.getState();
-  const status: DeliveryStatus = state === 'completed' ? 'delivered' : state === 'failed' ? 'undeliverable' : job.attemptsMade > 0 ? 'retrying' : 'pending';
-  // Typed as a string, but unset until an attempt fails.
-  const lastError = (job as { failedReason?: string }).failedReason;
+/** The notification a job id names, or undefined when it is not one. */
+export function targetOfJobId(id: string): DeliveryTarget | undefined {
+  const m = JOB_ID.exec(id);
+  const [, requestId, event, channel, system, key, attempt] = m ?? [];
+  if (requestId === undefined || event === undefined || (channel !== 'ticket' && channel !== 'email')) return undefined;
+  if (!(NOTIFY_EVENTS as readonly string[]).includes(event)) return undefined;
   return {
-    jobId: job.id,
     requestId,
-    event,
+    event: event as DeliveryTarget['event'],
     channel,
-    status,
-    attempts: job.attemptsMade,
-    maxAttempts: job.opts.attempts ?? 1,
-    ...(status !== 'delivered' && lastError !== undefined && lastError !== '' ? { lastError: lastError.slice(0, 300) } : {}),
-    queuedAt: job.timestamp,
-    ...(job.finishedOn === undefined ? {} : { finishedAt: job.finishedOn }),
+    ...(system === 'servicenow' || system === 'jira' ? { ticket: { system, key: key ?? '' } } : {}),
+    ...(attempt === undefined ? {} : { requestAttempt: Number(attempt) }),
   };
 }
 
-const present = (v: NotificationView | undefined): v is NotificationView => v !== undefined;
+const STATUS: Readonly<Record<DeliveryView['state'], DeliveryStatus>> = {
+  pending: 'pending',
+  delivering: 'pending',
+  retrying: 'retrying',
+  delivered: 'delivered',
+  skipped: 'skipped',
+  undeliverable: 'undeliverable',
+};
 
-export function createNotificationReader(queues: Queues) {
+/** A delivery as the dashboard shows it: the notify ledger's record (src/notify/deliveries.ts). */
+function view(d: DeliveryView): NotificationView {
+  const lastError = d.state === 'delivered' ? undefined : (d.lastError?.message ?? d.skippedReason);
+  const finishedAt = Date.parse(d.deliveredAt ?? '');
   return {
-    /** Every notification of a request still held by the queue (completed jobs are kept 7 days, failed 30). */
+    jobId: d.id,
+    requestId: d.requestId,
+    event: d.event,
+    channel: d.requestAttempt === undefined ? d.channel : `${d.channel} (attempt ${String(d.requestAttempt)})`,
+    status: STATUS[d.state],
+    attempts: d.attempts,
+    maxAttempts: MAX_ATTEMPTS,
+    ...(lastError === undefined ? {} : { lastError: lastError.slice(0, 300) }),
+    queuedAt: Date.parse(d.updatedAt ?? '') || 0,
+    ...(Number.isFinite(finishedAt) ? { finishedAt } : {}),
+  };
+}
+
+export function createNotificationReader(queues: Queues, deliveries: NotificationDeliveries) {
+  return {
+    /** Every notification of the request: recorded ones, linked tickets' notes and every attempt's, and queued ones. */
     async forRequest(requestId: string): Promise<NotificationView[]> {
-      const ids = NOTIFY_EVENTS.flatMap((event) => CHANNELS.map((channel) => `${requestId}|${event}|${channel}`));
-      const jobs = await Promise.all(ids.map((id) => queues.notify.getJob(id)));
-      const views = await Promise.all(jobs.filter((j): j is Job => j !== undefined).map(view));
-      return views.filter(present).sort((a, b) => a.queuedAt - b.queuedAt);
+      return (await deliveries.list(requestId)).map(view).sort((a, b) => a.queuedAt - b.queuedAt);
     },
 
-    /** Notifications that failed every attempt, newest first. */
+    /** Notifications that will not be tried again by themselves, newest first. */
     async undeliverable(limit: number): Promise<{ count: number; items: NotificationView[] }> {
-      const [count, jobs] = await Promise.all([queues.notify.getFailedCount(), queues.notify.getFailed(0, limit - 1)]);
-      return { count, items: (await Promise.all(jobs.map(view))).filter(present) };
+      const [count, items] = await Promise.all([queues.notify.getFailedCount(), deliveries.undeliverable(limit)]);
+      return { count, items: items.map(view) };
     },
 
-    /** Sends a failed notification again (a fresh set of attempts). */
-    async retry(jobId: string): Promise<'retried' | 'not_failed' | 'not_found'> {
-      if (!isNotificationJobId(jobId)) return 'not_found';
-      const job = await queues.notify.getJob(jobId);
-      if (job === undefined) return 'not_found';
-      if ((await job.getState()) !== 'failed') return 'not_failed';
-      await job.retry('failed');
-      return 'retried';
+    /**
+     * Sends an undeliverable notification again with a fresh set of attempts (steps already delivered are not
+     * repeated), and records it in the request's timeline (src/notify/deliveries.ts).
+     */
+    async retry(jobId: string, actor: string): Promise<'retried' | 'not_failed' | 'not_found'> {
+      const target = targetOfJobId(jobId);
+      if (target === undefined) return 'not_found';
+      try {
+        await deliveries.retry(target, actor);
+        return 'retried';
+      } catch (err) {
+        if (err instanceof DeliveryActionError) return err.status === 404 ? 'not_found' : 'not_failed';
+        throw err;
+      }
     },
   };
 }

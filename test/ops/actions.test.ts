@@ -124,7 +124,7 @@ describe('retry a notification', () => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/ops/requests/${id}?done=notification-retry`);
     expect(await (await t.queues.notify.getJob(jobId))?.getState()).toBe('waiting');
-    expect(await lastEntry(id)).toMatchObject({ actor: TOKEN_NAMES.operator, reason: `failed notification by email retried by ${TOKEN_NAMES.operator}`, from: 'received', to: 'received' });
+    expect(await lastEntry(id)).toMatchObject({ actor: TOKEN_NAMES.operator, reason: `notification failed on the email channel retried by ${TOKEN_NAMES.operator}`, from: 'received', to: 'received' });
     const twice = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId });
     expect(twice.statusCode).toBe(409);
     expect(twice.body).toContain('has not failed');

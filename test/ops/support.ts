@@ -1,3 +1,4 @@
+import { DeliveryLedger } from '../../src/notify/ledger';
 import { Worker, UnrecoverableError } from 'bullmq';
 import type { RequestState } from '../../src/domain/request';
 import { enqueueNotification } from '../../src/queue/queues';
@@ -43,6 +44,8 @@ export async function undeliverableNotification(t: TestIntake, requestId: string
   );
   try {
     await waitFor(async () => (await t.queues.notify.getJob(jobId))?.finishedOn !== undefined, 10_000, 'the notification to fail');
+    // What the notify processor records when it gives up (workers/notify/processor.ts).
+    await new DeliveryLedger(t.redis, t.prefix).undeliverable({ id: jobId, requestId, event, channel: 'email' }, { code: 'smtp_rejected', message: 'SMTP 550 mailbox unavailable', permanent: true });
   } finally {
     await worker.close();
     await connection.quit().catch(() => undefined);

@@ -62,15 +62,10 @@ export function actionRoutes(services: OpsServices) {
           `/ops/requests/${id}`,
           async () => {
             if (!jobId.startsWith(`${id}|`)) throw new HttpError(404, 'not_found', 'That notification does not belong to this request');
-            const result = await services.notifications.retry(jobId);
+            // Recorded in the request's timeline by the retry itself.
+            const result = await services.notifications.retry(jobId, who);
             if (result === 'not_found') throw new HttpError(404, 'not_found', 'That notification is no longer in the queue');
             if (result === 'not_failed') throw new HttpError(409, 'not_failed', 'That notification has not failed: it is delivered or still being tried');
-            const [, event = '', channel = ''] = jobId.split('|');
-            for (let tries = 0; tries < 3; tries++) {
-              const current = await services.workflow.load(id);
-              if (current === undefined) return;
-              if (await services.workflow.annotate(current.request, { actor: who, reason: `${event.replaceAll('_', ' ')} notification by ${channel} retried by ${who}` })) return;
-            }
           },
           'notification-retry',
         );

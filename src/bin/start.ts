@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole product on embedded defaults, for trying it out.
  * Redis: REDIS_URL if set; else 127.0.0.1:6379 if it answers; else a redis-server spawned in a temporary directory.
- * API: a demo token named `demo-admin` with every role (its value is SANDBOX_API_TOKEN if set), printed once.
+ * API: a demo token named `demo-admin` with every role (its value is SANDBOX_API_TOKEN if set), and `demo-approver`
+ * (approve, operate) to approve what the first submits (`<SANDBOX_API_TOKEN>.approver` if set), printed once.
  * Sandbox mode (no Microsoft tenant configured): the tenant, ServiceNow, Jira and the mailbox are simulated, and the
  * simulated ticketing systems' webhooks are signed with secrets made for this run.
  */
@@ -39,7 +40,13 @@ async function main(): Promise<void> {
   }
 
   const demoToken = config.SANDBOX_API_TOKEN ?? generateToken();
-  const tokens = new TokenRegistry([...(config.API_TOKENS ?? []), { name: 'demo-admin', roles: [...ALL_ROLES], sha256: sha256Hex(demoToken) }]);
+  // No one approves what they submitted: a second demo identity approves the demo token's requests.
+  const approverToken = config.SANDBOX_API_TOKEN === undefined ? generateToken() : `${config.SANDBOX_API_TOKEN}.approver`;
+  const tokens = new TokenRegistry([
+    ...(config.API_TOKENS ?? []),
+    { name: 'demo-admin', roles: [...ALL_ROLES], sha256: sha256Hex(demoToken) },
+    { name: 'demo-approver', roles: ['approve', 'operate'], sha256: sha256Hex(approverToken) },
+  ]);
   const { app, url } = await startIntakeServer(config, tokens, redisUrl);
 
   let embedded: EmbeddedSandbox | undefined;
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
       `  Dashboard:    ${shown}/ops   (sign in with the demo token below; queues at ${shown}/admin/queues)`,
       `  Redis:        ${redisUrl}${spawned === undefined ? '' : ' (spawned for this run)'}`,
       `  Demo token:   ${demoToken}   (name demo-admin, every role${config.SANDBOX_API_TOKEN === undefined ? '; set SANDBOX_API_TOKEN to fix it' : ''})`,
+      `  Approver:     ${approverToken}   (name demo-approver, roles approve and operate: approves what the demo token submits)`,
       '',
       'Try:',
       `  curl -s -X POST ${shown}/v1/resets -H "Authorization: Bearer ${demoToken}" -H 'Content-Type: application/json' \\`,

@@ -35,6 +35,17 @@ describe('POST /v1/resets/{id}/approve', () => {
     expect((await t.store.get(own))?.workflow.apiApproval).toBeUndefined();
   });
 
+  it('refuses approval by the caller who submitted the request, whatever requestedBy says', async () => {
+    // An admin token holds every role: it may submit and approve, but not both for one request.
+    const res = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('admin'), payload: { device: { serialNumber: 'ACT-SN-SELF' }, requestedBy: 'bob@contoso.com' } });
+    const { id } = res.json<{ id: string }>();
+    const self = await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('admin') });
+    expect(self.statusCode).toBe(403);
+    expect(self.json()).toMatchObject({ error: { code: 'self_approval' } });
+    expect((await t.store.get(id))?.workflow.apiApproval).toBeUndefined();
+    expect((await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('approver') })).statusCode).toBe(200);
+  });
+
   it('sends ticket approvals to the ticket', async () => {
     const id = await submit('ACT-SN-4', 'anna@contoso.com', { ticket: { system: 'jira', key: 'HD-400' } });
     const res = await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('approver') });

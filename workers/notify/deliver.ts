@@ -15,6 +15,30 @@ import type { NotifyDeps } from './deps';
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'skipped'; readonly reason: string };
 
+/** Waits between tries to record a delivered step: about 3 s in all, well inside the job's lock. */
+const RECORD_BACKOFF_MS = [100, 200, 400, 800, 1_600] as const;
+
+/**
+ * Records a delivered step. The write already happened, so a plain retry of the job would post it again: the record
+ * is retried here through a Redis blip, and if Redis stays away the notification is made undeliverable (an operator
+ * retries it once they have checked the ticket or mailbox) instead of being sent again by itself.
+ */
+async function recordStep(deps: NotifyDeps, jobId: string, name: string): Promise<void> {
+  for (const wait of [...RECORD_BACKOFF_MS, undefined]) {
+    try {
+      await deps.ledger.markStep(jobId, name);
+      return;
+    } catch (err) {
+      if (wait === undefined) {
+        deps.log.error({ notification: jobId, step: name }, 'a delivered step could not be recorded; the notification is not retried by itself, to avoid sending it twice');
+        throw new NotifyDeliveryError('step_not_recorded', `the ${name} step was delivered but could not be recorded (Redis unavailable); check the ticket or mailbox before retrying`, true);
+      }
+      deps.log.warn({ notification: jobId, step: name, err: err instanceof Error ? { message: err.message } : String(err) }, 'recording a delivered step failed; trying again');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 export async function deliverNotification(deps: NotifyDeps, jobId: string, payload: JobPayload<'notify'>, signal?: AbortSignal): Promise<DeliveryOutcome> {
   const { settings } = deps;
   const { event, channel } = payload;
@@ -26,7 +50,7 @@ export async function deliverNotification(deps: NotifyDeps, jobId: string, paylo
   const step: RunStep = async (name, effect) => {
     if ((await deps.ledger.stepDone(jobId, name)) !== undefined) return;
     await effect();
-    await deps.ledger.markStep(jobId, name);
+    await recordStep(deps, jobId, name);
   };
   const ctx = signal === undefined ? { step } : { step, signal };
 

@@ -29,6 +29,10 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       if (approver.toLowerCase() === request.requestedBy.toLowerCase()) {
         throw new HttpError(403, 'self_approval', 'The requester cannot approve their own request');
       }
+      // Nor the caller who submitted it: `requestedBy` is what the submitter wrote, so it alone proves nothing.
+      if (approver.toLowerCase() === request.submittedBy.toLowerCase()) {
+        throw new HttpError(403, 'self_approval', 'The caller who submitted this request cannot also approve it; someone else must approve');
+      }
       const allowed = deps.allowedApprovers.map((a) => a.toLowerCase());
       if (allowed.length > 0 && !allowed.includes(approver.toLowerCase())) {
         throw new HttpError(403, 'approver_not_allowed', `${approver} is not on the approver allow-list`);

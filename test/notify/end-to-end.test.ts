@@ -2,6 +2,7 @@ import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandb
 import { SN_FIXTURE } from '../../src/sandbox/servicenow';
 import type { RequestState } from '../../src/domain/request';
 import { DeliveryLedger } from '../../src/notify/ledger';
+import { WorkflowStore } from '../../src/store/workflow-store';
 import { wakeJob } from '../../src/queue/queues';
 import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';
 import { waitFor } from '../support/env';
@@ -229,6 +230,22 @@ describe('notifications end to end', () => {
     expect(h.sandbox.smtp?.messages.filter((m) => m.text?.includes(id) === true && m.subject.includes(d.name))).toHaveLength(2);
     const listed = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}/notifications`, headers: h.intake.auth('operator') });
     expect(listed.json<{ items: { id: string; requestAttempt?: number }[] }>().items.filter((n) => n.id.startsWith(`${id}|failed|email`)).map((n) => n.requestAttempt ?? 1).sort()).toEqual([1, 2]);
+  });
+
+  it('still announces an outcome when the worker that moved the request died before queueing its notifications', async () => {
+    const d = device('succeeded');
+    const res = await h.intake.app.inject({ method: 'POST', url: '/v1/resets', headers: h.intake.auth('submitter'), payload: { device: { id: d.id }, requestedBy: 'anna@contoso.com' } });
+    const { id } = res.json<{ id: string }>();
+    await h.until(id, 'awaiting_approval');
+    // What a worker killed right after its move leaves: the request rejected, no notification queued.
+    const workflow = new WorkflowStore(h.intake.redis, h.intake.store);
+    const stored = await workflow.load(id);
+    if (stored === undefined) throw new Error('the request is missing');
+    expect(await workflow.transition(stored.request, 'rejected', { actor: 'worker', reason: 'declined' }, { ...stored.workflow, outcomeReason: 'rejected' })).toBe(true);
+    expect(await h.intake.queues.notify.getJob(`${id}|rejected|email`)).toBeUndefined();
+    // Its job runs again (as a stalled job would): the re-run sees the final state and queues what was missing.
+    await wakeJob(h.intake.queues, id);
+    await waitFor(async () => (await ledger.get(`${id}|rejected|email`))?.state === 'delivered', 20_000, 'the rejection email');
   });
 
   it('never lets the canary passcode or a secret reach a ticket, an email or a log', () => {

@@ -1,6 +1,6 @@
 import type { NOTIFY_EVENTS } from '../../src/queue/catalog';
 import { enqueueEventNotifications } from '../../src/queue/queues';
-import type { RequestState, ResetRequest } from '../../src/domain/request';
+import { isFinal, type RequestState, type ResetRequest } from '../../src/domain/request';
 import type { WorkflowData } from '../../src/domain/workflow';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
 
@@ -32,7 +32,17 @@ export async function moveTo(
     return { kind: 'done' };
   }
   deps.log.info({ requestId: request.id, from: request.state, to, reason }, 'request moved');
-  const event = EVENT_OF[to];
+  await announce(deps, request, to, workflow);
+  // A final state has no next step: this run ends here, without reading the request again.
+  return isFinal(to) ? { kind: 'done' } : { kind: 'next' };
+}
+
+/**
+ * Queues the notifications of reaching `state`, if it is announced. Idempotent (deterministic job ids), so a re-run
+ * may call it again: the processor does, for a request it finds final or newly awaiting approval, in case the worker
+ * that moved it died before it got here.
+ */
+export async function announce(deps: ResetDeps, request: ResetRequest, state: RequestState, workflow: WorkflowData): Promise<void> {
+  const event = EVENT_OF[state];
   if (event !== undefined) await enqueueEventNotifications(deps.queues, request, event, deps.notifyChannels?.(event), workflow.attempt ?? 1);
-  return { kind: 'next' };
 }

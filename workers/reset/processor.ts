@@ -3,7 +3,7 @@ import { parsePayload } from '../../src/queue/catalog';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import { isFinal } from '../../src/domain/request';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
-import { moveTo } from './outcome';
+import { announce, moveTo } from './outcome';
 import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from './steps';
 
 /** At most this many steps in one run; then the job yields to others and comes back at once. */
@@ -22,7 +22,12 @@ export async function runStep(deps: ResetDeps, requestId: string, signal?: Abort
     return { kind: 'done' };
   }
   const { request, workflow } = stored;
-  if (isFinal(request.state)) return { kind: 'done' };
+  if (isFinal(request.state)) {
+    // Normally a no-op: the move queued them. After a crash between the move and the queueing, this does it.
+    await announce(deps, request, request.state, workflow);
+    return { kind: 'done' };
+  }
+  if (request.state === 'awaiting_approval' && (workflow.approvalChecks ?? 0) === 0) await announce(deps, request, request.state, workflow);
   try {
     switch (request.state) {
       case 'received': {

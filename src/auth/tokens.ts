@@ -31,6 +31,11 @@ export class TokenRegistry {
     }));
   }
 
+  /** The caller a token name stands for now (its current roles), or undefined once the token is gone. */
+  byName(name: string): Caller | undefined {
+    return this.entries.find((e) => e.caller.name === name)?.caller;
+  }
+
   get size(): number {
     return this.entries.length;
   }

@@ -116,8 +116,12 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
     await scope.register(cookie);
     scope.decorateRequest('opsSession', null);
     scope.addHook('onRequest', async (request) => {
-      const session = await services.sessions.get(request.cookies[SESSION_COOKIE]);
-      if (session === undefined) return;
+      const stored = await services.sessions.get(request.cookies[SESSION_COOKIE]);
+      if (stored === undefined) return;
+      // A session is only as good as its token: removed from API_TOKENS, it signs nobody in; its roles are today's.
+      const current = deps.tokens.byName(stored.name);
+      if (current === undefined) return;
+      const session = { ...stored, roles: [...current.roles] };
       request.opsSession = session;
       // The session's caller keys the rate limiter, as a bearer token's would.
       request.caller = { name: session.name, roles: new Set(session.roles) };

@@ -18,6 +18,11 @@ describe('API tokens', () => {
     expect(registry.authenticate(sha256Hex(token))).toBeUndefined();
   });
 
+  it('names the current caller of a token name (a dashboard session checks it on every request), and no one once removed', () => {
+    expect(registry.byName('helpdesk-bot')).toEqual({ name: 'helpdesk-bot', roles: new Set(['submit']) });
+    expect(registry.byName('former-admin')).toBeUndefined();
+  });
+
   it('gives admin every role', () => {
     const ops = registry.authenticate('rpt_ops-token-value-000000000000');
     const bot = registry.authenticate(token);

@@ -5,6 +5,7 @@
  * - Jira: a read of an issue that does not exist (404 = signed in; 401 = credentials refused), and, when asked,
  *   the transitions available on a real issue, against JIRA_SUCCESS_TRANSITIONS and JIRA_FAILURE_TRANSITIONS.
  */
+import { pickTransition } from '../notify/channels/jira';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/schema';
 import { createJiraClient, JiraError, JiraNotFoundError } from '../ticketing/jira';
@@ -123,11 +124,11 @@ async function checkJiraTransitions(client: ReturnType<typeof createJiraClient>,
   const id = 'jira.transitions';
   const title = `Jira transitions on ${issue}`;
   try {
-    const available = (await client.getTransitions(issue)).map((t) => t.name);
-    const has = (name: string): boolean => available.some((a) => a.toLowerCase() === name.toLowerCase());
+    const transitions = await client.getTransitions(issue);
+    const available = transitions.map((t) => (t.to === undefined ? t.name : `${t.name} (→ ${t.to})`));
     const list = available.length === 0 ? '(none)' : available.join(', ');
-    // The notifier takes the first name of a list that the issue offers, so one available name per list is enough.
-    const unusable = Object.entries(lists).filter(([, names]) => names.length > 0 && !names.some(has));
+    // The same choice as the notifier's: a transition's name, else the one transition leading to a status of that name.
+    const unusable = Object.entries(lists).filter(([, names]) => names.length > 0 && pickTransition(transitions, names) === undefined);
     if (unusable.length > 0) {
       return fail(
         id,

@@ -15,3 +15,17 @@ export async function storeCall<T>(op: () => Promise<T>): Promise<T> {
     throw new StoreUnavailableError(err);
   }
 }
+
+/**
+ * Redis failed while a request's commit was on the wire, and could not be asked whether it was applied: the request
+ * may exist. The intake says so (never "nothing was stored"); a retry with the same Idempotency-Key finds it.
+ */
+export class StoreOutcomeUnknownError extends StoreUnavailableError {
+  constructor(
+    cause: unknown,
+    readonly requestId: string,
+  ) {
+    super(cause);
+    this.name = 'StoreOutcomeUnknownError';
+  }
+}

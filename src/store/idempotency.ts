@@ -10,12 +10,13 @@ export interface StoredResponse {
 }
 
 type Record =
-  | { readonly status: 'pending'; readonly bodyHash: string }
+  | { readonly status: 'pending'; readonly bodyHash: string; readonly requestId?: string; readonly at?: number }
   | { readonly status: 'done'; readonly bodyHash: string; readonly response: StoredResponse };
 
 export type Claim =
   | { readonly kind: 'claimed' }
-  | { readonly kind: 'in_progress' }
+  /** Another call with this key is storing request `requestId` (since `at`), or stopped without saying how it ended. */
+  | { readonly kind: 'in_progress'; readonly requestId?: string; readonly at?: number }
   | { readonly kind: 'mismatch' }
   | { readonly kind: 'replay'; readonly response: StoredResponse };
 
@@ -34,25 +35,35 @@ export class IdempotencyStore {
     return this.keys.idempotency(caller, sha256Hex(idempotencyKey));
   }
 
-  async claim(caller: string, idempotencyKey: string, body: unknown): Promise<Claim> {
+  /**
+   * `requestId`: the id the request will be stored under, kept in the pending claim so that a retry after an
+   * unanswered commit can find out whether it was stored.
+   */
+  async claim(caller: string, idempotencyKey: string, body: unknown, requestId?: string, now = Date.now()): Promise<Claim> {
     const key = this.key(caller, idempotencyKey);
     const bodyHash = sha256Hex(JSON.stringify(body));
-    const pending: Record = { status: 'pending', bodyHash };
+    const pending: Record = { status: 'pending', bodyHash, ...(requestId === undefined ? {} : { requestId, at: now }) };
     const set = await storeCall(() => this.redis.set(key, JSON.stringify(pending), 'EX', this.ttlSeconds, 'NX'));
     if (set === 'OK') return { kind: 'claimed' };
     const existing = await storeCall(() => this.redis.get(key));
     if (existing === null) {
       // Expired between the two calls: try once more.
-      return this.claim(caller, idempotencyKey, body);
+      return this.claim(caller, idempotencyKey, body, requestId, now);
     }
     const record = JSON.parse(existing) as Record;
     if (record.bodyHash !== bodyHash) return { kind: 'mismatch' };
-    if (record.status === 'pending') return { kind: 'in_progress' };
+    if (record.status === 'pending') return { kind: 'in_progress', ...(record.requestId === undefined ? {} : { requestId: record.requestId }), ...(record.at === undefined ? {} : { at: record.at }) };
     return { kind: 'replay', response: record.response };
   }
 
   async complete(caller: string, idempotencyKey: string, body: unknown, response: StoredResponse): Promise<void> {
     const record: Record = { status: 'done', bodyHash: sha256Hex(JSON.stringify(body)), response };
+    await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), JSON.stringify(record), 'EX', this.ttlSeconds));
+  }
+
+  /** Takes over a pending claim whose call stopped without an answer (its request was not stored). */
+  async takeOver(caller: string, idempotencyKey: string, body: unknown, requestId: string, now = Date.now()): Promise<void> {
+    const record: Record = { status: 'pending', bodyHash: sha256Hex(JSON.stringify(body)), requestId, at: now };
     await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), JSON.stringify(record), 'EX', this.ttlSeconds));
   }
 

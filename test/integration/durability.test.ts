@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { spawnRedisServer, type SpawnedRedis } from '../../src/redis/spawn';
 import { testRedisUrl, uniquePrefix, waitFor } from '../support/env';
 import { createTestIntake, type TestIntake } from '../support/intake';
@@ -104,6 +105,97 @@ describe('the audit stream', () => {
       expect(JSON.parse(entries[0]?.[1][3] ?? '{}')).toMatchObject({ to: 'received', actor: 'submitter' });
     } finally {
       await t.close();
+    }
+  });
+});
+
+/**
+ * A TCP proxy to Redis that, once armed, lets the next command naming a request record through (the commit) and then
+ * cuts the client's connection before the answer comes back: the commit is applied, the intake never hears so.
+ */
+async function startCuttingProxy(target: URL): Promise<{ url: string; arm(): void; close(): Promise<void> }> {
+  let armed = false;
+  let refuseUntil = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    // While Redis "is away", reconnections are refused: the client's resend of the commit fails too.
+    if (Date.now() < refuseUntil) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    upstream.pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      if (armed && /:request:[0-9a-f]{8}-/.test(chunk.toString('latin1'))) {
+        armed = false;
+        // Nothing more reaches the client; the command still reaches Redis, which applies it; then the line is cut.
+        upstream.unpipe(client);
+        upstream.write(chunk);
+        refuseUntil = Date.now() + 1_500;
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+        }, 50);
+        return;
+      }
+      upstream.write(chunk);
+    });
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${String(port)}`,
+    arm: () => {
+      armed = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+describe('when Redis applies the commit but its answer is lost', () => {
+  it('answers 503 saying the request may exist, undoes nothing, and a retry with the same Idempotency-Key gets its 202', async () => {
+    const proxy = await startCuttingProxy(new URL(testRedisUrl()));
+    const t = await createTestIntake('ambiguous', {}, proxy.url);
+    try {
+      const send = () => t.app.inject({ method: 'POST', url: '/v1/resets', headers: { ...t.auth('submitter'), 'idempotency-key': 'ticket-4711-try' }, payload: body('LOST-ANSWER-1') });
+      proxy.arm();
+      const first = await send();
+      expect(first.statusCode).toBe(503);
+      expect(first.json<{ error: { message: string } }>().error.message).toContain('it may have been stored');
+      await waitFor(() => t.redis.status === 'ready', 10_000, 'the client to reconnect');
+
+      // It was stored, and nothing was undone: the record, its job and its device lock are all there.
+      const stored = (await t.store.list({}, 10)).items;
+      expect(stored.map((r) => r.device.value)).toEqual(['LOST-ANSWER-1']);
+      const id = stored[0]?.id ?? '';
+      expect(await t.queues.reset.getJob(id)).toBeDefined();
+      const again = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: body('LOST-ANSWER-1') });
+      expect(again.statusCode).toBe(409);
+
+      // The retry the 503 asks for: the same key gets the stored request's 202, and no second request exists.
+      const retry = await send();
+      expect(retry.statusCode).toBe(202);
+      expect(retry.json()).toMatchObject({ id });
+      expect((await t.store.list({}, 10)).items).toHaveLength(1);
+    } finally {
+      await t.close();
+      await proxy.close();
     }
   });
 });

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { StoreUnavailableError } from '../../store/errors';
-import { HttpError, unavailable, type ErrorBody } from '../errors';
+import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
+import { HttpError, outcomeUnknown, unavailable, type ErrorBody } from '../errors';
 
 interface FieldProblem {
   readonly field: string;
@@ -42,7 +42,7 @@ const INTERNAL: Mapped = { status: 500, body: { error: { code: 'internal', messa
 
 function toResponse(error: unknown): Mapped {
   if (error instanceof StoreUnavailableError) {
-    const e = unavailable();
+    const e = error instanceof StoreOutcomeUnknownError ? outcomeUnknown() : unavailable();
     return { status: e.statusCode, body: { error: { code: e.code, message: e.message } }, headers: e.headers };
   }
   if (error instanceof HttpError) {

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ResetRequest } from '../../domain/request';
+import { StoreOutcomeUnknownError } from '../../store/errors';
 import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
 import { decodeCursor, type RequestStore } from '../../store/requests';
 import { HttpError, notFound } from '../errors';
@@ -50,6 +52,12 @@ const idempotencyHeader = z.object({
 
 const selfLink = (id: string): string => `/v1/resets/${id}`;
 
+/**
+ * A pending Idempotency-Key claim this old, whose request was never stored, belonged to a call that stopped without
+ * an answer (Redis went away mid-commit): a retry takes it over. Longer than any submission can take.
+ */
+const ABANDONED_CLAIM_MS = 30_000;
+
 function withLinks(request: ResetRequest) {
   return { ...request, linkedTickets: [...request.linkedTickets], links: { self: selfLink(request.id) } };
 }
@@ -93,14 +101,27 @@ export function resetRoutes(deps: ResetRoutesDeps) {
       async (request, reply) => {
         const caller = callerOf(request);
         const key = request.headers['idempotency-key'];
+        let requestId = randomUUID();
         if (key !== undefined) {
-          const claim = await deps.idempotency.claim(caller.name, key, request.body);
+          const claim = await deps.idempotency.claim(caller.name, key, request.body, requestId);
           if (claim.kind === 'replay') return sendStored(reply, claim.response);
           if (claim.kind === 'mismatch') {
             throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different body');
           }
           if (claim.kind === 'in_progress') {
-            throw new HttpError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
+            // A first call whose commit went unanswered may have stored its request: if so, this is its answer.
+            const earlier = claim.requestId === undefined ? undefined : await deps.store.getCurrent(claim.requestId);
+            if (earlier !== undefined && claim.requestId !== undefined) {
+              const found: StoredResponse = { statusCode: 202, body: { id: claim.requestId, state: earlier.request.state, links: { self: selfLink(claim.requestId) } }, location: selfLink(claim.requestId) };
+              await deps.idempotency.complete(caller.name, key, request.body, found);
+              return sendStored(reply, found);
+            }
+            if (claim.at === undefined || Date.now() - claim.at < ABANDONED_CLAIM_MS) {
+              throw new HttpError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
+            }
+            // The first call stopped long ago and stored nothing: this one takes its place.
+            requestId = randomUUID();
+            await deps.idempotency.takeOver(caller.name, key, request.body, requestId);
           }
         }
 
@@ -114,7 +135,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             ...(ticket === undefined ? {} : { ticket }),
             source: 'api',
             submittedBy: caller.name,
-          }, request.log);
+          }, request.log, requestId);
           if (outcome.kind === 'busy') {
             stored = {
               statusCode: 409,
@@ -131,7 +152,8 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             stored = { statusCode: 202, body: { id, state, links: { self: selfLink(id) } }, location: selfLink(id) };
           }
         } catch (err) {
-          if (key !== undefined) await deps.idempotency.abandon(caller.name, key).catch(() => undefined);
+          // After an unanswered commit the claim stays, with the request id: a retry with the key finds the request.
+          if (key !== undefined && !(err instanceof StoreOutcomeUnknownError)) await deps.idempotency.abandon(caller.name, key).catch(() => undefined);
           throw err;
         }
         // A device conflict is not stored against the key: the same request may succeed once the device is free.

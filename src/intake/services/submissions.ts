@@ -1,7 +1,8 @@
+import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
 import { enqueueEventNotifications, enqueueNotification, enqueueReset, removeResetJob, wakeJob, type NotifyChannel, type Queues } from '../../queue/queues';
-import { StoreUnavailableError } from '../../store/errors';
+import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
 import type { RequestStore } from '../../store/requests';
 import type { Log } from '../../logging/logger';
 
@@ -28,8 +29,11 @@ export type TicketOutcome =
   | { readonly kind: 'linked'; readonly id: string };
 
 export interface SubmissionService {
-  /** `log` is the caller's logger (the HTTP request's), so every line carries its request id. */
-  submit(input: NewRequest, log?: Log): Promise<SubmitOutcome>;
+  /**
+   * `log` is the caller's logger (the HTTP request's), so every line carries its request id. `id`: the new request's
+   * id, when the caller must know it beforehand (an Idempotency-Key records it); default a new UUID.
+   */
+  submit(input: NewRequest, log?: Log, id?: string): Promise<SubmitOutcome>;
   /** Records a second ticket on the active request for the same device and queues a note to that ticket. */
   linkTicket(activeId: string, ticket: TicketRef, actor: string, log?: Log): Promise<LinkOutcome>;
   /**
@@ -74,8 +78,7 @@ export function createSubmissionService(deps: {
   }
 
   const service: SubmissionService = {
-    async submit(input, log = deps.log) {
-      const id = randomUUID();
+    async submit(input, log = deps.log, id = randomUUID()) {
       const reservation = await store.reserve(id, input);
       if (!reservation.ok) return { kind: 'busy', conflict: reservation.conflict, activeId: reservation.holderId };
       const at = now().toISOString();
@@ -93,11 +96,34 @@ export function createSubmissionService(deps: {
         updatedAt: at,
       };
       const first: TimelineEntry = { at, from: null, to: 'received', actor: input.submittedBy, reason: 'request accepted' };
+      let committing = false;
       try {
         await enqueueReset(queues, { requestId: id });
+        committing = true;
         const committed = await store.commit(request, first);
+        committing = false;
         if (!committed) throw new StoreUnavailableError(new Error('the lock reservation expired before the commit'));
       } catch (err) {
+        // Only a commit that got no answer has an unknown outcome. One that answered "not committed", or that Redis
+        // answered with an error (a script or permission error is raised before any write), was not applied.
+        if (committing && !(err instanceof StoreUnavailableError && err.cause instanceof ReplyError)) {
+          // The commit may have been applied before Redis stopped answering. Look before undoing anything: undoing
+          // a stored request would strand it (no job) or free its device for a second reset.
+          const found = await store.getCurrent(id).then(
+            (r) => (r === undefined ? 'absent' : 'present'),
+            () => 'unknown' as const,
+          );
+          if (found === 'present') {
+            log.warn({ requestId: id }, 'the commit was applied although Redis did not confirm it; the request is accepted');
+            return { kind: 'accepted', request };
+          }
+          if (found === 'unknown') {
+            // Nothing is undone: if the record exists its job runs it; if not, the job finds no record and is
+            // discarded, and the reserved locks expire by themselves.
+            log.warn({ requestId: id }, 'Redis stopped answering during the commit; the request may have been stored');
+            throw new StoreOutcomeUnknownError(err, id);
+          }
+        }
         await undo(id, input, log);
         throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
       }

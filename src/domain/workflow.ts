@@ -46,4 +46,6 @@ export interface WorkflowData {
   readonly held?: 'paused' | 'blast_radius';
   /** 1 for the first attempt; a retry starts the next. */
   readonly attempt?: number;
+  /** Transient errors (Graph 5xx, a lost answer, ServiceNow or Jira unavailable) in a row at the current step. */
+  readonly transientFailures?: number;
 }

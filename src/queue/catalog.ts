@@ -31,7 +31,8 @@ export const catalog = {
     name: 'reset',
     payload: z.strictObject({ requestId: uuid }),
     options: {
-      // Transient errors only (waiting never uses an attempt): 1 s, 2 s, 4 s … with jitter, about 34 minutes in all.
+      // The unforeseen only: waiting never uses an attempt, and transient Graph, ServiceNow and Jira errors are
+      // counted per step by the processor (workers/reset/processor.ts). 1 s, 2 s, 4 s … with jitter.
       attempts: 12,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
       removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },

@@ -1,4 +1,5 @@
 import { FIXTURE_DEVICES, PRODUCT_ROLES, type Sandbox } from '../../src/sandbox';
+import { MAX_TRANSIENT_FAILURES, transientBackoffMs } from '../../workers/reset/processor';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
 /**
@@ -111,6 +112,39 @@ describe('Graph faults, with the product budget below the sandbox limits', () =>
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(450);
     expect((third?.at ?? 0) - (second?.at ?? 0)).toBeGreaterThanOrEqual(950);
   }, 50_000);
+});
+
+describe('transient errors, counted per step', () => {
+  let h: WorkflowHarness;
+
+  beforeAll(async () => {
+    h = await startWorkflowHarness('transient', { APPROVAL_REQUIRED: 'false', BLAST_RADIUS_PER_HOUR: '10000' });
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('starts the count again after each step that succeeds, and uses none of the job\'s attempts', async () => {
+    const [device] = seedDevices(h.sandbox, 'e', 1);
+    if (device === undefined) throw new Error('no device seeded');
+    // Two 503s on the device read (eligibility), then two on the action read (the baseline before the POST).
+    h.sandbox.control.injectFault({ method: 'GET', path: `/beta/deviceManagement/managedDevices/${device}`, sequence: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }] });
+    h.sandbox.control.injectFault({ method: 'GET', path: `/v1.0/deviceManagement/managedDevices/${device}`, sequence: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }] });
+    const id = await submit(h, device);
+    await h.until(id, 'succeeded', 45_000);
+    const stored = await h.intake.store.get(id);
+    expect(stored?.workflow.transientFailures).toBeUndefined();
+    expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
+    // BullMQ counts the run that completes the job: 1 means no failed attempt before it.
+    expect((await h.intake.queues.reset.getJob(id))?.attemptsMade).toBe(1);
+  }, 60_000);
+
+  it('waits 1 s, then 2 s, 4 s … up to 5 minutes, less up to half at random', () => {
+    expect([1, 2, 3, 9, 10, 20].map((n) => transientBackoffMs(n, () => 0))).toEqual([1_000, 2_000, 4_000, 256_000, 300_000, 300_000]);
+    expect(transientBackoffMs(1, () => 1)).toBe(500);
+    expect(MAX_TRANSIENT_FAILURES).toBe(12);
+  });
 });
 
 describe('a missing Graph permission', () => {

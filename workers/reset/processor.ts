@@ -1,10 +1,28 @@
 import { DelayedError, type Job } from 'bullmq';
 import { parsePayload } from '../../src/queue/catalog';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
+import { JiraError } from '../../src/ticketing/jira';
+import { ServiceNowError } from '../../src/ticketing/servicenow';
 import { isFinal } from '../../src/domain/request';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
 import { announce, moveTo } from './outcome';
 import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from './steps';
+
+/** Transient errors in a row at one step before the request fails (1 s doubling to 5 min: about 34 minutes). */
+export const MAX_TRANSIENT_FAILURES = 12;
+
+/** The wait after the n-th transient error in a row: 1 s doubling, up to 5 min, with up to 50 % taken off at random. */
+export function transientBackoffMs(failures: number, random: () => number = Math.random): number {
+  const full = Math.min(1_000 * 2 ** Math.max(0, failures - 1), 5 * 60_000);
+  return Math.round(full * (1 - 0.5 * random()));
+}
+
+/** A failure worth trying again: Graph without an answer or a 5xx, ServiceNow or Jira unavailable or rate-limited. */
+function isTransient(err: unknown): err is GraphError | ServiceNowError | JiraError {
+  if (err instanceof GraphError) return !err.permanent;
+  if (err instanceof ServiceNowError || err instanceof JiraError) return !err.permanent;
+  return false;
+}
 
 /** At most this many steps in one run; then the job yields to others and comes back at once. */
 const STEPS_PER_RUN = 12;
@@ -21,7 +39,9 @@ export async function runStep(deps: ResetDeps, requestId: string, signal?: Abort
     deps.log.warn({ requestId }, 'a reset job without a request record was discarded');
     return { kind: 'done' };
   }
-  const { request, workflow } = stored;
+  const { request } = stored;
+  // The step sees the workflow without the failure count: whatever it writes on success starts the count again.
+  const { transientFailures = 0, ...workflow } = stored.workflow;
   if (isFinal(request.state)) {
     // Normally a no-op: the move queued them. After a crash between the move and the queueing, this does it.
     await announce(deps, request, request.state, workflow);
@@ -48,6 +68,18 @@ export async function runStep(deps: ResetDeps, requestId: string, signal?: Abort
   } catch (err) {
     if (err instanceof GraphBudgetWait) return { kind: 'wait', ms: err.waitMs };
     if (err instanceof GraphError && err.code === 'graph_throttled') return { kind: 'wait', ms: err.retryAfterMs ?? 5_000 };
+    if (isTransient(err)) {
+      // Counted per step, in a row: a request that meets a few blips over a long life never runs out of tries.
+      const failures = transientFailures + 1;
+      if (failures >= MAX_TRANSIENT_FAILURES) {
+        const outcomeReason = err instanceof GraphError ? 'graph_unavailable' : 'ticketing_unavailable';
+        return moveTo(deps, request, 'failed', `gave up after ${String(failures)} transient errors in a row: ${err.message}`, { ...workflow, outcomeReason });
+      }
+      if (!(await deps.store.saveWorkflow(request.id, request.state, { ...workflow, transientFailures: failures }))) return { kind: 'done' };
+      deps.log.warn({ requestId: request.id, state: request.state, failures, code: (err as { code?: unknown }).code }, 'transient error; the step runs again after a backoff');
+      const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
+      return { kind: 'wait', ms: Math.max(transientBackoffMs(failures), typeof retryAfter === 'number' ? retryAfter : 0) };
+    }
     if (err instanceof GraphError && err.permanent) {
       return moveTo(deps, request, 'failed', err.message, { ...workflow, outcomeReason: err.code }, err.missingPermission === undefined ? undefined : { missingPermission: err.missingPermission });
     }

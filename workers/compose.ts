@@ -20,6 +20,7 @@ import { createJiraClient, type JiraClient } from '../src/ticketing/jira';
 import { ServiceNowClient } from '../src/ticketing/servicenow';
 import { createApprovalSource } from './reset/approvals';
 import { createMetricsRecorder } from '../src/metrics/recorder';
+import { createTenantDirectory } from '../src/metrics/tenants';
 import { createGraphMailTransport } from '../src/notify/email/graph';
 import { createSmtpTransport, type SmtpSettings } from '../src/notify/email/smtp';
 import type { MailTransport } from '../src/notify/email/transport';
@@ -124,6 +125,14 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
     log.warn({ err: err instanceof Error ? { message: err.message } : String(err) }, 'metrics not recorded');
   });
   const gateway = createIntuneGateway({ client: graph, budget, tenantId: remote.tenantId, redis: producer, prefix: config.REDIS_PREFIX, metrics });
+  // The dashboard and /metrics list the tenants the workers serve (src/metrics/tenants.ts): announced on every
+  // (re)connection, as the producer connection refuses commands until it is ready. Best effort.
+  const tenants = createTenantDirectory(producer, config.REDIS_PREFIX, []);
+  const announceTenant = (): void => {
+    tenants.remember(remote.tenantId).catch(() => undefined);
+  };
+  producer.on('ready', announceTenant);
+  if (producer.status === 'ready') announceTenant();
   const withCa = dispatcher === undefined ? {} : { dispatcher };
   const servicenow =
     remote.servicenow === undefined

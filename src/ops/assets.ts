@@ -32,7 +32,7 @@ h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
 .banner.bad { background: var(--bad-bg); border-color: var(--bad); }
 .banner.ok { background: var(--ok-bg); border-color: var(--ok); }
 .banner strong { display: block; }
-.table-wrap { overflow-x: auto; }
+.table-wrap { overflow-x: auto; position: relative; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }

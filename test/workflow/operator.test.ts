@@ -1,4 +1,5 @@
 import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { metricsKeys } from '../../src/metrics/keys';
 import { waitFor } from '../support/env';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
@@ -23,6 +24,11 @@ describe('operator actions on the workflow', () => {
     expect(res.statusCode).toBe(202);
     return res.json<{ id: string }>().id;
   }
+
+  it('lists the tenant its workers serve for the dashboard and /metrics, as soon as they start', async () => {
+    const key = metricsKeys(h.intake.prefix).tenants;
+    await waitFor(async () => (await h.intake.redis.smembers(key)).includes(h.sandbox.tenantId), 5_000, 'the worker to announce its tenant');
+  });
 
   it('holds submissions past the blast-radius limit without failing them, until an admin raises it', async () => {
     const first = await request(FIXTURE_DEVICES.androidDedicated);

@@ -77,7 +77,7 @@ ${t.submissions.paused === null
 
 function tenants(data: OverviewData, session: OpsSession): SafeHtml {
   if (data.snapshot.tenants.length === 0) {
-    return html`<p class="empty">No tenant seen yet. A tenant appears here once a worker has called Graph for it, or once an admin acts on it.</p>`;
+    return html`<p class="empty">No tenant seen yet. A tenant appears here once a worker for it has started or called Graph, or once an admin acts on it.</p>`;
   }
   return html`<div class="table-wrap"><table><caption class="sr-only">Tenants</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Submissions</th><th scope="col" class="num">Blast radius (last hour)</th><th scope="col" class="num">Graph writes (window)</th><th scope="col" class="num">Graph reads (window)</th><th scope="col">Actions</th></tr></thead>
 <tbody>${data.snapshot.tenants.map((t) => tenantRow(t, session))}</tbody></table></div>`;

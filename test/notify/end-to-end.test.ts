@@ -1,6 +1,5 @@
 import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
 import { SN_FIXTURE } from '../../src/sandbox/servicenow';
-import type { RequestState } from '../../src/domain/request';
 import { DeliveryLedger } from '../../src/notify/ledger';
 import { WorkflowStore } from '../../src/store/workflow-store';
 import { wakeJob } from '../../src/queue/queues';
@@ -15,7 +14,6 @@ import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow'
  */
 type Outcome = 'succeeded' | 'ineligible' | 'rejected' | 'expired' | 'failed' | 'timed_out' | 'cancelled';
 const OUTCOMES: readonly Outcome[] = ['succeeded', 'ineligible', 'rejected', 'expired', 'failed', 'timed_out', 'cancelled'];
-const PAST = '2000-01-01T00:00:00.000Z';
 
 describe('notifications end to end', () => {
   let h: WorkflowHarness;
@@ -44,18 +42,6 @@ describe('notifications end to end', () => {
     return { id, serial: copy.serialNumber, name: copy.deviceName };
   }
 
-  /** Moves a waiting request past its deadline (approval or device), until the worker has seen it. */
-  async function pastDeadline(id: string, field: 'approvalDeadline' | 'submittedAt', target: RequestState): Promise<void> {
-    await waitFor(async () => {
-      const stored = await h.intake.store.get(id);
-      if (stored?.request.state === target) return true;
-      await h.intake.redis.hset(h.intake.store.keys.request(id), 'workflow', JSON.stringify({ ...stored?.workflow, [field]: PAST }));
-      await wakeJob(h.intake.queues, id);
-      await new Promise((r) => setTimeout(r, 50));
-      return (await h.intake.store.get(id))?.request.state === target;
-    }, 30_000, `request ${id} to reach ${target}`);
-  }
-
   /** Waits until the event's notifications, and the awaiting-approval note before them (when there was one), are delivered. */
   async function notified(id: string, event: string): Promise<void> {
     const ids = [`${id}|${event}|ticket`, `${id}|${event}|email`];
@@ -73,14 +59,14 @@ describe('notifications end to end', () => {
     if (outcome === 'ineligible') return h.until(id, 'ineligible');
     await h.until(id, 'awaiting_approval');
     if (outcome === 'rejected') decide(false);
-    else if (outcome === 'expired') await pastDeadline(id, 'approvalDeadline', 'expired');
+    else if (outcome === 'expired') await h.pastDeadline(id, 'approvalDeadline', 'expired');
     else if (outcome === 'cancelled') {
       const res = await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/cancel`, headers: h.intake.auth('operator'), payload: { reason: 'the user found the passcode' } });
       expect(res.statusCode).toBe(200);
     } else decide(true);
     if (outcome === 'timed_out') {
       await h.until(id, 'awaiting_device');
-      await pastDeadline(id, 'submittedAt', 'timed_out');
+      await h.pastDeadline(id, 'submittedAt', 'timed_out');
     }
     await h.until(id, outcome, 20_000);
   }

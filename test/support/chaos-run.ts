@@ -261,13 +261,14 @@ export async function startChaosRun(options: ChaosRunOptions): Promise<ChaosRun>
           let key = randomUUID();
           let inProgressSince: number | undefined;
           const seen: string[] = [];
-          for (let attempt = 1; ; attempt++) {
+          // A client that retries every 250 ms, for up to 100 s, until its request is accepted.
+          const accepted = async (): Promise<boolean> => {
             const answer = await submit(device, { idempotencyKey: key });
             seen.push(`${String(answer.status)}${answer.code === undefined ? '' : ` ${answer.code}`}`);
             onAnswer?.(answer);
             if (answer.status === 202 && answer.id !== undefined) {
               ids[i] = answer.id;
-              break;
+              return true;
             }
             if (answer.status === 409 && answer.code === 'device_has_active_request' && answer.activeRequestId !== undefined) {
               // Only after a new key. Either an earlier attempt stored the request although its answer was not 202,
@@ -275,14 +276,14 @@ export async function startChaosRun(options: ChaosRunOptions): Promise<ChaosRun>
               if ((await states([answer.activeRequestId]))[0] !== undefined) {
                 ids[i] = answer.activeRequestId;
                 submitStats.storedWithout202 += 1;
-                break;
+                return true;
               }
               reservedBy.add(answer.activeRequestId);
               submitStats.leftoverReservations = reservedBy.size;
             } else if (answer.status === 409 && answer.code === 'idempotency_in_progress') {
               inProgressSince ??= answer.at;
               if (answer.at - inProgressSince > STUCK_KEY_MS) {
-                // The key stays "in progress" although no request is: see docs/reliability.md, known issues.
+                // The key's first call stopped without an answer and stored nothing: a new key (docs/reliability.md).
                 submitStats.stuckKeys += 1;
                 submitStats.rekeyedDevices.push(device);
                 key = randomUUID();
@@ -292,8 +293,12 @@ export async function startChaosRun(options: ChaosRunOptions): Promise<ChaosRun>
               inProgressSince = undefined;
               if (answer.status !== 503 && answer.status !== 0) throw new Error(`POST /v1/resets for ${device} answered ${String(answer.status)} ${answer.code ?? ''}`);
             }
-            if (attempt > 400) throw new Error(`POST /v1/resets for ${device} was never accepted: ${[...new Set(seen)].join(', ')}`);
-            await new Promise((r) => setTimeout(r, 250));
+            return false;
+          };
+          try {
+            await waitFor(accepted, 100_000, `POST /v1/resets for ${device} to be accepted`, 250);
+          } catch (err) {
+            throw new Error(`${(err as Error).message}: ${[...new Set(seen)].join(', ')}`, { cause: err });
           }
         }
       };

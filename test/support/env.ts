@@ -12,11 +12,11 @@ export function uniquePrefix(label: string): string {
   return `{t-${label.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${randomBytes(4).toString('hex')}}`;
 }
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+/** Polls `check` every `intervalMs` until it returns true, or fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition', intervalMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

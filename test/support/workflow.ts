@@ -5,6 +5,7 @@ import { startWorkers, type RunningWorkers } from '../../workers/compose';
 import { sandboxRemoteEnds } from '../../src/bin/embedded-sandbox';
 import { Writable } from 'node:stream';
 import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from './intake';
+import { wakeJob } from '../../src/queue/queues';
 import { waitFor } from './env';
 
 export interface WorkflowHarness {
@@ -15,8 +16,15 @@ export interface WorkflowHarness {
   readonly intakeUrl: string;
   /** Waits until the request reaches `state` (or any final state, then fails with its timeline). */
   until(id: string, state: RequestState, timeoutMs?: number): Promise<void>;
+  /**
+   * Time travel: sets the request's `field` (its approval deadline, or when it was submitted) far in the past and wakes
+   * its job, again every 100 ms until the request reaches `target` (the worker may be saving the workflow meanwhile).
+   */
+  pastDeadline(id: string, field: 'approvalDeadline' | 'submittedAt', target: RequestState, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
+
+const LONG_AGO = '2000-01-01T00:00:00.000Z';
 
 const FAST = {
   ACTION_POLL_BASE_MS: '50',
@@ -49,6 +57,20 @@ export async function startWorkflowHarness(label: string, env: Record<string, st
     workers,
     workerLogs,
     intakeUrl,
+    async pastDeadline(id, field, target, timeoutMs = 30_000) {
+      await waitFor(
+        async () => {
+          const stored = await intake.store.get(id);
+          if (stored === undefined || stored.request.state === target) return stored !== undefined;
+          await intake.redis.hset(intake.store.keys.request(id), 'workflow', JSON.stringify({ ...stored.workflow, [field]: LONG_AGO }));
+          await wakeJob(intake.queues, id);
+          return false;
+        },
+        timeoutMs,
+        `request ${id} to reach ${target}`,
+        100,
+      );
+    },
     async until(id, state, timeoutMs = 15_000) {
       let last: RequestState | undefined;
       try {

@@ -2,8 +2,6 @@ import { FIXTURE_DEVICES } from '../../src/sandbox';
 import { SN_FIXTURE } from '../../src/sandbox/servicenow';
 import { SERVICENOW_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
-import { wakeJob } from '../../src/queue/queues';
-import { waitFor } from '../support/env';
 
 /** Every approval outcome, read from the ticket's system of record (ServiceNow here) or given through the API. */
 describe('approvals in the workflow', () => {
@@ -56,16 +54,8 @@ describe('approvals in the workflow', () => {
 
   it('expires a request nobody approves before the deadline', async () => {
     const { id } = await incident(FIXTURE_DEVICES.androidAosp);
-    // Time travel: the deadline passes. The worker may be saving the workflow at the same moment (an approval check),
-    // so the change is made again until the worker has seen it.
-    await waitFor(async () => {
-      const stored = await h.intake.store.get(id);
-      if (stored?.request.state === 'expired') return true;
-      await h.intake.redis.hset(h.intake.store.keys.request(id), 'workflow', JSON.stringify({ ...stored?.workflow, approvalDeadline: new Date(Date.now() - 1000).toISOString() }));
-      await wakeJob(h.intake.queues, id);
-      await new Promise((r) => setTimeout(r, 100));
-      return (await h.intake.store.get(id))?.request.state === 'expired';
-    }, 20_000, 'the request to expire');
+    // Time travel: the deadline passes.
+    await h.pastDeadline(id, 'approvalDeadline', 'expired', 20_000);
     expect((await h.intake.store.get(id))?.timeline.at(-1)?.reason).toBe('no approval before the deadline');
   });
 });

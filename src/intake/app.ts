@@ -88,15 +88,13 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
 
   await app.register(healthRoutes({ redis: deps.redis }));
   await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS), adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
-  const actions = createOperatorActions({ store: new WorkflowStore(deps.redis, store), requests: store, queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
+  const workflow = new WorkflowStore(deps.redis, store);
+  const control = new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR);
+  const deliveries = createNotificationDeliveries({ redis: deps.redis, prefix: config.REDIS_PREFIX, queues: deps.queues, workflow });
+  const actions = createOperatorActions({ store: workflow, requests: store, queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
   await app.register(actionRoutes({ actions }));
-  await app.register(
-    notificationRoutes({
-      deliveries: createNotificationDeliveries({ redis: deps.redis, prefix: config.REDIS_PREFIX, queues: deps.queues, workflow: new WorkflowStore(deps.redis, store) }),
-      exists: async (id) => (await store.getCurrent(id)) !== undefined,
-    }),
-  );
-  await app.register(tenantRoutes({ control: new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR), store, queues: deps.queues }));
+  await app.register(notificationRoutes({ deliveries, exists: async (id) => (await store.getCurrent(id)) !== undefined }));
+  await app.register(tenantRoutes({ control, store, queues: deps.queues }));
   // The operations dashboard (/ops), bull-board (/admin/queues) and GET /metrics: src/ops, docs/operations.md.
   await registerOperations(app, {
     config,
@@ -104,9 +102,10 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     queues: deps.queues,
     tokens: deps.tokens,
     store,
-    workflow: new WorkflowStore(deps.redis, store),
+    workflow,
     actions,
-    control: new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
+    control,
+    deliveries,
   });
   await app.register(
     webhookRoutes({

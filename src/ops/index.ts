@@ -20,7 +20,7 @@ import type { SubmissionControl } from '../store/submission-control';
 import type { WorkflowStore } from '../store/workflow-store';
 import { bullBoardScope } from './bull-board';
 import { sendPage } from './guard';
-import { createNotificationDeliveries } from '../notify/deliveries';
+import type { NotificationDeliveries } from '../notify/deliveries';
 import { createNotificationReader } from './notifications';
 import { actionRoutes } from './routes/actions';
 import { authRoutes } from './routes/auth';
@@ -39,6 +39,8 @@ export interface OperationsDeps {
   readonly workflow: WorkflowStore;
   readonly actions: OperatorActions;
   readonly control: SubmissionControl;
+  /** The notify worker's delivery ledger and retry (src/notify/deliveries.ts), shared with the API's routes. */
+  readonly deliveries: NotificationDeliveries;
 }
 
 /** How often this process folds new audit entries into the metrics (any number of intake processes may do it). */
@@ -69,7 +71,7 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
   const tenants = createTenantDirectory(redis, prefix, config.AZURE_TENANT_ID !== undefined && GUID.test(config.AZURE_TENANT_ID) ? [config.AZURE_TENANT_ID] : []);
   const budget = new GraphBudget(redis, prefix, { windowMs: config.GRAPH_WINDOW_MS, writes: config.GRAPH_WRITE_BUDGET, reads: config.GRAPH_READ_BUDGET });
   const snapshot = createSnapshotReader({ redis, prefix, queues: deps.queues, control: deps.control, budget, tenants });
-  const notifications = createNotificationReader(deps.queues, createNotificationDeliveries({ redis, prefix, queues: deps.queues, workflow: deps.workflow }));
+  const notifications = createNotificationReader(deps.queues, deps.deliveries);
   const tenantActions = createTenantActionLog(redis, prefix);
   const services: OpsServices = {
     store: deps.store,

@@ -1,6 +1,6 @@
 import { DeliveryActionError, type DeliveryView, type NotificationDeliveries } from '../notify/deliveries';
 import type { DeliveryTarget } from '../notify/ledger';
-import { NOTIFY_EVENTS, catalog } from '../queue/catalog';
+import { catalog, parseNotifyJobId } from '../queue/catalog';
 import type { Queues } from '../queue/queues';
 
 /**
@@ -25,26 +25,12 @@ export interface NotificationView {
 /** The notify job's attempts before it is undeliverable (src/queue/catalog.ts). */
 const MAX_ATTEMPTS = catalog.notify.options.attempts;
 
-/** `${requestId}|${event}|${channel}`, with an optional `|system|key` for a linked ticket and `|a<n>` for a retried request. */
-const JOB_ID = /^([0-9a-f-]{36})\|([a-z_]{1,40})\|(ticket|email)(?:\|(servicenow|jira)\|([A-Za-z0-9_.-]{1,64}))?(?:\|a(\d{1,5}))?$/;
-
-export function isNotificationJobId(id: string): boolean {
-  return JOB_ID.test(id);
-}
-
-/** The notification a job id names, or undefined when it is not one. */
-export function targetOfJobId(id: string): DeliveryTarget | undefined {
-  const m = JOB_ID.exec(id);
-  const [, requestId, event, channel, system, key, attempt] = m ?? [];
-  if (requestId === undefined || event === undefined || (channel !== 'ticket' && channel !== 'email')) return undefined;
-  if (!(NOTIFY_EVENTS as readonly string[]).includes(event)) return undefined;
-  return {
-    requestId,
-    event: event as DeliveryTarget['event'],
-    channel,
-    ...(system === 'servicenow' || system === 'jira' ? { ticket: { system, key: key ?? '' } } : {}),
-    ...(attempt === undefined ? {} : { requestAttempt: Number(attempt) }),
-  };
+/** The notification a job id names (src/queue/catalog.ts), as a delivery target; undefined when it is not one. */
+function targetOfJobId(id: string): DeliveryTarget | undefined {
+  const payload = parseNotifyJobId(id);
+  if (payload === undefined) return undefined;
+  const { requestId, event, channel, ticket, attempt } = payload;
+  return { requestId, event, channel, ...(ticket === undefined ? {} : { ticket }), ...(attempt === undefined ? {} : { requestAttempt: attempt }) };
 }
 
 const STATUS: Readonly<Record<DeliveryView['state'], DeliveryStatus>> = {

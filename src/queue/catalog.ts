@@ -88,3 +88,19 @@ export function notifyJobId(p: JobPayload<'notify'>): string {
   const attempt = p.attempt === undefined || p.attempt < 2 ? '' : `|a${String(p.attempt)}`;
   return `${p.requestId}|${p.event}|${p.channel}${suffix}${attempt}`;
 }
+
+/** `notifyJobId` read back: `<request>|<event>|<channel>[|<system>|<key>][|a<attempt>]`. */
+const NOTIFY_JOB_ID = /^([0-9a-f-]{36})\|([a-z_]{1,40})\|(ticket|email)(?:\|(servicenow|jira)\|([^|]{1,64}))?(?:\|a(\d{1,5}))?$/;
+
+/** The notification a job id names, checked against the payload schema; undefined when it names none. */
+export function parseNotifyJobId(id: string): JobPayload<'notify'> | undefined {
+  const [, requestId, event, channel, system, key, attempt] = NOTIFY_JOB_ID.exec(id) ?? [];
+  const parsed = catalog.notify.payload.safeParse({
+    requestId,
+    event,
+    channel,
+    ...(system === undefined ? {} : { ticket: { system, key } }),
+    ...(attempt === undefined ? {} : { attempt: Number(attempt) }),
+  });
+  return parsed.success && notifyJobId(parsed.data) === id ? parsed.data : undefined;
+}

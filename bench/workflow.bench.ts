@@ -33,6 +33,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { TokenRegistry, generateToken, sha256Hex } from '../src/auth/tokens';
 import { parseConfig } from '../src/config/load';
+import { sandboxRemoteEnds } from '../src/bin/embedded-sandbox';
 import { GraphBudget } from '../src/graph/budget';
 import { FINAL_STATES, type RequestState } from '../src/domain/request';
 import { buildIntakeApp } from '../src/intake/app';
@@ -528,14 +529,8 @@ async function runRound(round: number, count: number, s: Settings, log: (msg: st
     const start: WorkerStart = {
       redisUrl: redisServer.url,
       env: workerEnv(s),
-      remote: {
-        tenantId: sandbox.tenantId,
-        clientId: sandbox.clientId,
-        clientSecret: sandbox.clientSecret,
-        authorityHost: sandbox.urls.authorityHost,
-        graphBaseUrl: sandbox.urls.graphBaseUrl,
-        extraCaPem: sandbox.caPem,
-      },
+      // As `npm start` wires the sandbox (no SMTP catcher here: email is off, as for API requests in production).
+      remote: sandboxRemoteEnds(sandbox),
     };
     for (let i = 0; i < s.workerProcesses; i++) {
       const child = fork(__filename, ['--worker'], {

@@ -1,25 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateToken, sha256Hex } from '../../src/auth/tokens';
 import { freePort } from '../../src/redis/spawn';
 import { waitFor } from './env';
+import { labelledOutput, spawnProductProcess, stopProcesses, type ProductProcess } from './product-process';
 import { JIRA_SECRET, SERVICENOW_SECRET } from './intake';
 
 /** The production intake entry point, as `npm run intake` runs it. `npm run build` must have run first. */
 const INTAKE_MAIN = resolve(__dirname, '../../dist/src/bin/intake.js');
 
 /** One real intake process (`node dist/src/bin/intake.js`) listening on a loopback port. */
-export interface IntakeProcess {
-  /** `i1`, `i2`… in start order, for logs. */
-  readonly name: string;
+export interface IntakeProcess extends ProductProcess {
   /** http://127.0.0.1:PORT */
   readonly url: string;
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
-  readonly running: boolean;
 }
 
 export interface IntakeFleetOptions {
@@ -70,28 +64,7 @@ export function createIntakeFleet(options: IntakeFleetOptions): IntakeFleet {
   async function launch(): Promise<IntakeProcess> {
     const name = `i${String(all.length + 1)}`;
     const port = await freePort();
-    const child = spawn(process.execPath, ['--enable-source-maps', INTAKE_MAIN], { cwd: dir, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') output.push(line);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-      child.once('exit', (code, signal) => {
-        done({ code, signal });
-      });
-    });
-    const intake: IntakeProcess = {
-      name,
-      url: `http://127.0.0.1:${String(port)}`,
-      child,
-      output,
-      exited,
-      get running() {
-        return child.exitCode === null && child.signalCode === null;
-      },
-    };
+    const intake: IntakeProcess = spawnProductProcess(name, INTAKE_MAIN, dir, { ...env, PORT: String(port) }, { url: `http://127.0.0.1:${String(port)}` });
     all.push(intake);
     return intake;
   }
@@ -119,14 +92,9 @@ export function createIntakeFleet(options: IntakeFleetOptions): IntakeFleet {
       }
       return started;
     },
-    output: () => all.map((i) => i.output.map((line) => `[${i.name}] ${line}`).join('\n')).join('\n'),
+    output: () => labelledOutput(all),
     async stop() {
-      await Promise.all(
-        fleet.running().map(async (i) => {
-          i.child.kill('SIGTERM');
-          await i.exited;
-        }),
-      );
+      await stopProcesses(all);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,25 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Sandbox } from '../../src/sandbox';
 import { waitFor } from './env';
+import { labelledOutput, spawnProductProcess, stopProcesses, type ProductProcess } from './product-process';
 
 /** The production worker entry point, as `npm run worker` runs it. `npm run build` must have run first. */
 const WORKER_MAIN = resolve(__dirname, '../../dist/workers/main.js');
 
 /** One real worker process (`node dist/workers/main.js`). */
-export interface WorkerProcess {
-  /** `w1`, `w2`… in start order, for logs. */
-  readonly name: string;
-  readonly child: ChildProcess;
-  /** stdout and stderr lines, as the process wrote them (JSON log lines, or a crash's stack). */
-  readonly output: string[];
-  /** Resolves when the process has exited, however it ended. */
-  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
-  readonly running: boolean;
-}
+export type WorkerProcess = ProductProcess;
 
 export interface WorkerFleetOptions {
   readonly sandbox: Sandbox;
@@ -89,28 +80,7 @@ export function createWorkerFleet(options: WorkerFleetOptions): WorkerFleet {
   const registered = async (): Promise<number> => (await options.resetQueue.getWorkers()).length;
 
   function launch(): WorkerProcess {
-    const name = `w${String(all.length + 1)}`;
-    const child = spawn(process.execPath, ['--enable-source-maps', WORKER_MAIN], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') output.push(line);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-      child.once('exit', (code, signal) => {
-        done({ code, signal });
-      });
-    });
-    const worker: WorkerProcess = {
-      name,
-      child,
-      output,
-      exited,
-      get running() {
-        return child.exitCode === null && child.signalCode === null;
-      },
-    };
+    const worker = spawnProductProcess(`w${String(all.length + 1)}`, WORKER_MAIN, dir, env);
     all.push(worker);
     return worker;
   }
@@ -147,14 +117,9 @@ export function createWorkerFleet(options: WorkerFleetOptions): WorkerFleet {
       if (replacement === undefined) throw new Error('no replacement worker started');
       return replacement;
     },
-    output: () => all.map((w) => w.output.map((line) => `[${w.name}] ${line}`).join('\n')).join('\n'),
+    output: () => labelledOutput(all),
     async stop() {
-      await Promise.all(
-        fleet.running().map(async (w) => {
-          w.child.kill('SIGTERM');
-          await w.exited;
-        }),
-      );
+      await stopProcesses(all);
       rmSync(dir, { recursive: true, force: true });
     },
   };

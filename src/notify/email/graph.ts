@@ -9,18 +9,11 @@ import { GraphError as ClientGraphError, RetryHandlerOptions, type Client } from
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { parseRetryAfter } from '../../http/retry-after';
 import { NotifyDeliveryError } from '../errors';
-import type { MailMessage, MailTransport } from './transport';
+import { nodemailerOptions, type MailMessage, type MailTransport } from './transport';
 
 /** Builds the MIME message (text and HTML alternatives) exactly as nodemailer sends it over SMTP. */
 export async function buildMime(message: MailMessage): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: message.from,
-    to: [...message.to],
-    ...(message.cc.length === 0 ? {} : { cc: [...message.cc] }),
-    subject: message.subject,
-    text: message.text,
-    html: message.html,
-  });
+  const composer = new MailComposer(nodemailerOptions(message));
   return composer.compile().build();
 }
 

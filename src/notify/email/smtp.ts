@@ -4,7 +4,7 @@
  */
 import { createTransport } from 'nodemailer';
 import { NotifyDeliveryError } from '../errors';
-import type { MailTransport } from './transport';
+import { nodemailerOptions, type MailTransport } from './transport';
 
 export interface SmtpSettings {
   readonly host: string;
@@ -51,14 +51,7 @@ export function createSmtpTransport(settings: SmtpSettings): MailTransport {
     kind: 'smtp',
     async send(message) {
       try {
-        await transporter.sendMail({
-          from: message.from,
-          to: [...message.to],
-          ...(message.cc.length === 0 ? {} : { cc: [...message.cc] }),
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-        });
+        await transporter.sendMail(nodemailerOptions(message));
       } catch (err) {
         throw smtpFailure(err);
       }

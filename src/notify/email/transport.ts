@@ -17,3 +17,15 @@ export interface MailTransport {
   send(message: MailMessage, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The message as nodemailer takes it (its SMTP transport and its MIME composer alike): the same parts either way. */
+export function nodemailerOptions(message: MailMessage): { from: string; to: string[]; cc?: string[]; subject: string; text: string; html: string } {
+  return {
+    from: message.from,
+    to: [...message.to],
+    ...(message.cc.length === 0 ? {} : { cc: [...message.cc] }),
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+  };
+}

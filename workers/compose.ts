@@ -16,9 +16,9 @@ import { createRedis } from '../src/redis/connection';
 import { RequestStore } from '../src/store/requests';
 import { SubmissionControl } from '../src/store/submission-control';
 import { WorkflowStore } from '../src/store/workflow-store';
-import { createJiraClient, type JiraClient } from '../src/ticketing/jira';
-import { ServiceNowClient } from '../src/ticketing/servicenow';
+import { createTicketingClients, ticketingSettingsFromConfig, type TicketingSettings } from '../src/ticketing/clients';
 import { createApprovalSource } from './reset/approvals';
+import { createTicketReader, ticketScopeOf } from '../src/ticketing/ticket-facts';
 import { createMetricsRecorder } from '../src/metrics/recorder';
 import { createTenantDirectory } from '../src/metrics/tenants';
 import { createGraphMailTransport } from '../src/notify/email/graph';
@@ -31,7 +31,7 @@ import type { ResetSettings } from './reset/deps';
 import { createResetWorker } from './reset/worker';
 
 /** Where the remote ends are: a real tenant and ticketing systems, or the sandbox (with its CA). */
-export interface RemoteEnds {
+export interface RemoteEnds extends TicketingSettings {
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -39,8 +39,6 @@ export interface RemoteEnds {
   readonly graphBaseUrl?: string;
   /** The sandbox CA, trusted in addition to the system roots. Never set for a real tenant. */
   readonly extraCaPem?: string;
-  readonly servicenow?: { readonly instanceUrl: string; readonly username: string; readonly password: string };
-  readonly jira?: { readonly siteUrl: string; readonly email: string; readonly apiToken: string };
   /** The SMTP server for email notifications (SMTP_*; in sandbox mode, the SMTP catcher). */
   readonly smtp?: SmtpSettings;
   /** The sender when NOTIFY_EMAIL_FROM is unset (sandbox mode only). */
@@ -49,8 +47,6 @@ export interface RemoteEnds {
 
 /** The remote ends from configuration: a real tenant (any cloud) and, when configured, ServiceNow and Jira. */
 export function remoteEndsFromConfig(config: Config, tenantId: string, clientId: string, clientSecret: string): RemoteEnds {
-  const { SERVICENOW_INSTANCE_URL: snUrl, SERVICENOW_USERNAME: snUser, SERVICENOW_PASSWORD: snPassword } = config;
-  const { JIRA_SITE_URL: jiraUrl, JIRA_EMAIL: jiraEmail, JIRA_API_TOKEN: jiraToken } = config;
   return {
     tenantId,
     clientId,
@@ -58,8 +54,7 @@ export function remoteEndsFromConfig(config: Config, tenantId: string, clientId:
     ...(config.AZURE_AUTHORITY_HOST === undefined ? {} : { authorityHost: config.AZURE_AUTHORITY_HOST }),
     ...(config.GRAPH_BASE_URL === undefined ? {} : { graphBaseUrl: config.GRAPH_BASE_URL }),
     ...(config.GRAPH_EXTRA_CA_FILE === undefined ? {} : { extraCaPem: readFileSync(config.GRAPH_EXTRA_CA_FILE, 'utf8') }),
-    ...(snUrl === undefined || snUser === undefined || snPassword === undefined ? {} : { servicenow: { instanceUrl: snUrl, username: snUser, password: snPassword } }),
-    ...(jiraUrl === undefined || jiraEmail === undefined || jiraToken === undefined ? {} : { jira: { siteUrl: jiraUrl, email: jiraEmail, apiToken: jiraToken } }),
+    ...ticketingSettingsFromConfig(config),
     ...(config.SMTP_HOST === undefined
       ? {}
       : {
@@ -133,12 +128,9 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
   };
   producer.on('ready', announceTenant);
   if (producer.status === 'ready') announceTenant();
-  const withCa = dispatcher === undefined ? {} : { dispatcher };
-  const servicenow =
-    remote.servicenow === undefined
-      ? undefined
-      : new ServiceNowClient({ instanceUrl: remote.servicenow.instanceUrl, auth: { kind: 'basic', username: remote.servicenow.username, password: remote.servicenow.password }, ...withCa });
-  const jira: JiraClient | undefined = remote.jira === undefined ? undefined : createJiraClient({ ...remote.jira, ...withCa });
+  const { servicenow, jira } = createTicketingClients(remote, dispatcher);
+  const ticketScope = ticketScopeOf(config);
+  const tickets = createTicketReader({ scope: ticketScope, ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }) });
   const store = new WorkflowStore(producer, new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS));
   const emailKind = emailTransportOf(config, remote.smtp !== undefined);
   const mail: MailTransport | undefined =
@@ -158,7 +150,7 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       store,
       gateway,
       submissions: new SubmissionControl(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
-      approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }) }),
+      approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }), tickets }),
       queues,
       settings: resetSettings(config),
       log,
@@ -173,6 +165,7 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       ledger: new DeliveryLedger(producer, config.REDIS_PREFIX),
       settings: notices,
       jiraRequestTypeField: config.JIRA_REQUEST_TYPE_FIELD,
+      ticketScope,
       ...(servicenow === undefined ? {} : { servicenow }),
       ...(jira === undefined ? {} : { jira }),
       ...(mail === undefined ? {} : { mail }),

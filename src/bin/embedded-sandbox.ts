@@ -8,6 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sandbox } from '../sandbox';
 import type { RemoteEnds } from '../../workers/compose';
+import { Agent } from 'undici';
+import type { Config } from '../config/schema';
+import { createTicketingClients } from '../ticketing/clients';
+import { createTicketReader, ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
+
+/** The intake's reader of cited tickets in sandbox mode: the simulated ServiceNow and Jira, trusted through the sandbox CA. */
+export function sandboxTicketReader(config: Config, sandbox: Sandbox): TicketReader {
+  const clients = createTicketingClients(sandboxRemoteEnds(sandbox), new Agent({ connect: { ca: sandbox.caPem } }));
+  return createTicketReader({ scope: ticketScopeOf(config), ...clients });
+}
 
 /** The worker's remote ends in sandbox mode: the simulated tenant, ServiceNow, Jira and mailbox, and the sandbox CA. */
 export function sandboxRemoteEnds(sandbox: Sandbox): RemoteEnds {

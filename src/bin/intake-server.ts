@@ -4,6 +4,10 @@ import type { TokenRegistry } from '../auth/tokens';
 import { buildIntakeApp } from '../intake/app';
 import { createQueues } from '../queue/queues';
 import { createRedis } from '../redis/connection';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
+import { createTicketingClients, ticketingSettingsFromConfig } from '../ticketing/clients';
+import { createTicketReader, ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
 
 export interface RunningIntake {
   readonly app: FastifyInstance;
@@ -14,10 +18,10 @@ export interface RunningIntake {
  * The intake's composition root: builds the Redis connection and queues from config, mounts the app and listens.
  * Closing the app closes the queues and Redis (onClose), after requests in flight have finished.
  */
-export async function startIntakeServer(config: Config, tokens: TokenRegistry, redisUrl = config.REDIS_URL): Promise<RunningIntake> {
+export async function startIntakeServer(config: Config, tokens: TokenRegistry, redisUrl = config.REDIS_URL, tickets: TicketReader = ticketReaderFromConfig(config)): Promise<RunningIntake> {
   const redis = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-intake' });
   const queues = createQueues(redis, config.REDIS_PREFIX);
-  const app = await buildIntakeApp({ config, redis, queues, tokens, version: process.env.npm_package_version ?? '0.0.0' });
+  const app = await buildIntakeApp({ config, redis, queues, tokens, tickets, version: process.env.npm_package_version ?? '0.0.0' });
   app.addHook('onClose', async () => {
     await queues.close();
     await redis.quit().catch(() => {
@@ -26,4 +30,14 @@ export async function startIntakeServer(config: Config, tokens: TokenRegistry, r
   });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
   return { app, url };
+}
+
+/**
+ * Reads cited tickets with the configured ServiceNow and Jira accounts (the workers' own), trusting GRAPH_EXTRA_CA_FILE
+ * as the workers do. With neither configured, every citation is refused with 422 ticket_system_not_configured.
+ */
+export function ticketReaderFromConfig(config: Config): TicketReader {
+  const dispatcher = config.GRAPH_EXTRA_CA_FILE === undefined ? undefined : new Agent({ connect: { ca: readFileSync(config.GRAPH_EXTRA_CA_FILE, 'utf8') } });
+  const clients = createTicketingClients(ticketingSettingsFromConfig(config), dispatcher);
+  return createTicketReader({ scope: ticketScopeOf(config), ...clients });
 }

@@ -14,9 +14,10 @@ import { createLogger } from '../logging/logger';
 import { redisAnswers } from '../redis/connection';
 import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
 import { remoteEndsFromConfig, startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
-import { sandboxRemoteEnds, type EmbeddedSandbox } from './embedded-sandbox';
+import { sandboxRemoteEnds, sandboxTicketReader, type EmbeddedSandbox } from './embedded-sandbox';
 import { onShutdown } from './lifecycle';
-import { startIntakeServer } from './intake-server';
+import { startIntakeServer, ticketReaderFromConfig } from './intake-server';
+import { deferredTicketReader } from '../ticketing/ticket-facts';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
     { name: 'demo-admin', roles: [...ALL_ROLES], sha256: sha256Hex(demoToken) },
     { name: 'demo-approver', roles: ['approve', 'operate'], sha256: sha256Hex(approverToken) },
   ]);
-  const { app, url } = await startIntakeServer(config, tokens, redisUrl);
+  // In sandbox mode the simulated ServiceNow and Jira start after the intake (they need its URL): cited tickets are
+  // read through them once they are up.
+  const tickets = sandboxMode ? deferredTicketReader() : undefined;
+  const { app, url } = await startIntakeServer(config, tokens, redisUrl, tickets ?? ticketReaderFromConfig(config));
 
   let embedded: EmbeddedSandbox | undefined;
   if (sandboxMode) {
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
 
   let workers: RunningWorkers | undefined;
   const remote = embedded === undefined ? realRemote(config) : sandboxRemoteEnds(embedded.sandbox);
+  if (tickets !== undefined && embedded !== undefined) tickets.bind(sandboxTicketReader(config, embedded.sandbox));
   if (remote !== undefined) workers = startWorkers(config, remote, log, redisUrl);
   else log.warn({ missing: tenantCredentialProblem(config) }, 'no tenant credential: requests are accepted and queued, but no worker runs');
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ADMIN_CENTER_DEVICE_URL, isDeviceLinkTemplate } from '../domain/reasons';
 import { NOTIFY_EVENTS } from '../queue/catalog';
 
-const ROLES = ['submit', 'approve', 'operate', 'admin'] as const;
+/** `ticket`: may cite a ticket in POST /v1/resets (the request is then built from the ticket itself). */
+const ROLES = ['submit', 'ticket', 'approve', 'operate', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const ALL_ROLES: readonly Role[] = ROLES;
 
@@ -108,6 +109,11 @@ export const configSchema = z
 
     BODY_LIMIT_BYTES: int(1024, 1_048_576).default(16_384),
     WEBHOOK_BODY_LIMIT_BYTES: int(1024, 10_485_760).default(1_048_576),
+    // Slow clients (docs/configuration.md "Server"): how long a request, its headers, an idle connection and a kept-alive one may take.
+    REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+    HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),
+    CONNECTION_IDLE_TIMEOUT_MS: int(1000, 3_600_000).default(60_000),
+    KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000).default(72_000),
     RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
     IDEMPOTENCY_TTL_SECONDS: int(60, 604_800).default(86_400),
@@ -162,6 +168,11 @@ export const configSchema = z
 
     SERVICENOW_WEBHOOK_SECRET: secret.optional(),
     SERVICENOW_WEBHOOK_TOLERANCE_SECONDS: int(30, 3600).default(300),
+    // Which ServiceNow tickets may become requests, and where an incident names its device (read back from the
+    // instance when the API cites a ticket, and checked before any ticket write).
+    SERVICENOW_TABLES: list.pipe(z.array(z.enum(['incident', 'sc_req_item'], { error: 'each entry is incident or sc_req_item' })).min(1, { error: 'name at least one table' })).default(['incident', 'sc_req_item']),
+    SERVICENOW_DEVICE_FIELD: z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, { error: 'must be a field name such as u_device_serial' }).default('u_device_serial'),
+    SERVICENOW_DEVICE_KIND: z.enum(['id', 'azureADDeviceId', 'serialNumber', 'deviceName']).default('serialNumber'),
 
     // Notifications (docs/notifications.md): which events go where, retries, ticket write-back and email.
     NOTIFY_TICKET_EVENTS: notifyEvents.default([...DEFAULT_TICKET_EVENTS]),
@@ -195,6 +206,9 @@ export const configSchema = z
     JIRA_FAILURE_TRANSITIONS: noneList.default([]),
   })
   .superRefine((c, ctx) => {
+    if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must be at most REQUEST_TIMEOUT_MS: the headers are part of the request' });
+    }
     if (c.GRAPH_READ_BUDGET <= c.GRAPH_WRITE_BUDGET) {
       ctx.addIssue({ code: 'custom', path: ['GRAPH_READ_BUDGET'], message: 'must be larger than GRAPH_WRITE_BUDGET: writes count as requests too, and reads get the difference' });
     }

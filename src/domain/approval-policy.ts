@@ -17,12 +17,18 @@ export interface ApprovalEvidence {
   readonly decision: 'approved' | 'declined' | 'pending';
   /** Who approved (or, on a decline, who declined), as the source names them. */
   readonly approvers: readonly string[];
+  /**
+   * Set when the ticket's approval cannot cover this request: the ticket, read from its system of record, names
+   * another device or requester, or cannot be read. Says why. An approval authorises one reset, of the device its
+   * ticket names, for that ticket's requester.
+   */
+  readonly doesNotCover?: string;
 }
 
 export type ApprovalOutcome =
   | { readonly kind: 'approved'; readonly approver: string }
   | { readonly kind: 'pending' }
-  | { readonly kind: 'rejected'; readonly reason: 'rejected' | 'self_approval' | 'approver_not_allowed'; readonly message: string };
+  | { readonly kind: 'rejected'; readonly reason: 'rejected' | 'self_approval' | 'approver_not_allowed' | 'ticket_mismatch'; readonly message: string };
 
 /** The approver recorded when policy does not require an approval. */
 export const NOT_REQUIRED_APPROVER = 'policy:not-required';
@@ -35,6 +41,7 @@ export function normaliseIdentity(identity: string): string {
 const list = (names: readonly string[]): string => names.join(', ');
 
 export function decideApproval(evidence: ApprovalEvidence, requestedBy: string, policy: ApprovalPolicy): ApprovalOutcome {
+  if (evidence.doesNotCover !== undefined) return { kind: 'rejected', reason: 'ticket_mismatch', message: evidence.doesNotCover };
   if (!policy.required) return { kind: 'approved', approver: NOT_REQUIRED_APPROVER };
   if (evidence.decision === 'pending') return { kind: 'pending' };
 

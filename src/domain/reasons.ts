@@ -47,6 +47,7 @@ export const FAILURE_REASONS = [
   'expired',
   'self_approval',
   'approver_not_allowed',
+  'ticket_mismatch',
   'cancelled',
 ] as const;
 
@@ -110,6 +111,8 @@ export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
   expired: DOCS.multiAdminApproval,
   self_approval: DOCS.multiAdminApproval,
   approver_not_allowed: DOCS.multiAdminApproval,
+  // The ticket no longer names this device or requester (or cannot be read): its approval does not cover the request.
+  ticket_mismatch: DOCS.multiAdminApproval,
   cancelled: DOCS.resetPasscode,
 };
 

@@ -13,6 +13,7 @@ import { authPlugin } from './plugins/auth';
 import { errorsPlugin } from './plugins/errors';
 import { openApiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
+import { answerClientError, serverTimeouts } from './server-options';
 import { WorkflowStore } from '../store/workflow-store';
 import { SubmissionControl } from '../store/submission-control';
 import { actionRoutes } from './routes/actions';
@@ -25,6 +26,7 @@ import { createNotificationDeliveries } from '../notify/deliveries';
 import { webhookRoutes } from './routes/webhooks';
 import { createSubmissionService } from './services/submissions';
 import { registerOperations } from '../ops';
+import type { TicketReader } from '../ticketing/ticket-facts';
 
 export interface IntakeDeps {
   readonly config: Config;
@@ -36,6 +38,8 @@ export interface IntakeDeps {
   readonly logStream?: NodeJS.WritableStream;
   readonly now?: () => Date;
   readonly version?: string;
+  /** Reads the tickets that API callers cite (src/ticketing/ticket-facts.ts); without it, no ticket may be cited. */
+  readonly tickets?: TicketReader;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -46,6 +50,9 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   const app = Fastify({
     logger: deps.logStream === undefined ? loggerOptions(config.LOG_LEVEL, 'intake') : { ...loggerOptions(config.LOG_LEVEL, 'intake'), stream: deps.logStream },
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Slow clients time out, and what Node's HTTP parser refuses is answered in the documented shape: server-options.ts.
+    ...serverTimeouts(config),
+    clientErrorHandler: answerClientError,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -79,11 +86,18 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     ...(config.NOTIFY_TICKET_EVENTS.includes('accepted') ? (['ticket'] as const) : []),
     ...(config.NOTIFY_EMAIL_EVENTS.includes('accepted') ? (['email'] as const) : []),
   ];
-  const submissions = createSubmissionService({ store, queues: deps.queues, log, acceptedChannels, ...(deps.now === undefined ? {} : { now: deps.now }) });
+  const submissions = createSubmissionService({
+    store,
+    queues: deps.queues,
+    log,
+    acceptedChannels,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.tickets === undefined ? {} : { tickets: deps.tickets }),
+  });
 
   await app.register(errorsPlugin);
-  await app.register(authPlugin, { tokens: deps.tokens });
   await app.register(rateLimitPlugin, { redis: deps.redis, max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, nameSpace: store.keys.rateLimit });
+  await app.register(authPlugin, { tokens: deps.tokens });
   await app.register(openApiPlugin, { version: deps.version ?? '0.0.0' });
 
   await app.register(healthRoutes({ redis: deps.redis }));

@@ -1,4 +1,5 @@
-import { TOKEN_NAMES, createTestIntake, type TestIntake } from '../support/intake';
+import { JIRA_SECRET, SERVICENOW_SECRET, TOKEN_NAMES, createTestIntake, type TestIntake } from '../support/intake';
+import { submitFromTicket } from '../support/webhooks';
 
 let t: TestIntake;
 
@@ -47,7 +48,7 @@ describe('POST /v1/resets/{id}/approve', () => {
   });
 
   it('sends ticket approvals to the ticket', async () => {
-    const id = await submit('ACT-SN-4', 'anna@contoso.com', { ticket: { system: 'jira', key: 'HD-400' } });
+    const id = await submitFromTicket(t.app, { jira: JIRA_SECRET, servicenow: SERVICENOW_SECRET }, { system: 'jira', key: 'HD-400' }, 'ACT-SN-4');
     const res = await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('approver') });
     expect(res.statusCode).toBe(409);
     expect(res.json<{ error: { code: string } }>().error.code).toBe('approval_in_ticket');

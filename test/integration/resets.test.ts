@@ -1,4 +1,7 @@
-import { createTestIntake, type TestIntake } from '../support/intake';
+import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from '../support/intake';
+import { submitFromTicket } from '../support/webhooks';
+
+const SECRETS = { jira: JIRA_SECRET, servicenow: SERVICENOW_SECRET };
 
 let t: TestIntake;
 
@@ -23,7 +26,7 @@ async function post(payload: unknown, headers: Record<string, string> = {}) {
 
 describe('POST /v1/resets', () => {
   it('answers 202 only after the request record and its job are stored', async () => {
-    const res = await post(body('SN-ACCEPT-1', { ticket: { system: 'jira', key: 'HD-101' } }));
+    const res = await post(body('SN-ACCEPT-1'));
     expect(res.statusCode).toBe(202);
     const accepted = res.json<{ id: string; state: string; links: { self: string } }>();
     expect(accepted).toEqual({ id: expect.any(String), state: 'received', links: { self: `/v1/resets/${accepted.id}` } });
@@ -36,11 +39,28 @@ describe('POST /v1/resets', () => {
       state: 'received',
       device: { kind: 'serialNumber', value: 'SN-ACCEPT-1' },
       requestedBy: 'anna@contoso.com',
-      ticket: { system: 'jira', key: 'HD-101' },
       source: 'api',
       submittedBy: 'submitter',
     });
     expect(stored?.timeline).toEqual([{ at: expect.any(String), from: null, to: 'received', actor: 'submitter', reason: 'request accepted' }]);
+  });
+
+  it('refuses a ticket from a caller without the ticket role, and a citation with no ticketing system to read it', async () => {
+    const citing = body('SN-CITE-1', { ticket: { system: 'jira', key: 'HD-101' } });
+    const submitOnly = await post(citing);
+    expect(submitOnly.statusCode).toBe(403);
+    expect(submitOnly.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('"ticket" role') } });
+    const unread = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('integration'), payload: citing });
+    expect(unread.statusCode).toBe(422);
+    expect(unread.json()).toMatchObject({ error: { code: 'ticket_system_not_configured' } });
+    expect((await t.store.list({ ticket: 'HD-101' }, 10)).items).toEqual([]);
+  });
+
+  it('needs a device and a requester when no ticket is cited', async () => {
+    const res = await post({ reason: 'locked out' });
+    expect(res.statusCode).toBe(400);
+    const fields = res.json<{ error: { details: { field: string }[] } }>().error.details.map((d) => d.field).sort();
+    expect(fields).toEqual(['body.device', 'body.requestedBy']);
   });
 
   it('refuses a second request for a device that has an active one, naming the active request', async () => {
@@ -195,7 +215,7 @@ describe('GET /v1/resets', () => {
 
   it('lists by ticket, device and state, paged newest first', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(body(`SN-LIST-${i}`, { ticket: { system: 'servicenow', key: `INC000900${i}` } }))).json<{ id: string }>().id);
+    for (let i = 0; i < 5; i++) ids.push(await submitFromTicket(t.app, SECRETS, { system: 'servicenow', key: `INC000900${i}` }, `SN-LIST-${i}`));
 
     const byTicket = await t.app.inject({ method: 'GET', url: '/v1/resets?ticket=INC0009002', headers: t.auth('operator') });
     expect(byTicket.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([ids[2]]);
@@ -227,8 +247,7 @@ describe('the optional accepted notification', () => {
   it('is queued for each channel configured for it, and not at all by default', async () => {
     const on = await createTestIntake('accepted-on', { NOTIFY_TICKET_EVENTS: 'accepted,succeeded', NOTIFY_EMAIL_EVENTS: 'accepted' });
     try {
-      const withTicket = await on.app.inject({ method: 'POST', url: '/v1/resets', headers: on.auth('submitter'), payload: body('SN-NOTE-1', { ticket: { system: 'jira', key: 'HD-777' } }) });
-      const { id } = withTicket.json<{ id: string }>();
+      const id = await submitFromTicket(on.app, SECRETS, { system: 'jira', key: 'HD-777' }, 'SN-NOTE-1');
       const without = await on.app.inject({ method: 'POST', url: '/v1/resets', headers: on.auth('submitter'), payload: body('SN-NOTE-2') });
       const other = without.json<{ id: string }>().id;
       const jobs = (await on.queues.notify.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => j.id).sort();
@@ -237,8 +256,7 @@ describe('the optional accepted notification', () => {
     } finally {
       await on.close();
     }
-    const res = await post(body('SN-NOTE-3', { ticket: { system: 'jira', key: 'HD-778' } }));
-    expect(res.statusCode).toBe(202);
+    await submitFromTicket(t.app, SECRETS, { system: 'jira', key: 'HD-778' }, 'SN-NOTE-3');
     expect(await t.queues.notify.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 0 });
   });
 });

@@ -5,10 +5,14 @@ import { enqueueNotification } from '../../src/queue/queues';
 import { createRedis } from '../../src/redis/connection';
 import { WorkflowStore } from '../../src/store/workflow-store';
 import { waitFor } from '../support/env';
-import type { TestIntake } from '../support/intake';
+import { JIRA_SECRET, SERVICENOW_SECRET, type TestIntake } from '../support/intake';
+import { submitFromTicket } from '../support/webhooks';
 
-/** Submits an API request as the submitter token; returns its id. */
+/** Submits an API request as the submitter token (or, with a ticket, a delivery from that ticket); returns its id. */
 export async function submit(t: TestIntake, serial: string, extra: Record<string, unknown> = {}): Promise<string> {
+  // A request with a ticket comes from that ticket's webhook, as in production.
+  const { ticket, requestedBy, ...rest } = extra as { ticket?: { system: 'jira' | 'servicenow'; key: string }; requestedBy?: string };
+  if (ticket !== undefined && Object.keys(rest).length === 0) return submitFromTicket(t.app, { jira: JIRA_SECRET, servicenow: SERVICENOW_SECRET }, ticket, serial, requestedBy);
   const res = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('submitter'), payload: { device: { serialNumber: serial }, requestedBy: 'anna@contoso.com', ...extra } });
   if (res.statusCode !== 202) throw new Error(`submit answered ${String(res.statusCode)}: ${res.body}`);
   return res.json<{ id: string }>().id;

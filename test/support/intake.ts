@@ -9,10 +9,11 @@ import { createQueues, type Queues } from '../../src/queue/queues';
 import { createRedis, waitForReady } from '../../src/redis/connection';
 import { RequestStore } from '../../src/store/requests';
 import { testRedisUrl, uniquePrefix } from './env';
+import type { TicketReader } from '../../src/ticketing/ticket-facts';
 
 export const JIRA_SECRET = 'jira-webhook-secret-for-tests-0001';
 /** The callers' names (the identities in timelines and approval checks). */
-export const TOKEN_NAMES = { submitter: 'submitter', approver: 'mia.approver@contoso.com', operator: 'operator', admin: 'admin' } as const;
+export const TOKEN_NAMES = { submitter: 'submitter', approver: 'mia.approver@contoso.com', operator: 'operator', admin: 'admin', integration: 'helpdesk-integration' } as const;
 
 export const SERVICENOW_SECRET = 'servicenow-webhook-secret-for-tests-0001';
 
@@ -23,8 +24,8 @@ export interface TestIntake {
   readonly queues: Queues;
   readonly store: RequestStore;
   readonly prefix: string;
-  /** Bearer tokens by name: submitter (submit), approver (approve), operator (operate), admin (admin), reader (approve only). */
-  readonly tokens: Readonly<Record<'submitter' | 'approver' | 'operator' | 'admin', string>>;
+  /** Bearer tokens by name: submitter (submit), approver (approve), operator (operate), admin (admin), integration (submit and ticket). */
+  readonly tokens: Readonly<Record<'submitter' | 'approver' | 'operator' | 'admin' | 'integration', string>>;
   /** Every log line the app wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   readonly rawLogs: string[];
@@ -33,7 +34,7 @@ export interface TestIntake {
 }
 
 /** The real intake app on a real Redis, with its own key prefix, mounted for `inject`. */
-export async function createTestIntake(label: string, env: Record<string, string> = {}, redisUrl = testRedisUrl()): Promise<TestIntake> {
+export async function createTestIntake(label: string, env: Record<string, string> = {}, redisUrl = testRedisUrl(), options: { readonly tickets?: TicketReader } = {}): Promise<TestIntake> {
   const config = parseConfig({
     REDIS_URL: redisUrl,
     REDIS_PREFIX: uniquePrefix(label),
@@ -44,7 +45,7 @@ export async function createTestIntake(label: string, env: Record<string, string
     ...env,
   });
   const prefix = config.REDIS_PREFIX;
-  const roles: Record<keyof TestIntake['tokens'], Role[]> = { submitter: ['submit'], approver: ['approve'], operator: ['operate'], admin: ['admin'] };
+  const roles: Record<keyof TestIntake['tokens'], Role[]> = { submitter: ['submit'], approver: ['approve'], operator: ['operate'], admin: ['admin'], integration: ['submit', 'ticket'] };
   const tokens = Object.fromEntries(Object.keys(roles).map((name) => [name, generateToken()])) as Record<keyof TestIntake['tokens'], string>;
   const registry = new TokenRegistry(
     Object.entries(roles).map(([key, r]) => ({ name: TOKEN_NAMES[key as keyof TestIntake['tokens']], roles: r, sha256: sha256Hex(tokens[key as keyof TestIntake['tokens']]) })),
@@ -64,7 +65,7 @@ export async function createTestIntake(label: string, env: Record<string, string
       done();
     },
   });
-  const app = await buildIntakeApp({ config, redis, queues, tokens: registry, logStream });
+  const app = await buildIntakeApp({ config, redis, queues, tokens: registry, logStream, ...(options.tickets === undefined ? {} : { tickets: options.tickets }) });
   await app.ready();
   return {
     app,

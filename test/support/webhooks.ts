@@ -63,3 +63,23 @@ export function serviceNowDelivery(opts: { number: string; serial: string; sysId
     reason: 'Caller locked out of her phone',
   };
 }
+
+/**
+ * A request from a ticket, as real tickets start them: a signed delivery to the intake's webhook (no API caller can
+ * attach a ticket it did not read back). Jira keys go to the Jira webhook, ServiceNow numbers to the ServiceNow one.
+ * Returns the new request's id.
+ */
+export async function submitFromTicket(
+  app: { inject(opts: { method: 'POST'; url: string; headers: Record<string, string>; payload: string }): Promise<{ statusCode: number; body: string; json<T>(): T }> },
+  secrets: { readonly jira: string; readonly servicenow: string },
+  ticket: { readonly system: 'jira' | 'servicenow'; readonly key: string },
+  serial: string,
+  requestedBy = 'anna@contoso.com',
+): Promise<string> {
+  const jira = ticket.system === 'jira';
+  const payload = JSON.stringify(jira ? jiraIssueCreated({ key: ticket.key, serial, reporter: requestedBy }) : serviceNowDelivery({ number: ticket.key, serial, requestedBy }));
+  const headers = jira ? jiraHeaders(secrets.jira, payload) : serviceNowHeaders(secrets.servicenow, payload);
+  const res = await app.inject({ method: 'POST', url: `/v1/webhooks/${ticket.system}`, headers, payload });
+  if (res.statusCode !== 202) throw new Error(`the ${ticket.system} webhook answered ${String(res.statusCode)}: ${res.body}`);
+  return res.json<{ id: string }>().id;
+}

@@ -2,11 +2,12 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createLogger } from '../../src/logging/logger';
 import type { RequestState } from '../../src/domain/request';
 import { startWorkers, type RunningWorkers } from '../../workers/compose';
-import { sandboxRemoteEnds } from '../../src/bin/embedded-sandbox';
+import { sandboxRemoteEnds, sandboxTicketReader } from '../../src/bin/embedded-sandbox';
 import { Writable } from 'node:stream';
 import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from './intake';
 import { wakeJob } from '../../src/queue/queues';
 import { waitFor } from './env';
+import { deferredTicketReader } from '../../src/ticketing/ticket-facts';
 
 export interface WorkflowHarness {
   readonly intake: TestIntake;
@@ -43,14 +44,18 @@ export interface WorkflowHarnessOptions {
 }
 
 export async function startWorkflowHarness(label: string, env: Record<string, string> = {}, options: WorkflowHarnessOptions = {}): Promise<WorkflowHarness> {
-  const intake = await createTestIntake(label, { ...FAST, ...env });
+  // The intake reads cited tickets from the sandbox's ServiceNow and Jira, which start after it (they need its URL).
+  const tickets = deferredTicketReader();
+  const intake = await createTestIntake(label, { ...FAST, ...env }, undefined, { tickets });
   await intake.app.listen({ port: 0, host: '127.0.0.1' });
   const address = intake.app.server.address();
   const intakeUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   const sandbox = await startSandbox({ smtpPort: options.smtp === true ? 0 : false, webhooks: { intakeBaseUrl: intakeUrl, servicenowSecret: SERVICENOW_SECRET, jiraSecret: JIRA_SECRET } });
   const workerLogs: string[] = [];
   const log = createLogger('info', 'worker', new Writable({ write(chunk: Buffer, _e, done) { workerLogs.push(chunk.toString('utf8')); done(); } }));
-  const workers = startWorkers(intake.config, sandboxRemoteEnds(sandbox), log);
+  const remote = sandboxRemoteEnds(sandbox);
+  tickets.bind(sandboxTicketReader(intake.config, sandbox));
+  const workers = startWorkers(intake.config, remote, log);
   return {
     intake,
     sandbox,

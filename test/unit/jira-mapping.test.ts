@@ -1,4 +1,4 @@
-import { mapJiraDelivery, type JiraMapping } from '../../src/intake/webhooks/jira-mapping';
+import { mapJiraDelivery, type IgnoredWhy, type JiraMapping } from '../../src/domain/jira-mapping';
 import { jiraIssueCreated } from '../support/webhooks';
 
 const mapping: JiraMapping = {
@@ -21,16 +21,16 @@ describe('Jira mapping', () => {
     });
   });
 
-  it.each<[string, Parameters<typeof jiraIssueCreated>[0], Partial<JiraMapping>, string]>([
-    ['another project', { key: 'OPS-1', serial: 'A1' }, {}, 'project OPS is not configured'],
-    ['another issue type', { key: 'HD-1', serial: 'A1', issueType: 'Bug' }, { issueTypes: ['Service Request'] }, 'issue type Bug is not configured'],
-    ['another request type', { key: 'HD-1', serial: 'A1' }, { requestTypes: ['New laptop'] }, 'request type Reset device passcode is not configured'],
-    ['a deleted issue event', { key: 'HD-1', serial: 'A1', event: 'jira:issue_deleted' }, {}, 'event jira:issue_deleted does not trigger resets'],
-    ['no device', { key: 'HD-1' }, {}, 'field customfield_10050 holds no device'],
-    ['a device that is not a GUID', { key: 'HD-1', serial: 'A1' }, { deviceKind: 'id' }, 'field customfield_10050 does not hold a valid id'],
-    ['a hidden reporter email', { key: 'HD-1', serial: 'A1', reporter: '' }, {}, "the reporter has no visible email address (check Jira's profile visibility settings)"],
-  ])('ignores %s, with the reason', (_label, delivery, overrides, reason) => {
-    expect(mapJiraDelivery(jiraIssueCreated(delivery), { ...mapping, ...overrides })).toEqual({ kind: 'ignored', reason });
+  it.each<[string, Parameters<typeof jiraIssueCreated>[0], Partial<JiraMapping>, string, IgnoredWhy]>([
+    ['another project', { key: 'OPS-1', serial: 'A1' }, {}, 'project OPS is not configured', 'not_in_scope'],
+    ['another issue type', { key: 'HD-1', serial: 'A1', issueType: 'Bug' }, { issueTypes: ['Service Request'] }, 'issue type Bug is not configured', 'not_in_scope'],
+    ['another request type', { key: 'HD-1', serial: 'A1' }, { requestTypes: ['New laptop'] }, 'request type Reset device passcode is not configured', 'not_in_scope'],
+    ['a deleted issue event', { key: 'HD-1', serial: 'A1', event: 'jira:issue_deleted' }, {}, 'event jira:issue_deleted does not trigger resets', 'not_a_trigger'],
+    ['no device', { key: 'HD-1' }, {}, 'field customfield_10050 holds no device', 'no_device'],
+    ['a device that is not a GUID', { key: 'HD-1', serial: 'A1' }, { deviceKind: 'id' }, 'field customfield_10050 does not hold a valid id', 'no_device'],
+    ['a hidden reporter email', { key: 'HD-1', serial: 'A1', reporter: '' }, {}, "the reporter has no visible email address (check Jira's profile visibility settings)", 'no_requester'],
+  ])('ignores %s, with the reason', (_label, delivery, overrides, reason, why) => {
+    expect(mapJiraDelivery(jiraIssueCreated(delivery), { ...mapping, ...overrides })).toEqual({ kind: 'ignored', why, reason });
   });
 
   it('reads select-list custom fields and trims the value', () => {
@@ -42,6 +42,6 @@ describe('Jira mapping', () => {
 
   it('does not read inherited properties as fields', () => {
     const delivery = jiraIssueCreated({ key: 'HD-3' });
-    expect(mapJiraDelivery(delivery, { ...mapping, deviceField: 'constructor' })).toEqual({ kind: 'ignored', reason: 'field constructor holds no device' });
+    expect(mapJiraDelivery(delivery, { ...mapping, deviceField: 'constructor' })).toEqual({ kind: 'ignored', why: 'no_device', reason: 'field constructor holds no device' });
   });
 });

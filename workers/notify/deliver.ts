@@ -12,6 +12,8 @@ import { NotifyDeliveryError } from '../../src/notify/errors';
 import { buildFacts } from '../../src/notify/facts';
 import { composeMessage } from '../../src/notify/message';
 import type { NotifyDeps } from './deps';
+import type { ResetRequest, TicketRef } from '../../src/domain/request';
+import { ticketInScope, type TicketScope } from '../../src/ticketing/ticket-facts';
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'skipped'; readonly reason: string };
 
@@ -37,6 +39,18 @@ async function recordStep(deps: NotifyDeps, jobId: string, name: string): Promis
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+/**
+ * Why the product must not write to this ticket, or undefined when it may. It writes only to tickets of the configured
+ * projects and tables, and only to a ticket the request came from: its own ticket when the request was built from it
+ * (a webhook, or an API citation read back from the ticket), or a ticket whose own webhook linked it to the request.
+ */
+export function ticketWriteRefusal(scope: TicketScope, request: ResetRequest, ticket: TicketRef, linked: boolean): string | undefined {
+  if (!ticketInScope(scope, ticket)) return `ticket ${ticket.key} is not in a configured Jira project or ServiceNow table`;
+  if (!linked && request.source !== ticket.system) return `the request did not come from ticket ${ticket.key} (it was attached by an API caller), so nothing is written to it`;
+  if (linked && !request.linkedTickets.some((t) => t.system === ticket.system && t.key.toUpperCase() === ticket.key.toUpperCase())) return `ticket ${ticket.key} is not linked to the request`;
+  return undefined;
 }
 
 export async function deliverNotification(deps: NotifyDeps, jobId: string, payload: JobPayload<'notify'>, signal?: AbortSignal): Promise<DeliveryOutcome> {
@@ -65,6 +79,8 @@ export async function deliverNotification(deps: NotifyDeps, jobId: string, paylo
   // The note goes to the linked ticket when the job names one, else to the request's own ticket.
   const ticket = payload.ticket ?? stored.request.ticket;
   if (ticket === undefined) return { kind: 'skipped', reason: 'the request has no ticket' };
+  const refusal = ticketWriteRefusal(deps.ticketScope, stored.request, ticket, payload.ticket !== undefined);
+  if (refusal !== undefined) return { kind: 'skipped', reason: refusal };
   const message = composeMessage(facts);
   if (ticket.system === 'servicenow') {
     if (deps.servicenow === undefined) throw new NotifyDeliveryError('servicenow_not_configured', 'ServiceNow is not configured (SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD)', true);

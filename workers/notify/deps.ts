@@ -5,6 +5,7 @@ import type { NotifySettings } from '../../src/notify/settings';
 import type { RequestStore } from '../../src/store/requests';
 import type { JiraClient } from '../../src/ticketing/jira';
 import type { ServiceNowClient } from '../../src/ticketing/servicenow';
+import type { TicketScope } from '../../src/ticketing/ticket-facts';
 
 /** What the notify worker needs, built by the worker's composition root (workers/compose.ts). */
 export interface NotifyDeps {
@@ -13,6 +14,8 @@ export interface NotifyDeps {
   readonly settings: NotifySettings;
   /** The JSM "Customer Request Type" field, to tell a JSM request from a plain issue. */
   readonly jiraRequestTypeField: string;
+  /** The Jira projects and ServiceNow tables the product serves: no ticket outside them is ever written to. */
+  readonly ticketScope: TicketScope;
   readonly servicenow?: ServiceNowClient;
   readonly jira?: JiraClient;
   /** Undefined: email is off. */

@@ -3,6 +3,9 @@ import type { ResetRequest } from '../../src/domain/request';
 import type { WorkflowData } from '../../src/domain/workflow';
 import type { JiraClient } from '../../src/ticketing/jira';
 import type { ServiceNowClient } from '../../src/ticketing/servicenow';
+import type { TicketReader } from '../../src/ticketing/ticket-facts';
+import { deviceKey } from '../../src/domain/request';
+import { normaliseIdentity } from '../../src/domain/approval-policy';
 
 /** Reads a request's approval from its system of record. A webhook body is never taken as an approval. */
 export interface ApprovalSource {
@@ -11,9 +14,28 @@ export interface ApprovalSource {
 
 const lower = (values: readonly (string | undefined)[]): string[] => values.filter((v): v is string => v !== undefined && v !== '').map((v) => v.toLowerCase());
 
-export function createApprovalSource(deps: { servicenow?: ServiceNowClient; jira?: JiraClient }): ApprovalSource {
+/**
+ * Why the ticket's approval does not cover this request, or undefined when it does. Only requests an API caller attached
+ * a ticket to before the ticket was read at intake (stored before this check existed) are in question: a request built
+ * from its ticket (source `jira` / `servicenow`) took its device and requester from it.
+ */
+async function coverage(tickets: TicketReader | undefined, request: ResetRequest, signal: AbortSignal | undefined): Promise<string | undefined> {
+  const ticket = request.ticket;
+  if (ticket === undefined || request.source !== 'api') return undefined;
+  if (tickets === undefined) return `Ticket ${ticket.key} was attached by an API caller and cannot be read back, so its approval cannot be checked against this request.`;
+  const reading = await tickets.read(ticket, signal);
+  if (reading.kind === 'refused') return `Ticket ${ticket.key} was attached by an API caller and its approval cannot be checked against this request: ${reading.message}`;
+  if (deviceKey(reading.device) !== deviceKey(request.device) || normaliseIdentity(reading.requestedBy) !== normaliseIdentity(request.requestedBy)) {
+    return `Ticket ${ticket.key} asks for another device or another requester; its approval does not cover this request.`;
+  }
+  return undefined;
+}
+
+export function createApprovalSource(deps: { servicenow?: ServiceNowClient; jira?: JiraClient; tickets?: TicketReader }): ApprovalSource {
   return {
     async read(request, workflow, signal) {
+      const doesNotCover = await coverage(deps.tickets, request, signal);
+      if (doesNotCover !== undefined) return { decision: 'declined', approvers: [], doesNotCover };
       const ticket = request.ticket;
       if (ticket === undefined) {
         // An API request: approved through POST /v1/resets/{id}/approve, by a token with the approve role.

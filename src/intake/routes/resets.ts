@@ -8,9 +8,12 @@ import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
 import { decodeCursor, type RequestStore } from '../../store/requests';
 import { HttpError, notFound } from '../errors';
 import { callerOf } from '../plugins/auth';
+import { hasRole } from '../../auth/tokens';
+import { JiraError } from '../../ticketing/jira';
+import { ServiceNowError } from '../../ticketing/servicenow';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import type { WorkflowData } from '../../domain/workflow';
-import { deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
+import { deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestIdParams, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
 import type { SubmissionService } from '../services/submissions';
 
 export interface ResetRoutesDeps {
@@ -29,12 +32,20 @@ function progressOf(workflow: WorkflowData): z.infer<typeof progressSchema> {
   return progressSchema.parse(picked);
 }
 
-const createBody = z.strictObject({
-  device: deviceSchema,
-  requestedBy: email.describe('UPN or email of the person whose device is locked'),
-  reason: reasonSchema.optional(),
-  ticket: ticketSchema.optional(),
-});
+const createBody = z
+  .strictObject({
+    device: deviceSchema.optional().describe('Required without a ticket. With a ticket, optional: it must then be the device the ticket names'),
+    requestedBy: email.optional().describe('UPN or email of the person whose device is locked. Required without a ticket; with one, it must be the ticket\'s requester'),
+    reason: reasonSchema.optional(),
+    ticket: ticketSchema
+      .optional()
+      .describe('Needs the "ticket" role. The request is then built from the ticket as its system of record holds it (device, requester), and a ticket starts at most one request'),
+  })
+  .superRefine((body, ctx) => {
+    if (body.ticket !== undefined) return;
+    if (body.device === undefined) ctx.addIssue({ code: 'custom', path: ['device'], message: 'required (unless a ticket is cited)' });
+    if (body.requestedBy === undefined) ctx.addIssue({ code: 'custom', path: ['requestedBy'], message: 'required (unless a ticket is cited)' });
+  });
 
 const acceptedSchema = z.object({
   id: z.uuid(),
@@ -67,6 +78,18 @@ async function sendStored(reply: FastifyReply, stored: StoredResponse): Promise<
   return reply.code(stored.statusCode as 202).header('idempotent-replayed', 'true').send(stored.body);
 }
 
+/** A ticketing system that failed while a cited ticket was read: 503 to retry later, 502 for what a retry will not fix. */
+function ticketingFailure(err: unknown, system: 'jira' | 'servicenow'): unknown {
+  if (!(err instanceof JiraError) && !(err instanceof ServiceNowError)) return err;
+  const name = system === 'jira' ? 'Jira' : 'ServiceNow';
+  if (err.kind === 'permanent') {
+    return new HttpError(502, 'ticketing_error', `${name} refused to show the ticket (${err.code}); nothing was stored. Check the integration's credentials and permissions.`);
+  }
+  const ms = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : 30_000;
+  const seconds = Math.min(Math.max(1, Math.ceil(ms / 1000)), 3600);
+  return new HttpError(503, 'ticketing_unavailable', `${name} could not be read just now; nothing was stored. Retry later.`, undefined, { 'retry-after': String(seconds) });
+}
+
 export function resetRoutes(deps: ResetRoutesDeps) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -79,7 +102,10 @@ export function resetRoutes(deps: ResetRoutesDeps) {
           summary: 'Ask for a passcode reset',
           description:
             'Accepts a reset request and queues it durably. 202 means the request and its job are stored in Redis. ' +
-            'A device (or ticket) that already has an active request gets 409 with that request\'s id.',
+            'A device (or ticket) that already has an active request gets 409 with that request\'s id. Citing a ticket needs the ' +
+            '"ticket" role: the ticket is read from ServiceNow or Jira, and the request takes its device and requester from ' +
+            'it (422 when the ticket cannot be read, is outside the configured projects and tables, or disagrees with the ' +
+            'device or requester given); a ticket that has had a request is refused with 409 ticket_already_used.',
           tags: ['resets'],
           security: [{ bearer: [] }],
           headers: idempotencyHeader,
@@ -94,12 +120,16 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             415: errorSchema,
             422: errorSchema,
             429: errorSchema,
+            502: errorSchema,
             503: errorSchema,
           },
         },
       },
       async (request, reply) => {
         const caller = callerOf(request);
+        if (request.body.ticket !== undefined && !hasRole(caller, 'ticket')) {
+          throw new HttpError(403, 'forbidden', 'Citing a ticket needs the "ticket" role: the request would be built from that ticket and answered in it');
+        }
         const key = request.headers['idempotency-key'];
         let requestId = randomUUID();
         if (key !== undefined) {
@@ -128,15 +158,40 @@ export function resetRoutes(deps: ResetRoutesDeps) {
         let stored: StoredResponse;
         try {
           const { device, requestedBy, reason, ticket } = request.body;
-          const outcome = await deps.submissions.submit({
-            device: deviceRefFrom(device),
-            requestedBy,
-            ...(reason === undefined ? {} : { reason }),
-            ...(ticket === undefined ? {} : { ticket }),
-            source: 'api',
-            submittedBy: caller.name,
-          }, request.log, requestId);
-          if (outcome.kind === 'busy') {
+          const outcome =
+            ticket === undefined
+              ? await deps.submissions.submit({
+                  device: deviceRefFrom(device ?? {}),
+                  requestedBy: requestedBy ?? '',
+                  ...(reason === undefined ? {} : { reason }),
+                  source: 'api',
+                  submittedBy: caller.name,
+                }, request.log, requestId)
+              : await deps.submissions
+                  .submitCitingTicket({
+                    ticket,
+                    ...(device === undefined ? {} : { device: deviceRefFrom(device) }),
+                    ...(requestedBy === undefined ? {} : { requestedBy }),
+                    ...(reason === undefined ? {} : { reason }),
+                    submittedBy: caller.name,
+                  }, request.log, requestId)
+                  .catch((err: unknown) => {
+                    throw ticketingFailure(err, ticket.system);
+                  });
+          if (outcome.kind === 'refused') {
+            stored = { statusCode: 422, body: { error: { code: outcome.code, message: outcome.message } } };
+          } else if (outcome.kind === 'used') {
+            stored = {
+              statusCode: 409,
+              body: {
+                error: {
+                  code: 'ticket_already_used',
+                  message: `Ticket ${ticket?.key ?? ''} already had request ${outcome.activeId} (${outcome.state}); a ticket starts at most one reset`,
+                  details: { activeRequestId: outcome.activeId, links: { active: selfLink(outcome.activeId) } },
+                },
+              },
+            };
+          } else if (outcome.kind === 'busy') {
             stored = {
               statusCode: 409,
               body: {
@@ -172,7 +227,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
           summary: 'A request: its state and timeline',
           tags: ['resets'],
           security: [{ bearer: [] }],
-          params: z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) }),
+          params: requestIdParams,
           response: {
             200: requestSchema.extend({
               timeline: z.array(timelineEntrySchema),

@@ -2,14 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SERVICENOW_NUMBER, SERVICENOW_SYS_ID, SERVICENOW_TABLE } from '../../domain/identifiers';
 import type { TicketRef } from '../../domain/request';
-import { sha256Hex } from '../../auth/tokens';
 import type { Log } from '../../logging/logger';
 import type { ReplayStore } from '../../store/replay';
 import { HttpError } from '../errors';
 import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema } from '../schemas/common';
 import type { NewRequest, SubmissionService } from '../services/submissions';
-import { mapJiraDelivery, type JiraDelivery, type JiraMapping } from '../webhooks/jira-mapping';
-import { verifyJiraSignature, verifyServiceNowSignature } from '../webhooks/signature';
+import { mapJiraDelivery, type JiraDelivery, type JiraMapping } from '../../domain/jira-mapping';
+import { bodyDigest, verifyJiraSignature, verifyServiceNowSignature } from '../webhooks/signature';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -107,14 +106,15 @@ export function webhookRoutes(deps: WebhookDeps) {
         ...common,
         summary: 'Jira Cloud webhook (issue created / updated)',
         description:
-          'Verified with X-Hub-Signature (sha256 HMAC of the raw body). Deduplicated on X-Atlassian-Webhook-Identifier; ' +
-          'a repeat is acknowledged with status "duplicate" and has no effect. Events older than the tolerance are refused.',
+          'Verified with X-Hub-Signature (sha256 HMAC of the raw body). Deduplicated on X-Atlassian-Webhook-Identifier and on ' +
+          'the SHA-256 of the raw body; a repeat of either is acknowledged with status "duplicate" and has no effect. Events ' +
+          'older than the tolerance are refused.',
       },
     }, async (request: FastifyRequest, reply: FastifyReply) => {
       const { secret, toleranceSeconds, dedupeTtlSeconds, mapping } = deps.jira;
       if (secret === undefined) throw new HttpError(401, 'webhook_not_configured', 'The Jira webhook is not configured (JIRA_WEBHOOK_SECRET)');
       const raw = request.rawBody ?? Buffer.alloc(0);
-      if (!verifyJiraSignature(secret, raw, single(request.headers['x-hub-signature']))) {
+      if (verifyJiraSignature(secret, raw, single(request.headers['x-hub-signature'])) === undefined) {
         throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature is missing or does not match the body');
       }
       const parsed = jiraDeliverySchema.safeParse(parseJson(raw));
@@ -124,10 +124,15 @@ export function webhookRoutes(deps: WebhookDeps) {
       if (Math.abs(ageSeconds) > toleranceSeconds) {
         throw new HttpError(400, 'stale_delivery', `The event timestamp is outside the ${toleranceSeconds} s tolerance`);
       }
+      // The identifier is not signed: a captured body sent again under a new one is caught by the body's own digest,
+      // remembered at least until its signed timestamp leaves the tolerance (after that it is stale).
       const identifier = single(request.headers['x-atlassian-webhook-identifier']);
-      const deliveryId = identifier !== undefined && /^[\x21-\x7e]{1,128}$/.test(identifier) ? identifier : `body-${sha256Hex(raw.toString('utf8'))}`;
-      if (!(await deps.replays.firstSeen('jira', deliveryId, dedupeTtlSeconds))) {
-        request.log.info({ deliveryId }, 'duplicate Jira delivery acknowledged without effect');
+      const bodyId = `body:${bodyDigest(raw)}`;
+      const deliveryId = identifier !== undefined && /^[\x21-\x7e]{1,128}$/.test(identifier) ? `id:${identifier}` : bodyId;
+      const bodyTtlSeconds = Math.max(dedupeTtlSeconds, Math.ceil(delivery.timestamp / 1000 + toleranceSeconds - now() / 1000) + 1);
+      const marks = [{ id: bodyId, ttlSeconds: bodyTtlSeconds }, ...(deliveryId === bodyId ? [] : [{ id: deliveryId, ttlSeconds: dedupeTtlSeconds }])];
+      if (!(await deps.replays.firstSeenAll('jira', marks))) {
+        request.log.info({ deliveryId, bodyId }, 'duplicate Jira delivery acknowledged without effect');
         return reply.code(200).send({ status: 'duplicate' } satisfies Ack);
       }
       const mapped = mapJiraDelivery(delivery, mapping);
@@ -140,7 +145,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         return await reply.code(code).send(ack);
       } catch (err) {
         // Let Jira's retry be processed.
-        await deps.replays.forget('jira', deliveryId).catch(() => undefined);
+        await deps.replays.forget('jira', ...marks.map((m) => m.id)).catch(() => undefined);
         throw err;
       }
     });
@@ -160,14 +165,16 @@ export function webhookRoutes(deps: WebhookDeps) {
       const raw = request.rawBody ?? Buffer.alloc(0);
       const timestamp = single(request.headers['x-resetpc-timestamp']);
       const signature = single(request.headers['x-resetpc-signature']);
-      if (timestamp === undefined || !/^\d{9,11}$/.test(timestamp) || !verifyServiceNowSignature(secret, timestamp, raw, signature)) {
+      const digits = timestamp === undefined || !/^\d{9,11}$/.test(timestamp) ? undefined : verifyServiceNowSignature(secret, timestamp, raw, signature);
+      if (timestamp === undefined || digits === undefined) {
         throw new HttpError(401, 'invalid_signature', 'X-ResetPC-Signature or X-ResetPC-Timestamp is missing or does not match the body');
       }
       if (Math.abs(now() / 1000 - Number(timestamp)) > toleranceSeconds) {
         throw new HttpError(401, 'stale_delivery', `X-ResetPC-Timestamp is outside the ${toleranceSeconds} s tolerance`);
       }
-      // The signature is unique to (timestamp, body): remember it for longer than the tolerance window on both sides.
-      const deliveryId = (signature ?? '').slice(3).toLowerCase();
+      // The signature is unique to (timestamp, body): remember its digits (never the header, whose padding varies) for
+      // longer than the tolerance window on both sides.
+      const deliveryId = digits;
       if (!(await deps.replays.firstSeen('servicenow', deliveryId, toleranceSeconds * 2 + 60))) {
         throw new HttpError(409, 'replayed_delivery', 'This delivery was already received');
       }

@@ -1,10 +1,12 @@
 import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
+import { deviceKey, isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
 import { enqueueEventNotifications, enqueueNotification, enqueueReset, removeResetJob, wakeJob, type NotifyChannel, type Queues } from '../../queue/queues';
 import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
 import type { RequestStore } from '../../store/requests';
 import type { Log } from '../../logging/logger';
+import { normaliseIdentity } from '../../domain/approval-policy';
+import type { TicketReader, TicketRefusal } from '../../ticketing/ticket-facts';
 
 export interface NewRequest {
   readonly device: DeviceRef;
@@ -28,6 +30,21 @@ export type TicketOutcome =
   | { readonly kind: 'already_handled'; readonly id: string; readonly state: RequestState }
   | { readonly kind: 'linked'; readonly id: string };
 
+/** An API call that cites a ticket: the ticket is the source; `device` and `requestedBy`, when given, must agree with it. */
+export interface TicketCitation {
+  readonly ticket: Pick<TicketRef, 'system' | 'key'>;
+  readonly device?: DeviceRef;
+  readonly requestedBy?: string;
+  readonly reason?: string;
+  /** The caller's identity: the API token's name. */
+  readonly submittedBy: string;
+}
+
+export type CitationOutcome =
+  | SubmitOutcome
+  | { readonly kind: 'used'; readonly activeId: string; readonly state: RequestState }
+  | { readonly kind: 'refused'; readonly code: TicketRefusal | 'ticket_mismatch'; readonly message: string };
+
 export interface SubmissionService {
   /**
    * `log` is the caller's logger (the HTTP request's), so every line carries its request id. `id`: the new request's
@@ -43,6 +60,13 @@ export interface SubmissionService {
    * linked to it instead.
    */
   submitFromTicket(input: NewRequest & { readonly ticket: TicketRef }, log?: Log): Promise<TicketOutcome>;
+  /**
+   * An API request citing a ticket. The ticket is read from its system of record, and the request is built from it:
+   * its device, its requester, its own key. A ticket that has had a request, active or finished, starts no other (as
+   * for webhooks), and a ticket that cannot be read (it does not exist yet, or is outside the configured projects and
+   * tables) is refused without leaving any claim on it.
+   */
+  submitCitingTicket(input: TicketCitation, log?: Log, id?: string): Promise<CitationOutcome>;
 }
 
 /**
@@ -57,6 +81,8 @@ export function createSubmissionService(deps: {
   store: RequestStore;
   queues: Queues;
   log: Log;
+  /** Reads cited tickets from their system of record; without it, no API request may cite a ticket. */
+  tickets?: TicketReader;
   now?: () => Date;
   /** The channels the optional `accepted` notification goes to (NOTIFY_TICKET_EVENTS, NOTIFY_EMAIL_EVENTS); default none. */
   acceptedChannels?: readonly NotifyChannel[];
@@ -181,6 +207,39 @@ export function createSubmissionService(deps: {
       // The active request finished between the two steps: the caller retries, and the retry starts a request.
       if (linked === 'gone') throw new StoreUnavailableError(new Error('the active request changed during the link'));
       return { kind: 'linked', id: outcome.activeId };
+    },
+
+    async submitCitingTicket(input, log = deps.log, id) {
+      if (deps.tickets === undefined) return { kind: 'refused', code: 'ticket_system_not_configured', message: 'No ticketing system is configured, so no ticket can be cited' };
+      // Checked before the remote read: a used ticket is refused whatever it says now.
+      const previous = (await store.list({ ticket: input.ticket.key }, 1)).items[0];
+      if (previous !== undefined) return { kind: 'used', activeId: previous.id, state: previous.state };
+      const reading = await deps.tickets.read(input.ticket);
+      if (reading.kind === 'refused') return reading;
+      if (input.device !== undefined && deviceKey(input.device) !== deviceKey(reading.device)) {
+        return { kind: 'refused', code: 'ticket_mismatch', message: `Ticket ${reading.ticket.key} names another device; leave "device" out to reset the device the ticket names` };
+      }
+      if (input.requestedBy !== undefined && normaliseIdentity(input.requestedBy) !== normaliseIdentity(reading.requestedBy)) {
+        return { kind: 'refused', code: 'ticket_mismatch', message: `Ticket ${reading.ticket.key} was raised for someone else; leave "requestedBy" out to use the ticket's requester` };
+      }
+      // The ticket is the source: its device, its requester, its key (and table and sys_id) as its system holds them.
+      const outcome = await service.submit(
+        {
+          device: reading.device,
+          requestedBy: reading.requestedBy,
+          reason: input.reason ?? reading.reason,
+          ticket: reading.ticket,
+          source: reading.ticket.system,
+          submittedBy: input.submittedBy,
+        },
+        log,
+        id,
+      );
+      if (outcome.kind === 'busy' && outcome.conflict === 'ticket') {
+        const active = await store.getCurrent(outcome.activeId);
+        return { kind: 'used', activeId: outcome.activeId, state: active?.request.state ?? 'received' };
+      }
+      return outcome;
     },
   };
   return service;

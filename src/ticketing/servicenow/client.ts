@@ -17,6 +17,7 @@ import { OAuthTokenSource } from './oauth';
 import {
   APPROVAL_FIELDS,
   approvalRecordSchema,
+  fieldsRecordSchema,
   listResult,
   singleResult,
   TICKET_FIELDS,
@@ -59,6 +60,8 @@ export interface ServiceNowStateUpdate {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const STATE_VALUE = /^-?\d{1,4}$/;
+/** A field, or one dot-walk through a reference field. */
+const FIELD_NAME = /^[a-z][a-z0-9_]{0,79}(\.[a-z][a-z0-9_]{0,79})?$/;
 const MAX_JOURNAL_CHARS = 16_000;
 /** A journal write asks for the sys_id only. */
 const ACK = singleResult(ticketRecordSchema.pick({ sys_id: true }));
@@ -151,6 +154,17 @@ export class ServiceNowClient {
     const body = await this.read(listResult(ticketRecordSchema), 'GET', path, params, undefined, `GET ${table} by number`, options);
     const first = body.result[0];
     return first === undefined ? undefined : toTicket(table, first);
+  }
+
+  /**
+   * The ticket with that number, with the named fields (plain fields, or one dot-walk such as `caller_id.email`), as
+   * strings; undefined when there is no such ticket. Field names are checked, so nothing reaches the query unescaped.
+   */
+  async findFieldsByNumber(table: string, number: string, fields: readonly string[], options?: ServiceNowCallOptions): Promise<Readonly<Record<string, string>> | undefined> {
+    for (const f of fields) if (!FIELD_NAME.test(f)) throw invalid(`${shown(f)} is not a field name such as u_device_serial or caller_id.email`);
+    const params = readParams(['sys_id', 'number', ...fields], { sysparm_query: `number=${checkNumber(number)}`, sysparm_limit: '1' });
+    const body = await this.read(listResult(fieldsRecordSchema), 'GET', recordPath(table), params, undefined, `GET ${table} by number`, options);
+    return body.result[0];
   }
 
   /** The task's `sysapproval_approver` rows, each with the approver's user name and email. */

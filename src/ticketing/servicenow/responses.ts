@@ -23,6 +23,9 @@ export const ticketRecordSchema = z.looseObject({
   sys_updated_on: text.optional(),
 });
 
+/** Any record read with named fields: every value a string (an empty reference reads as ''). */
+export const fieldsRecordSchema = z.record(z.string(), z.string());
+
 export const approvalRecordSchema = z.looseObject({
   sys_id: z.string().regex(/^[0-9a-f]{32}$/),
   state: text,

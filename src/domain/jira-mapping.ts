@@ -1,5 +1,5 @@
-import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, SERIAL_NUMBER } from '../../domain/identifiers';
-import type { DeviceKind, DeviceRef, TicketRef } from '../../domain/request';
+import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, SERIAL_NUMBER } from './identifiers';
+import type { DeviceKind, DeviceRef, TicketRef } from './request';
 
 /** Which Jira issues become reset requests, and where the device is. From configuration. */
 export interface JiraMapping {
@@ -23,7 +23,10 @@ export interface JiraDelivery {
 
 export type JiraMappingResult =
   | { readonly kind: 'request'; readonly device: DeviceRef; readonly requestedBy: string; readonly reason: string; readonly ticket: TicketRef }
-  | { readonly kind: 'ignored'; readonly reason: string };
+  | { readonly kind: 'ignored'; readonly why: IgnoredWhy; readonly reason: string };
+
+/** Why a delivery asks for no reset: not an event that triggers one, an issue outside the mapping, or one that lacks a field. */
+export type IgnoredWhy = 'not_a_trigger' | 'not_in_scope' | 'no_device' | 'no_requester';
 
 const TRIGGER_EVENTS = new Set(['jira:issue_created', 'jira:issue_updated']);
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
@@ -34,6 +37,22 @@ const FORMATS: Readonly<Record<DeviceKind, RegExp>> = {
   serialNumber: SERIAL_NUMBER,
   deviceName: DEVICE_NAME,
 };
+
+/** True when `value` has the format of a `kind` identifier (the same check for every ticket system). */
+export function isDeviceValue(kind: DeviceKind, value: string): boolean {
+  return FORMATS[kind].test(value);
+}
+
+/** True when `value` looks like an email address or UPN, as a ticket's requester must. */
+export function isRequesterEmail(value: string): boolean {
+  return EMAIL.test(value);
+}
+
+/** Free text from a ticket made safe for a request's `reason`: no control, bidi or line-separator characters; 500 at most. */
+export function ticketText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, ' ').slice(0, 500);
+}
 
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -56,32 +75,31 @@ const includes = (list: readonly string[], value: string | undefined): boolean =
 
 /** Pure: decides whether a Jira delivery asks for a reset, and with what. Every "no" has a reason. */
 export function mapJiraDelivery(delivery: JiraDelivery, mapping: JiraMapping): JiraMappingResult {
-  if (!TRIGGER_EVENTS.has(delivery.webhookEvent)) return { kind: 'ignored', reason: `event ${delivery.webhookEvent} does not trigger resets` };
+  if (!TRIGGER_EVENTS.has(delivery.webhookEvent)) return { kind: 'ignored', why: 'not_a_trigger', reason: `event ${delivery.webhookEvent} does not trigger resets` };
   const issue = delivery.issue;
-  if (issue === undefined || !JIRA_ISSUE_KEY.test(issue.key)) return { kind: 'ignored', reason: 'the delivery has no valid issue key' };
+  if (issue === undefined || !JIRA_ISSUE_KEY.test(issue.key)) return { kind: 'ignored', why: 'not_a_trigger', reason: 'the delivery has no valid issue key' };
   const fields = issue.fields ?? {};
   const project = (field(fields, 'project') as { key?: unknown } | undefined)?.key;
   const projectKey = typeof project === 'string' ? project : issue.key.split('-')[0];
-  if (!includes(mapping.projects, projectKey)) return { kind: 'ignored', reason: `project ${projectKey ?? '?'} is not configured` };
+  if (!includes(mapping.projects, projectKey)) return { kind: 'ignored', why: 'not_in_scope', reason: `project ${projectKey ?? '?'} is not configured` };
   const issueType = nameOf(field(fields, 'issuetype'));
-  if (!includes(mapping.issueTypes, issueType)) return { kind: 'ignored', reason: `issue type ${issueType ?? '(none)'} is not configured` };
+  if (!includes(mapping.issueTypes, issueType)) return { kind: 'ignored', why: 'not_in_scope', reason: `issue type ${issueType ?? '(none)'} is not configured` };
   const requestTypeValue = field(fields, mapping.requestTypeField) as { requestType?: unknown } | undefined;
   const requestType = nameOf(requestTypeValue?.requestType);
-  if (!includes(mapping.requestTypes, requestType)) return { kind: 'ignored', reason: `request type ${requestType ?? '(none)'} is not configured` };
+  if (!includes(mapping.requestTypes, requestType)) return { kind: 'ignored', why: 'not_in_scope', reason: `request type ${requestType ?? '(none)'} is not configured` };
 
   const raw = textOf(field(fields, mapping.deviceField))?.trim();
-  if (raw === undefined || raw === '') return { kind: 'ignored', reason: `field ${mapping.deviceField} holds no device` };
+  if (raw === undefined || raw === '') return { kind: 'ignored', why: 'no_device', reason: `field ${mapping.deviceField} holds no device` };
   if (!FORMATS[mapping.deviceKind].test(raw)) {
-    return { kind: 'ignored', reason: `field ${mapping.deviceField} does not hold a valid ${mapping.deviceKind}` };
+    return { kind: 'ignored', why: 'no_device', reason: `field ${mapping.deviceField} does not hold a valid ${mapping.deviceKind}` };
   }
   const reporter = field(fields, 'reporter') as { emailAddress?: unknown } | undefined;
   const requestedBy = typeof reporter?.emailAddress === 'string' ? reporter.emailAddress : undefined;
   if (requestedBy === undefined || !EMAIL.test(requestedBy)) {
-    return { kind: 'ignored', reason: 'the reporter has no visible email address (check Jira\'s profile visibility settings)' };
+    return { kind: 'ignored', why: 'no_requester', reason: 'the reporter has no visible email address (check Jira\'s profile visibility settings)' };
   }
   const summary = textOf(field(fields, 'summary')) ?? '';
-  // eslint-disable-next-line no-control-regex
-  const reason = `Jira ${issue.key}: ${summary}`.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
+  const reason = ticketText(`Jira ${issue.key}: ${summary}`);
   return {
     kind: 'request',
     device: { kind: mapping.deviceKind, value: raw },

@@ -90,18 +90,36 @@ export const validResetBody = fc.record(
   { requiredKeys: ['device', 'requestedBy'] },
 );
 
+/**
+ * A body citing a ticket: tickets the sandbox holds (in and out of the configured project), tickets that do not exist,
+ * a requested item and hostile keys; with the ticket's own device and requester, someone else's, or none.
+ */
+export const ticketCitation = fc.record(
+  {
+    ticket: fc.oneof(
+      fc.record({ system: fc.constant('jira'), key: fc.constantFrom('HD-1', 'HD-2', 'HD-999', 'OPS-1', 'hd-1', "HD-1' OR 1=1") }),
+      fc.record({ system: fc.constant('servicenow'), key: fc.constantFrom('INC0010001', 'INC0099999', 'RITM0010001', '9d385017c611228701d22104cc95c371', 'INC0010001^ORnumber=INC0010002') }),
+    ),
+    device: fc.oneof(fc.constant({ serialNumber: 'R58M123ABC' }), validDevice),
+    requestedBy: fc.constantFrom('anna@contoso.com', 'ANNA@contoso.com', 'eve@contoso.com'),
+    reason: fc.constantFrom('locked out', '🔒 locked'),
+  },
+  { requiredKeys: ['ticket'] },
+);
+
 /** A POST /v1/resets body: near-valid most of the time. */
 export const resetBody = fc.oneof(
   { weight: 2, arbitrary: validResetBody },
+  { weight: 2, arbitrary: ticketCitation },
   { weight: 4, arbitrary: fc.record({ device: deviceBody, requestedBy: fc.oneof(email, fieldValue), reason: fieldValue, ticket: fc.oneof(fc.record({ system: fc.constantFrom('jira', 'servicenow', 'other'), key: fieldValue }), anyJson) }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: anyJson },
 );
 
-export type TokenName = 'submitter' | 'approver' | 'operator' | 'admin';
+export type TokenName = 'submitter' | 'approver' | 'operator' | 'admin' | 'integration';
 
 /** Who calls: a real token of some role, a malformed header, a forged token, or nobody. */
 export const authChoice = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom<TokenName>('submitter', 'submitter', 'approver', 'operator', 'admin').map((name) => ({ kind: 'token' as const, name })) },
+  { weight: 6, arbitrary: fc.constantFrom<TokenName>('submitter', 'submitter', 'integration', 'approver', 'operator', 'admin').map((name) => ({ kind: 'token' as const, name })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
   {
     weight: 2,

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestIntake, JIRA_SECRET, SERVICENOW_SECRET, type TestIntake } from '../support/intake';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { sandboxTicketReader } from '../../src/bin/embedded-sandbox';
+import { deferredTicketReader } from '../../src/ticketing/ticket-facts';
 import {
   authChoice,
   contentType,
@@ -40,7 +43,7 @@ interface OpenApiDoc {
   readonly paths: Record<string, Record<string, { readonly responses: Record<string, unknown> }>>;
 }
 
-type Auth = { kind: 'token'; name: 'submitter' | 'approver' | 'operator' | 'admin' } | { kind: 'none' } | { kind: 'raw'; header: string };
+type Auth = { kind: 'token'; name: 'submitter' | 'approver' | 'operator' | 'admin' | 'integration' } | { kind: 'none' } | { kind: 'raw'; header: string };
 
 describe('fuzzing every intake route', () => {
   let intake: TestIntake;
@@ -53,13 +56,20 @@ describe('fuzzing every intake route', () => {
   const undeclared = new Set<string>();
   let openApi: OpenApiDoc;
 
+  /** The simulated ServiceNow and Jira that cited tickets are read from. */
+  let sandbox: Sandbox;
+
   beforeAll(async () => {
-    intake = await createTestIntake('fuzz', { RATE_LIMIT_MAX: '1000000', LOG_LEVEL: 'info' });
+    sandbox = await startSandbox();
+    const tickets = deferredTicketReader();
+    intake = await createTestIntake('fuzz', { RATE_LIMIT_MAX: '1000000', LOG_LEVEL: 'info' }, undefined, { tickets });
+    tickets.bind(sandboxTicketReader(intake.config, sandbox));
     openApi = (intake.app as unknown as { swagger(): OpenApiDoc }).swagger();
   });
 
   afterAll(async () => {
     await intake.close();
+    await sandbox.close();
   });
 
   afterAll(() => {
@@ -132,9 +142,18 @@ describe('fuzzing every intake route', () => {
         const res = await intake.app.inject({ method: 'POST', url: '/v1/resets', headers: headersOf(auth, type, extra), payload: payloadOf(body, raw ?? undefined) });
         expectSane(res, 'POST /v1/resets', 'create');
         expectDeclared(res, 'POST', '/v1/resets');
+        const cites = typeof body === 'object' && body !== null && !Array.isArray(body) && 'ticket' in body && raw === null;
         if (res.statusCode === 202) {
           // Only a submitter (or admin) with a valid body gets here: the body must have been valid JSON.
-          expect(auth.kind === 'token' && (auth.name === 'submitter' || auth.name === 'admin')).toBe(true);
+          expect(auth.kind === 'token' && ['submitter', 'integration', 'admin'].includes(auth.name)).toBe(true);
+          if (cites) {
+            // A ticket is cited only with the ticket role, and the request is the ticket's own: its device, its requester.
+            expect(auth.kind === 'token' && (auth.name === 'integration' || auth.name === 'admin')).toBe(true);
+            const stored = await intake.store.get(res.json<{ id: string }>().id);
+            expect(stored?.request.source).not.toBe('api');
+            expect(stored?.request.device).toEqual({ kind: 'serialNumber', value: 'R58M123ABC' });
+            expect(stored?.request.requestedBy.toLowerCase()).toBe('anna@contoso.com');
+          }
         }
         noteAccepted(res);
       }),

@@ -23,6 +23,13 @@ export interface ApprovalEvidence {
    * ticket names, for that ticket's requester.
    */
   readonly doesNotCover?: string;
+  /**
+   * The requester, in the same namespace as `approvers` (Jira: the reporter's accountId), when it is not the
+   * request's `requestedBy`. Identities are only ever compared within one namespace.
+   */
+  readonly requester?: string;
+  /** Display names of approvers, by identity (lower-cased), for messages. */
+  readonly names?: Readonly<Record<string, string>>;
 }
 
 export type ApprovalOutcome =

@@ -1,5 +1,5 @@
 import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, SERIAL_NUMBER } from './identifiers';
-import type { DeviceKind, DeviceRef, TicketRef } from './request';
+import { ATLASSIAN_IDENTITY_PREFIX, type AtlassianAccount, type DeviceKind, type DeviceRef, type TicketRef } from './request';
 
 /** Which Jira issues become reset requests, and where the device is. From configuration. */
 export interface JiraMapping {
@@ -22,7 +22,15 @@ export interface JiraDelivery {
 }
 
 export type JiraMappingResult =
-  | { readonly kind: 'request'; readonly device: DeviceRef; readonly requestedBy: string; readonly reason: string; readonly ticket: TicketRef }
+  | {
+      readonly kind: 'request';
+      readonly device: DeviceRef;
+      /** The reporter's email when Jira shows it, else `atlassian:<accountId>`. */
+      readonly requestedBy: string;
+      readonly requesterAccount: AtlassianAccount;
+      readonly reason: string;
+      readonly ticket: TicketRef;
+    }
   | { readonly kind: 'ignored'; readonly why: IgnoredWhy; readonly reason: string };
 
 /** Why a delivery asks for no reset: not an event that triggers one, an issue outside the mapping, or one that lacks a field. */
@@ -30,6 +38,8 @@ export type IgnoredWhy = 'not_a_trigger' | 'not_in_scope' | 'no_device' | 'no_re
 
 const TRIGGER_EVENTS = new Set(['jira:issue_created', 'jira:issue_updated']);
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
+/** Atlassian account ids: `557058:…` or 24 hex-like characters; letters, digits, `:` and `-`. */
+const ACCOUNT_ID = /^[A-Za-z0-9:-]{1,128}$/;
 
 const FORMATS: Readonly<Record<DeviceKind, RegExp>> = {
   id: GUID,
@@ -93,17 +103,19 @@ export function mapJiraDelivery(delivery: JiraDelivery, mapping: JiraMapping): J
   if (!FORMATS[mapping.deviceKind].test(raw)) {
     return { kind: 'ignored', why: 'no_device', reason: `field ${mapping.deviceField} does not hold a valid ${mapping.deviceKind}` };
   }
-  const reporter = field(fields, 'reporter') as { emailAddress?: unknown } | undefined;
-  const requestedBy = typeof reporter?.emailAddress === 'string' ? reporter.emailAddress : undefined;
-  if (requestedBy === undefined || !EMAIL.test(requestedBy)) {
-    return { kind: 'ignored', why: 'no_requester', reason: 'the reporter has no visible email address (check Jira\'s profile visibility settings)' };
-  }
+  // People are accountIds: the email shows only where the reporter's profile visibility allows it (often not).
+  const reporter = field(fields, 'reporter') as { accountId?: unknown; emailAddress?: unknown; displayName?: unknown } | null | undefined;
+  const accountId = typeof reporter?.accountId === 'string' && ACCOUNT_ID.test(reporter.accountId) ? reporter.accountId : undefined;
+  if (accountId === undefined) return { kind: 'ignored', why: 'no_requester', reason: 'the issue has no reporter account' };
+  const email = typeof reporter?.emailAddress === 'string' && EMAIL.test(reporter.emailAddress) ? reporter.emailAddress : undefined;
+  const displayName = typeof reporter?.displayName === 'string' ? ticketText(reporter.displayName).slice(0, 100) : undefined;
   const summary = textOf(field(fields, 'summary')) ?? '';
   const reason = ticketText(`Jira ${issue.key}: ${summary}`);
   return {
     kind: 'request',
     device: { kind: mapping.deviceKind, value: raw },
-    requestedBy,
+    requestedBy: email ?? `${ATLASSIAN_IDENTITY_PREFIX}${accountId}`,
+    requesterAccount: { accountId, ...(displayName === undefined || displayName.trim() === '' ? {} : { displayName }) },
     reason,
     ticket: { system: 'jira', key: issue.key },
   };

@@ -49,6 +49,18 @@ export interface TicketRef {
 
 export type RequestSource = 'api' | 'jira' | 'servicenow';
 
+/**
+ * The requester's Atlassian account, for a request from a Jira ticket. Jira identifies people by accountId; their
+ * email shows only where their profile visibility allows (often not), so approvals are checked on accountIds.
+ */
+export interface AtlassianAccount {
+  readonly accountId: string;
+  readonly displayName?: string;
+}
+
+/** The prefix of a `requestedBy` that names an Atlassian account because its email is hidden: `atlassian:<accountId>`. */
+export const ATLASSIAN_IDENTITY_PREFIX = 'atlassian:';
+
 export interface TimelineEntry {
   readonly at: string;
   readonly from: RequestState | null;
@@ -62,7 +74,10 @@ export interface ResetRequest {
   readonly id: string;
   readonly state: RequestState;
   readonly device: DeviceRef;
+  /** The person whose device is locked: an email or UPN, or `atlassian:<accountId>` when Jira hides their email. */
   readonly requestedBy: string;
+  /** Set for a request from a Jira ticket: the reporter's account, compared with the approvers' accounts. */
+  readonly requesterAccount?: AtlassianAccount;
   readonly reason?: string;
   readonly ticket?: TicketRef;
   /** Other tickets that asked for the same device while this request was active. */
@@ -81,4 +96,11 @@ export function deviceKey(device: DeviceRef): string {
 
 export function ticketKey(ticket: TicketRef): string {
   return `${ticket.system}:${ticket.key.toUpperCase()}`;
+}
+
+/** How people read the requester: the email, or for a Jira reporter whose email is hidden, their name and account. */
+export function requesterLabel(request: Pick<ResetRequest, 'requestedBy' | 'requesterAccount'>): string {
+  const account = request.requesterAccount;
+  if (account === undefined || !request.requestedBy.startsWith(ATLASSIAN_IDENTITY_PREFIX)) return request.requestedBy;
+  return account.displayName === undefined ? `Atlassian account ${account.accountId}` : `${account.displayName} (Atlassian account ${account.accountId})`;
 }

@@ -4,7 +4,7 @@
  * the failure-detail links. Pure: built from the stored request only (never from job data beyond ids), never holding
  * a passcode or a secret (the product never reads one).
  */
-import type { ResetRequest, TicketRef, TimelineEntry } from '../domain/request';
+import { requesterLabel, type ResetRequest, type TicketRef, type TimelineEntry } from '../domain/request';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../domain/reasons';
 import type { WorkflowData } from '../domain/workflow';
 import type { LinkSettings, NotifyEvent } from './settings';
@@ -143,7 +143,7 @@ export function buildFacts(input: FactsInput, links: LinkSettings): Notification
     deviceId: workflow.managedDeviceId ?? '',
     ticket: ticketLabel(request.ticket),
     ticketKey: request.ticket?.key ?? '',
-    requester: request.requestedBy,
+    requester: requesterLabel(request),
     approver: approver === 'policy:not-required' ? 'not required by policy' : approver,
     requestedAt: formatTime(request.createdAt),
     outcomeAt: kind === 'progress' ? '' : formatTime(outcomeAt),

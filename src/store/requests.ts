@@ -130,6 +130,7 @@ export class RequestStore {
       id: request.id,
       device: request.device,
       requestedBy: request.requestedBy,
+      ...(request.requesterAccount === undefined ? {} : { requesterAccount: request.requesterAccount }),
       ...(request.reason === undefined ? {} : { reason: request.reason }),
       ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
       source: request.source,

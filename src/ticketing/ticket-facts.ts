@@ -14,7 +14,7 @@
 import { isDeviceValue, isRequesterEmail, mapJiraDelivery, ticketText, type JiraMapping } from '../domain/jira-mapping';
 import { SERVICENOW_NUMBER } from '../domain/identifiers';
 import type { Config } from '../config/schema';
-import type { DeviceKind, DeviceRef, TicketRef } from '../domain/request';
+import type { AtlassianAccount, DeviceKind, DeviceRef, TicketRef } from '../domain/request';
 import { JiraNotFoundError, type JiraClient } from './jira';
 import type { ServiceNowClient } from './servicenow';
 
@@ -37,7 +37,15 @@ export type TicketRefusal =
   | 'ticket_without_requester';
 
 export type TicketReading =
-  | { readonly kind: 'found'; readonly ticket: TicketRef; readonly device: DeviceRef; readonly requestedBy: string; readonly reason: string }
+  | {
+      readonly kind: 'found';
+      readonly ticket: TicketRef;
+      readonly device: DeviceRef;
+      readonly requestedBy: string;
+      /** Jira: the reporter's account, which approvals are compared with. */
+      readonly requesterAccount?: AtlassianAccount;
+      readonly reason: string;
+    }
   | { readonly kind: 'refused'; readonly code: TicketRefusal; readonly message: string };
 
 export interface TicketReader {
@@ -88,7 +96,7 @@ export function createTicketReader(deps: { readonly scope: TicketScope; readonly
       const code: TicketRefusal = mapped.why === 'no_device' ? 'ticket_without_device' : mapped.why === 'no_requester' ? 'ticket_without_requester' : 'ticket_not_in_scope';
       return refused(code, `Jira issue ${issue.key} does not ask for a reset: ${mapped.reason}`);
     }
-    return { kind: 'found', ticket: mapped.ticket, device: mapped.device, requestedBy: mapped.requestedBy, reason: mapped.reason };
+    return { kind: 'found', ticket: mapped.ticket, device: mapped.device, requestedBy: mapped.requestedBy, requesterAccount: mapped.requesterAccount, reason: mapped.reason };
   }
 
   async function readServiceNow(key: string, signal: AbortSignal | undefined): Promise<TicketReading> {

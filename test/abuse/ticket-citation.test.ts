@@ -102,7 +102,7 @@ describe('abuse: citing a ticket through the API', () => {
     const stored = await h.intake.store.get(id);
     expect(stored?.request).toMatchObject({ device: { kind: 'serialNumber', value: serialOf(device) }, requestedBy: anna.emailAddress, source: 'jira', submittedBy: 'helpdesk-integration', ticket: { system: 'jira', key } });
     await h.until(id, 'succeeded');
-    expect((await h.intake.store.get(id))?.workflow.approver).toBe(ben.emailAddress);
+    expect((await h.intake.store.get(id))?.workflow.approver).toBe(ben.accountId.toLowerCase());
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
     // The result is written back to the ticket the request came from.
     await waitFor(async () => (h.sandbox.jira.control.issue(key)?.comments.length ?? 0) > 0, 10_000, 'the result comment on the ticket');

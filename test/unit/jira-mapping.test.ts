@@ -16,6 +16,7 @@ describe('Jira mapping', () => {
       kind: 'request',
       device: { kind: 'serialNumber', value: 'R58M1' },
       requestedBy: 'anna@contoso.com',
+      requesterAccount: { accountId: '5b10a2844c20165700ede21g', displayName: 'Anna Lee' },
       reason: 'Jira HD-1: My phone is locked, please reset my passcode',
       ticket: { system: 'jira', key: 'HD-1' },
     });
@@ -28,9 +29,23 @@ describe('Jira mapping', () => {
     ['a deleted issue event', { key: 'HD-1', serial: 'A1', event: 'jira:issue_deleted' }, {}, 'event jira:issue_deleted does not trigger resets', 'not_a_trigger'],
     ['no device', { key: 'HD-1' }, {}, 'field customfield_10050 holds no device', 'no_device'],
     ['a device that is not a GUID', { key: 'HD-1', serial: 'A1' }, { deviceKind: 'id' }, 'field customfield_10050 does not hold a valid id', 'no_device'],
-    ['a hidden reporter email', { key: 'HD-1', serial: 'A1', reporter: '' }, {}, "the reporter has no visible email address (check Jira's profile visibility settings)", 'no_requester'],
   ])('ignores %s, with the reason', (_label, delivery, overrides, reason, why) => {
     expect(mapJiraDelivery(jiraIssueCreated(delivery), { ...mapping, ...overrides })).toEqual({ kind: 'ignored', why, reason });
+  });
+
+  it('makes a request whose reporter hides their email: the requester is the reporter\'s account', () => {
+    const result = mapJiraDelivery(jiraIssueCreated({ key: 'HD-5', serial: 'A1', reporter: '' }), mapping);
+    expect(result).toMatchObject({
+      kind: 'request',
+      requestedBy: 'atlassian:5b10a2844c20165700ede21g',
+      requesterAccount: { accountId: '5b10a2844c20165700ede21g', displayName: 'Anna Lee' },
+    });
+  });
+
+  it('ignores an issue with no reporter account, with the reason', () => {
+    const delivery = jiraIssueCreated({ key: 'HD-6', serial: 'A1' });
+    const fields = { ...delivery.issue.fields, reporter: null };
+    expect(mapJiraDelivery({ ...delivery, issue: { ...delivery.issue, fields } }, mapping)).toEqual({ kind: 'ignored', why: 'no_requester', reason: 'the issue has no reporter account' });
   });
 
   it('reads select-list custom fields and trims the value', () => {

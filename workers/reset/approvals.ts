@@ -59,9 +59,14 @@ export function createApprovalSource(deps: { servicenow?: ServiceNowClient; jira
       const approvals = await deps.jira.getApprovals(ticket.key, options);
       if (approvals.finalDecision === 'declined') return { decision: 'declined', approvers: [] };
       if (approvals.finalDecision !== 'approved') return { decision: 'pending', approvers: [] };
+      // Jira people are accountIds, whatever their profile visibility: the approvers' accounts are compared with the
+      // reporter's account, read from the issue when the request predates recording it. Never an email with an id.
+      const requester = request.requesterAccount?.accountId ?? (await deps.jira.getIssue(ticket.key, { fields: ['reporter'], ...options })).reporter?.accountId;
+      if (requester === undefined) return { decision: 'declined', approvers: [], doesNotCover: `Jira issue ${ticket.key} has no reporter account, so its approval cannot be checked against the no-self-approval rule.` };
       const latest = approvals.approvals.at(-1);
-      const approvers = (latest?.approvers ?? []).filter((a) => a.decision === 'approved').map((a) => a.emailAddress ?? a.accountId);
-      return { decision: 'approved', approvers: lower(approvers) };
+      const approved = (latest?.approvers ?? []).filter((a) => a.decision === 'approved');
+      const names = Object.fromEntries(approved.filter((a) => a.displayName !== undefined).map((a) => [a.accountId.toLowerCase(), a.displayName ?? '']));
+      return { decision: 'approved', approvers: lower(approved.map((a) => a.accountId)), requester, names };
     },
   };
 }

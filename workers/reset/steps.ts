@@ -71,8 +71,11 @@ export async function checkEligibility(deps: ResetDeps, request: ResetRequest, w
 /** Step 2: the approval, read from the ticket's system of record (or given through the API). */
 export async function checkApproval(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
   const evidence = await deps.approvals.read(request, workflow, signal);
-  const outcome = decideApproval(evidence, request.requestedBy, { required: true, allowSelfApproval: false, allowedApprovers: deps.settings.allowedApprovers });
-  if (outcome.kind === 'approved') return moveTo(deps, request, 'approved', `approved by ${outcome.approver}`, { ...workflow, approver: outcome.approver });
+  const outcome = decideApproval(evidence, evidence.requester ?? request.requestedBy, { required: true, allowSelfApproval: false, allowedApprovers: deps.settings.allowedApprovers });
+  if (outcome.kind === 'approved') {
+    const name = evidence.names?.[outcome.approver];
+    return moveTo(deps, request, 'approved', `approved by ${name === undefined ? outcome.approver : `${name} (${outcome.approver})`}`, { ...workflow, approver: outcome.approver });
+  }
   if (outcome.kind === 'rejected') return moveTo(deps, request, 'rejected', outcome.message, { ...workflow, outcomeReason: outcome.reason });
   const now = deps.now().getTime();
   const deadline = Date.parse(workflow.approvalDeadline ?? '') || now;

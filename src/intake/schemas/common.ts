@@ -44,7 +44,20 @@ export const ticketSchema = z
     path: ['key'],
   });
 
-export const reasonSchema = z.string().min(1).max(500).regex(PLAIN_TEXT, { error: 'no control characters' });
+export const reasonSchema = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(PLAIN_TEXT, { error: 'no control characters, bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) or line separators (U+2028, U+2029)' });
+
+/** A request id in a URL: a UUID in any case, read as the lowercase one it is stored under. */
+export const requestIdSchema = z
+  .uuid({ error: 'must be a request id (UUID)' })
+  .transform((id) => id.toLowerCase())
+  .describe('The request id (a UUID; any case)');
+
+/** The params of every route under /v1/resets/{id} and /ops/requests/{id}. */
+export const requestIdParams = z.strictObject({ id: requestIdSchema });
 
 export const stateSchema = z.enum(REQUEST_STATES);
 
@@ -87,7 +100,8 @@ export const requestSchema = z.object({
   id: z.uuid(),
   state: stateSchema,
   device: z.object({ kind: z.enum(['id', 'azureADDeviceId', 'serialNumber', 'deviceName']), value: z.string() }),
-  requestedBy: z.string(),
+  requestedBy: z.string().describe('An email or UPN, or atlassian:<accountId> for a Jira reporter whose email Jira hides'),
+  requesterAccount: z.object({ accountId: z.string(), displayName: z.string().optional() }).optional().describe('A Jira ticket\'s reporter: approvals are checked against this account'),
   reason: z.string().optional(),
   ticket: ticketRefSchema.optional(),
   linkedTickets: z.array(ticketRefSchema),

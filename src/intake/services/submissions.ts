@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { deviceKey, isFinal, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
+import { deviceKey, isFinal, type AtlassianAccount, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
 import { enqueueEventNotifications, enqueueNotification, enqueueReset, removeResetJob, wakeJob, type NotifyChannel, type Queues } from '../../queue/queues';
 import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
 import type { RequestStore } from '../../store/requests';
@@ -11,6 +11,7 @@ import type { TicketReader, TicketRefusal } from '../../ticketing/ticket-facts';
 export interface NewRequest {
   readonly device: DeviceRef;
   readonly requestedBy: string;
+  readonly requesterAccount?: AtlassianAccount;
   readonly reason?: string;
   readonly ticket?: TicketRef;
   readonly source: RequestSource;
@@ -113,6 +114,7 @@ export function createSubmissionService(deps: {
         state: 'received',
         device: input.device,
         requestedBy: input.requestedBy,
+        ...(input.requesterAccount === undefined ? {} : { requesterAccount: input.requesterAccount }),
         ...(input.reason === undefined ? {} : { reason: input.reason }),
         ...(input.ticket === undefined ? {} : { ticket: input.ticket }),
         linkedTickets: [],
@@ -227,6 +229,7 @@ export function createSubmissionService(deps: {
         {
           device: reading.device,
           requestedBy: reading.requestedBy,
+          ...(reading.requesterAccount === undefined ? {} : { requesterAccount: reading.requesterAccount }),
           reason: input.reason ?? reading.reason,
           ticket: reading.ticket,
           source: reading.ticket.system,

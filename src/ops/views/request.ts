@@ -1,5 +1,5 @@
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
-import { isFinal, type TimelineEntry } from '../../domain/request';
+import { isFinal, requesterLabel, type TimelineEntry } from '../../domain/request';
 import type { StoredRequest } from '../../store/requests';
 import { html, time, type SafeHtml } from '../html';
 import type { NotificationView } from '../notifications';
@@ -117,7 +117,7 @@ ${flash ?? ''}
 <section class="card" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><div id="live-actions" data-live>${actions(data, session)}</div></section>
 <div class="grid">
 <section class="card" aria-labelledby="h-request"><h2 id="h-request">Request</h2><dl class="facts">
-${fact('Requested by', request.requestedBy)}
+${fact('Requested by', requesterLabel(request))}
 ${fact('Reason', request.reason)}
 ${fact('Tickets', tickets.length === 0 ? undefined : tickets.map((t) => `${t.system} ${t.key}`).join(', '))}
 ${fact('Source', request.source)}

@@ -1,4 +1,4 @@
-import { REQUEST_STATES, type ResetRequest } from '../../domain/request';
+import { REQUEST_STATES, requesterLabel, type ResetRequest } from '../../domain/request';
 import { html, query, time, type SafeHtml } from '../html';
 import type { OpsSession } from '../session';
 import { banner, page, stateBadge } from './layout';
@@ -39,7 +39,7 @@ function row(r: ResetRequest): SafeHtml {
 <td>${stateBadge(r.state)}</td>
 <td>${time(r.createdAt)}</td>
 <td>${r.device.value} <span class="muted small">${r.device.kind}</span></td>
-<td>${r.requestedBy}</td>
+<td>${requesterLabel(r)}</td>
 <td>${ticket}</td>
 <td>${r.source}</td>
 <td>${time(r.updatedAt)}</td>

@@ -183,6 +183,14 @@ export class JiraSimControl {
     return { admitted: true, remaining: limit.maxRequests - times.length };
   }
 
+  /** Hides (or shows) a person's email in every user object, as their profile visibility setting would. */
+  setEmailHidden(idOrEmail: string, hidden: boolean): void {
+    const account = this.account(idOrEmail);
+    if (account === undefined) throw new Error(`no account ${idOrEmail} in the Jira sandbox`);
+    const index = this.state.accounts.indexOf(account);
+    this.state.accounts[index] = { ...account, emailHidden: hidden };
+  }
+
   /** The delivery Jira would send for the issue now. */
   webhookDelivery(issueKey: string, event: JiraIssueEvent, options: { readonly changes?: readonly JiraWebhookChange[]; readonly actor?: string } = {}): WebhookDelivery {
     const issue = this.mustIssue(issueKey);

@@ -17,6 +17,11 @@ export interface JiraSimAccount {
   readonly projects?: readonly string[];
   /** May read but not write (comments and transitions answer 403). */
   readonly readOnly?: boolean;
+  /**
+   * The person's profile visibility hides their email (Atlassian's user-privacy changes; on many sites most emails
+   * are hidden): `emailAddress` is left out of every user object in REST answers and webhook deliveries.
+   */
+  readonly emailHidden?: boolean;
 }
 
 export interface JiraSimStatus {

@@ -21,7 +21,8 @@ export function userView(state: JiraSimState, account: JiraSimAccount | undefine
   return {
     self: `${state.siteUrl}/rest/api/3/user?accountId=${encodeURIComponent(accountId)}`,
     accountId,
-    ...(account === undefined ? {} : { emailAddress: account.emailAddress, displayName: account.displayName }),
+    ...(account === undefined ? {} : { displayName: account.displayName }),
+    ...(account === undefined || account.emailHidden === true ? {} : { emailAddress: account.emailAddress }),
     active: account !== undefined,
     timeZone: 'Etc/UTC',
     accountType: 'atlassian',

@@ -52,6 +52,36 @@ describe('approvals in the workflow', () => {
     expect(h.sandbox.control.resetPasscodeCount(FIXTURE_DEVICES.androidCorporateWorkProfile)).toBe(0);
   });
 
+  /**
+   * A requested item from the catalog: its approval may sit on the item or on its parent request (sc_request), as the
+   * default catalog workflow puts it (ServiceNow docs, "Service Catalog approvals"; sysapproval_approver.sysapproval
+   * names the task approved). Both are read.
+   */
+  async function requestedItem(deviceId: string): Promise<{ id: string; parent: string }> {
+    h.sandbox.control.scriptAction(deviceId, { outcome: 'done', activeAfterMs: 10, finalAfterMs: 40 });
+    const serial = h.sandbox.control.device(deviceId)?.device.serialNumber ?? '';
+    const item = h.sandbox.servicenow.control.addRequestedItem({ requester: SN_FIXTURE.users.requester.user_name, short_description: 'Reset my phone passcode' });
+    const delivery = await h.sandbox.servicenow.control.sendWebhook(item.number ?? '', { intakeUrl: `${h.intakeUrl}/v1/webhooks/servicenow`, secret: SERVICENOW_SECRET, deviceSerial: serial });
+    expect(delivery.status).toBe(202);
+    const id = (await h.intake.store.list({ ticket: item.number ?? '' }, 1)).items[0]?.id ?? '';
+    await h.until(id, 'awaiting_approval');
+    return { id, parent: item.request ?? '' };
+  }
+
+  it('reads a requested item\'s approval on its parent request too', async () => {
+    const { id, parent } = await requestedItem(FIXTURE_DEVICES.windowsMobileAadJoined);
+    expect(parent).not.toBe('');
+    h.sandbox.servicenow.control.addApproval({ task: parent, approver: SN_FIXTURE.users.approver.user_name, state: 'approved' });
+    await h.until(id, 'succeeded');
+  });
+
+  it('rejects when the parent request of a requested item is rejected', async () => {
+    const { id, parent } = await requestedItem(FIXTURE_DEVICES.androidPersonalWorkProfile);
+    h.sandbox.servicenow.control.addApproval({ task: parent, approver: SN_FIXTURE.users.approver.user_name, state: 'rejected' });
+    await h.until(id, 'rejected');
+    expect((await h.intake.store.get(id))?.workflow.outcomeReason).toBe('rejected');
+  });
+
   it('expires a request nobody approves before the deadline', async () => {
     const { id } = await incident(FIXTURE_DEVICES.androidAosp);
     // Time travel: the deadline passes.

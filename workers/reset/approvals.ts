@@ -3,7 +3,7 @@ import type { ResetRequest } from '../../src/domain/request';
 import type { WorkflowData } from '../../src/domain/workflow';
 import type { JiraClient } from '../../src/ticketing/jira';
 import type { ServiceNowClient } from '../../src/ticketing/servicenow';
-import type { TicketReader } from '../../src/ticketing/ticket-facts';
+import { serviceNowTableOf, type TicketReader } from '../../src/ticketing/ticket-facts';
 import { deviceKey } from '../../src/domain/request';
 import { normaliseIdentity } from '../../src/domain/approval-policy';
 
@@ -50,7 +50,9 @@ export function createApprovalSource(deps: { servicenow?: ServiceNowClient; jira
           if (found === undefined) return { decision: 'pending', approvers: [] };
           sysId = found.sysId;
         }
-        const rows = await deps.servicenow.getApprovals(sysId, options);
+        // A requested item's approval may sit on the item or, with the default catalog workflow, on its parent request.
+        const parent = (ticket.table ?? serviceNowTableOf(ticket)) === 'sc_req_item' ? (await deps.servicenow.getFields('sc_req_item', sysId, ['request'], options)).request : undefined;
+        const rows = [...(await deps.servicenow.getApprovals(sysId, options)), ...(parent === undefined || parent === '' ? [] : await deps.servicenow.getApprovals(parent, options))];
         if (rows.some((r) => r.state === 'rejected')) return { decision: 'declined', approvers: lower(rows.filter((r) => r.state === 'rejected').map((r) => r.approver.email)) };
         const approved = rows.filter((r) => r.state === 'approved');
         return approved.length > 0 ? { decision: 'approved', approvers: lower(approved.flatMap((r) => [r.approver.email || r.approver.userName])) } : { decision: 'pending', approvers: [] };

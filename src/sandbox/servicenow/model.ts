@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type TableName = 'incident' | 'sc_req_item' | 'sysapproval_approver' | 'sys_user';
-export const TABLE_NAMES: readonly TableName[] = ['incident', 'sc_req_item', 'sysapproval_approver', 'sys_user'];
+export type TableName = 'incident' | 'sc_req_item' | 'sc_request' | 'sysapproval_approver' | 'sys_user';
+export const TABLE_NAMES: readonly TableName[] = ['incident', 'sc_req_item', 'sc_request', 'sysapproval_approver', 'sys_user'];
 
 /** A stored record. Reference fields hold a sys_id, or '' when empty. */
 export interface SnRecord {
@@ -110,9 +110,16 @@ export const SCHEMAS: Readonly<Record<TableName, TableSchema>> = {
   },
   sc_req_item: {
     fields: TASK_FIELDS,
-    references: { requested_for: 'sys_user' },
+    // `request`: the parent request (sc_request). With the default catalog workflow its approval sits there.
+    references: { requested_for: 'sys_user', request: 'sc_request' },
     journals: ['work_notes', 'comments'],
     writable: ['state', 'close_notes'],
+  },
+  sc_request: {
+    fields: TASK_FIELDS,
+    references: { requested_for: 'sys_user' },
+    journals: ['work_notes', 'comments'],
+    writable: [],
   },
   sysapproval_approver: {
     fields: ['state', ...SYS_FIELDS],
@@ -155,7 +162,7 @@ export function glideDateTime(ms: number): string {
 
 export function emptyState(): ServiceNowState {
   return {
-    tables: { incident: {}, sc_req_item: {}, sysapproval_approver: {}, sys_user: {} },
+    tables: { incident: {}, sc_req_item: {}, sc_request: {}, sysapproval_approver: {}, sys_user: {} },
     journal: [],
     accounts: [],
     oauthClients: [],
@@ -163,13 +170,13 @@ export function emptyState(): ServiceNowState {
     incidentStates: { ...DEFAULT_INCIDENT_STATES },
     incidentCloseStates: ['6', '7'],
     reqItemStates: { ...DEFAULT_REQ_ITEM_STATES },
-    counters: { INC: 10001, RITM: 10001 },
+    counters: { INC: 10001, RITM: 10001, REQ: 10001 },
   };
 }
 
-/** Finds the task (incident or requested item) with this sys_id. */
+/** Finds the task (incident, requested item or request) with this sys_id. */
 export function findTask(state: ServiceNowState, sysId: string): { table: TableName; record: SnRecord } | undefined {
-  for (const table of ['incident', 'sc_req_item'] as const) {
+  for (const table of ['incident', 'sc_req_item', 'sc_request'] as const) {
     const record = state.tables[table][sysId];
     if (record !== undefined) return { table, record };
   }

@@ -91,11 +91,13 @@ function userRef(state: ServiceNowState, key: string | undefined): string {
   return user.sys_id;
 }
 
-function addTask(state: ServiceNowState, table: 'incident' | 'sc_req_item', seed: TicketSeed, now: number): SnRecord {
+const PREFIX = { incident: 'INC', sc_req_item: 'RITM', sc_request: 'REQ' } as const;
+
+function addTask(state: ServiceNowState, table: 'incident' | 'sc_req_item' | 'sc_request', seed: TicketSeed, now: number): SnRecord {
   const sysId = seed.sys_id ?? newSysId();
   const record: SnRecord = {
     sys_id: sysId,
-    number: seed.number ?? nextNumber(state, table === 'incident' ? 'INC' : 'RITM'),
+    number: seed.number ?? nextNumber(state, PREFIX[table]),
     short_description: seed.short_description ?? '',
     state: seed.state ?? '1',
     approval: 'not requested',
@@ -114,15 +116,17 @@ export function addIncident(state: ServiceNowState, seed: TicketSeed, now: numbe
   return addTask(state, 'incident', seed, now);
 }
 
+/** A requested item, and its parent request (`sc_request`), as the catalog makes them: the item's `request` names it. */
 export function addRequestedItem(state: ServiceNowState, seed: TicketSeed, now: number): SnRecord {
-  return addTask(state, 'sc_req_item', seed, now);
+  const parent = addTask(state, 'sc_request', { ...(seed.requester === undefined ? {} : { requester: seed.requester }), short_description: seed.short_description ?? '' }, now);
+  return addTask(state, 'sc_req_item', { ...seed, fields: { request: parent.sys_id, ...seed.fields } }, now);
 }
 
 /** A task by sys_id or number. */
 export function findTaskByKey(state: ServiceNowState, key: string): { table: TableName; record: SnRecord } | undefined {
   const bySysId = findTask(state, key);
   if (bySysId !== undefined) return bySysId;
-  for (const table of ['incident', 'sc_req_item'] as const) {
+  for (const table of ['incident', 'sc_req_item', 'sc_request'] as const) {
     const record = Object.values(state.tables[table]).find((r) => r.number === key);
     if (record !== undefined) return { table, record };
   }

@@ -167,6 +167,13 @@ export class ServiceNowClient {
     return body.result[0];
   }
 
+  /** `GET /api/now/table/{table}/{sys_id}` with the named fields, as strings (ServiceNowNotFoundError when absent). */
+  async getFields(table: string, sysId: string, fields: readonly string[], options?: ServiceNowCallOptions): Promise<Readonly<Record<string, string>>> {
+    for (const f of fields) if (!FIELD_NAME.test(f)) throw invalid(`${shown(f)} is not a field name such as u_device_serial or caller_id.email`);
+    const body = await this.read(singleResult(fieldsRecordSchema), 'GET', recordPath(table, sysId), readParams(['sys_id', ...fields]), undefined, `GET ${table} record`, options);
+    return body.result;
+  }
+
   /** The task's `sysapproval_approver` rows, each with the approver's user name and email. */
   async getApprovals(sysId: string, options?: ServiceNowCallOptions): Promise<ServiceNowApproval[]> {
     const params = readParams(APPROVAL_FIELDS, { sysparm_query: `sysapproval=${checkSysId(sysId)}`, sysparm_limit: '100' });

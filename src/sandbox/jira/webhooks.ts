@@ -2,6 +2,9 @@
  * Jira Cloud's webhook sender (developer.atlassian.com/cloud/jira/platform/webhooks): `jira:issue_created` and
  * `jira:issue_updated` deliveries with the whole issue, signed `X-Hub-Signature: sha256=<hex HMAC of the raw body>`
  * when the webhook has a secret, and `X-Atlassian-Webhook-Identifier`, the same on every retry of one delivery.
+ * `X-Atlassian-Webhook-Flow` says which delivery lane carried it: `Primary` for the event itself (within about 30 s),
+ * `Secondary` for the fallout of bulk or cascading changes (allowed about 15 minutes; jira.js `WebhookHeaders`, from a
+ * capture of a real site).
  * Like Jira, it retries on 408, 409, 425, 429, 5xx, timeouts and network errors, with a bounded number of attempts;
  * any other answer ends the delivery. The backoff is an option, so tests retry in milliseconds.
  */
@@ -29,6 +32,8 @@ export interface WebhookSendOptions {
   /** Per attempt; default 10 s. A timeout counts as a failed attempt and is retried. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** The delivery lane (`X-Atlassian-Webhook-Flow`); default Primary. */
+  readonly flow?: 'Primary' | 'Secondary';
 }
 
 /** One delivery: its bytes are the same on every attempt. */
@@ -117,6 +122,7 @@ async function attempt(delivery: WebhookDelivery, options: WebhookSendOptions, r
     'user-agent': 'Atlassian Webhook HTTP Client',
     'x-atlassian-webhook-identifier': delivery.identifier,
     'x-atlassian-webhook-retry': String(retry),
+    'x-atlassian-webhook-flow': options.flow ?? 'Primary',
   };
   if (options.secret !== undefined) headers['x-hub-signature'] = `sha256=${createHmac('sha256', options.secret).update(delivery.rawBody).digest('hex')}`;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);

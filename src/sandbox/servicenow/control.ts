@@ -43,7 +43,11 @@ export interface ServiceNowWriteRecord extends ServiceNowCallRecord {
 export interface RateLimitRule {
   readonly limit: number;
   readonly windowMs: number;
+  /** The rule's sys_id in sys_rate_limit_rules, sent as X-RateLimit-Rule; a fixed one by default. */
+  readonly sysId?: string;
 }
+
+const DEFAULT_RULE_SYS_ID = '2f3a5b7c9d1e4f60a1b2c3d4e5f60718';
 
 export class ServiceNowControl {
   readonly faults: TrackedFaultInjector;
@@ -103,7 +107,7 @@ export class ServiceNowControl {
   }
 
   /** Counts one request of `user`, or says how long until the window has room. */
-  admit(user: string): { ok: true } | { ok: false; retryAfterSeconds: number; limit: number; resetAt: number } {
+  admit(user: string): { ok: true } | { ok: false; retryAfterSeconds: number; limit: number; resetAt: number; rule: string } {
     const rule = this.rateLimitRule;
     if (rule === undefined) return { ok: true };
     const now = this.clock.now();
@@ -112,7 +116,7 @@ export class ServiceNowControl {
     const oldest = times[0];
     if (times.length >= rule.limit && oldest !== undefined) {
       const resetAt = oldest + rule.windowMs;
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)), limit: rule.limit, resetAt };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)), limit: rule.limit, resetAt, rule: rule.sysId ?? DEFAULT_RULE_SYS_ID };
     }
     times.push(now);
     return { ok: true };

@@ -176,10 +176,14 @@ export function createServiceNowSim(options: ServiceNowSimOptions = {}): Service
     record.user = user;
     const admission = control.admit(user);
     if (!admission.ok) {
-      const error = new TableApiError(429, 'Too Many Requests', `Rate limit exceeded for user ${user}`, {
+      // Docs, "Inbound REST API rate limiting": 429 with Retry-After, X-RateLimit-Limit / -Reset / -Rule (the rule's
+      // sys_id), and the body {"error":{"message":"Rate limit exceeded","detail":"Rate limit of N requests per hour for
+      // Table API exceeded"},"status":"failure"}.
+      const error = new TableApiError(429, 'Rate limit exceeded', `Rate limit of ${admission.limit} requests per hour for Table API exceeded`, {
         'Retry-After': String(admission.retryAfterSeconds),
         'X-RateLimit-Limit': String(admission.limit),
         'X-RateLimit-Reset': String(Math.ceil(admission.resetAt / 1000)),
+        'X-RateLimit-Rule': admission.rule,
       });
       reply(429, () => { sendError(res, error); });
       return;

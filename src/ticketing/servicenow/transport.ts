@@ -78,7 +78,12 @@ export function failure(answer: HttpAnswer, op: string): ServiceNowError {
   if (status === 401) return new ServiceNowAuthError(`ServiceNow refused the credentials for ${op} (401): check the integration user or the OAuth client`);
   if (status === 403) return new ServiceNowForbiddenError(detail, why);
   if (status === 404) return new ServiceNowNotFoundError(detail);
-  if (status === 429) return new ServiceNowRateLimitedError(detail, retryAfterMs(headers));
+  if (status === 429) {
+    // Inbound REST API rate limiting names the rule that refused the call (its sys_id): operators look it up there.
+    const rule = headers.get('x-ratelimit-rule');
+    const named = rule !== null && /^[0-9a-f]{32}$/.test(rule) ? ` (rate limit rule ${rule}, sys_rate_limit_rules)` : '';
+    return new ServiceNowRateLimitedError(`${detail}${named}`, retryAfterMs(headers));
+  }
   if (status === 408 || status >= 500) return new ServiceNowTransientError('unavailable', detail, status, retryAfterMs(headers));
   return new ServiceNowPermanentError('bad_request', detail, status);
 }

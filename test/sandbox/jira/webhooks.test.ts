@@ -149,3 +149,26 @@ describe('Jira webhook sender → intake POST /v1/webhooks/jira', () => {
     expect(sim.control.webhooks.at(-1)).toBe(result);
   });
 });
+
+describe('the delivery lane (X-Atlassian-Webhook-Flow)', () => {
+  it('sends Primary by default, and the intake takes a Secondary delivery like any other', async () => {
+    const seen: string[] = [];
+    const capture: Server = createServer((req: IncomingMessage, res) => {
+      seen.push(String(req.headers['x-atlassian-webhook-flow']));
+      res.writeHead(200).end('{}');
+    });
+    await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+    try {
+      newIssue('HD-4301', 'FLOW-0001');
+      await sim.control.sendIssueWebhook('HD-4301', 'jira:issue_created', { ...fast, intakeUrl: `http://127.0.0.1:${(capture.address() as AddressInfo).port}/` });
+      expect(seen).toEqual(['Primary']);
+    } finally {
+      await new Promise<void>((resolve) => capture.close(() => resolve()));
+    }
+    // Secondary deliveries may come up to about 15 minutes after the event, inside JIRA_WEBHOOK_TOLERANCE_SECONDS (1 h).
+    newIssue('HD-4302', 'FLOW-0002');
+    const result = await sim.control.sendIssueWebhook('HD-4302', 'jira:issue_created', { ...fast, intakeUrl, flow: 'Secondary' });
+    expect(result.finalStatus).toBe(202);
+    expect(await requestsFor('HD-4302')).toBe(1);
+  });
+});

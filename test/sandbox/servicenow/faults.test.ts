@@ -1,5 +1,8 @@
 /**
- * Rate limits and faults (docs: "Inbound REST API rate limiting": 429 with Retry-After), and how the product's client
+ * Rate limits and faults (docs: "Inbound REST API rate limiting",
+ * servicenow.com/docs/r/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.html: 429 with Retry-After,
+ * X-RateLimit-Limit, X-RateLimit-Reset, X-RateLimit-Rule and the body {"error":{"message":"Rate limit exceeded",
+ * "detail":"Rate limit of 10 requests per hour for Table API exceeded"},"status":"failure"}), and how the product's client
  * classifies each: rate_limited with retryAfterMs, transient for 5xx, resets, timeouts; never retried by the client.
  */
 import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
@@ -35,7 +38,7 @@ describe('Inbound REST API rate limiting: 429 Too Many Requests', () => {
     await expect(sn.basicClient().getTicket('incident', sysId)).resolves.toMatchObject({ sysId });
   });
 
-  it('answers past a per-user rate limit rule with 429, Retry-After and X-RateLimit-* headers', async () => {
+  it('answers past a per-user rate limit rule with 429, Retry-After, X-RateLimit-* headers and the documented body', async () => {
     sn.sim.control.setRateLimit({ limit: 2, windowMs: 3_600_000 });
     const client = sn.basicClient();
     await client.getTicket('incident', sysId);
@@ -45,8 +48,14 @@ describe('Inbound REST API rate limiting: 429 Too Many Requests', () => {
     expect(status).toBe(429);
     expect(headers.get('retry-after')).toBe('3599');
     expect(headers.get('x-ratelimit-limit')).toBe('2');
-    expect(body).toMatchObject({ error: { message: 'Too Many Requests' }, status: 'failure' });
-    await expect(client.getTicket('incident', sysId)).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 3_599_000 });
+    expect(headers.get('x-ratelimit-rule')).toMatch(/^[0-9a-f]{32}$/);
+    expect(body).toEqual({ error: { message: 'Rate limit exceeded', detail: 'Rate limit of 2 requests per hour for Table API exceeded' }, status: 'failure' });
+    // The operator reads which rule refused the call, and the client waits as Retry-After says.
+    await expect(client.getTicket('incident', sysId)).rejects.toMatchObject({
+      code: 'rate_limited',
+      retryAfterMs: 3_599_000,
+      message: expect.stringMatching(/Rate limit exceeded.*rate limit rule [0-9a-f]{32}/),
+    });
     sn.clock.advance(3_599_000);
     await expect(client.getTicket('incident', sysId)).resolves.toMatchObject({ sysId });
   });

@@ -105,7 +105,7 @@ describe('abuse: citing a ticket through the API', () => {
     expect((await h.intake.store.get(id))?.workflow.approver).toBe(ben.accountId.toLowerCase());
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
     // The result is written back to the ticket the request came from.
-    await waitFor(async () => (h.sandbox.jira.control.issue(key)?.comments.length ?? 0) > 0, 10_000, 'the result comment on the ticket');
+    await waitFor(() => (h.sandbox.jira.control.issue(key)?.comments.length ?? 0) > 0, 10_000, 'the result comment on the ticket');
 
     // A second request on the used ticket is refused, through the API (with or without the device) and by its webhook.
     for (const payload of [{ ticket: { system: 'jira', key } }, { device: { serialNumber: serialOf(device) }, requestedBy: anna.emailAddress, ticket: { system: 'jira', key } }]) {
@@ -165,7 +165,7 @@ describe('abuse: citing a ticket through the API', () => {
     expect((await h.intake.store.get(outcome.request.id))?.workflow.outcomeReason).toBe('ticket_mismatch');
     expect(h.sandbox.control.resetPasscodeCount(victim)).toBe(0);
     // The notifier had a "rejected" note to write, and skipped the ticket the request did not come from.
-    await waitFor(async () => (await h.intake.queues.notify.getJobs(['completed'])).some((j) => j.data.requestId === outcome.request.id), 10_000, 'the rejected notification to be handled');
+    await waitFor(async () => (await h.intake.queues.notify.getJobs(['completed'])).some((j) => (j.data as { requestId?: string }).requestId === outcome.request.id), 10_000, 'the rejected notification to be handled');
     expect(h.sandbox.jira.control.issue(key)?.comments).toEqual([]);
   });
 });

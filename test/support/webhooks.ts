@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { createHmac, randomUUID } from 'node:crypto';
 
 /** A Jira Cloud `jira:issue_created` delivery in Atlassian's documented shape. */
@@ -70,7 +71,7 @@ export function serviceNowDelivery(opts: { number: string; serial: string; sysId
  * Returns the new request's id.
  */
 export async function submitFromTicket(
-  app: { inject(opts: { method: 'POST'; url: string; headers: Record<string, string>; payload: string }): Promise<{ statusCode: number; body: string; json<T>(): T }> },
+  app: Pick<FastifyInstance, 'inject'>,
   secrets: { readonly jira: string; readonly servicenow: string },
   ticket: { readonly system: 'jira' | 'servicenow'; readonly key: string },
   serial: string,

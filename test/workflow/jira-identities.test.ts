@@ -59,7 +59,7 @@ describe('Jira identities are account ids', () => {
     await h.until(id, 'succeeded');
     expect((await h.intake.store.get(id))?.workflow.approver).toBe(ben.accountId.toLowerCase());
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
-    await waitFor(async () => (h.sandbox.jira.control.issue(key)?.comments.length ?? 0) > 0, 10_000, 'the result in the ticket');
+    await waitFor(() => (h.sandbox.jira.control.issue(key)?.comments.length ?? 0) > 0, 10_000, 'the result in the ticket');
   });
 
   it('refuses a reporter who approves their own JSM request while emails are hidden', async () => {

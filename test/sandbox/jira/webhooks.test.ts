@@ -163,7 +163,7 @@ describe('the delivery lane (X-Atlassian-Webhook-Flow)', () => {
       await sim.control.sendIssueWebhook('HD-4301', 'jira:issue_created', { ...fast, intakeUrl: `http://127.0.0.1:${(capture.address() as AddressInfo).port}/` });
       expect(seen).toEqual(['Primary']);
     } finally {
-      await new Promise<void>((resolve) => capture.close(() => resolve()));
+      await new Promise<void>((resolve) => capture.close(() => { resolve(); }));
     }
     // Secondary deliveries may come up to about 15 minutes after the event, inside JIRA_WEBHOOK_TOLERANCE_SECONDS (1 h).
     newIssue('HD-4302', 'FLOW-0002');

@@ -4,7 +4,11 @@
  */
 
 export type Fault =
-  | { readonly kind: 'status'; readonly status: 429 | 500 | 503 | 504; readonly retryAfterSeconds?: number }
+  /**
+   * `retryAfterSeconds`: the Retry-After header (default 1 on 429 and 503); `null` sends none, as Intune sometimes
+   * answers a 429 (users report it; DOMAIN.md §2).
+   */
+  | { readonly kind: 'status'; readonly status: 429 | 500 | 503 | 504; readonly retryAfterSeconds?: number | null }
   | { readonly kind: 'latency'; readonly ms: number }
   /** The connection is destroyed before the request takes effect. */
   | { readonly kind: 'reset' }

@@ -19,6 +19,24 @@ export interface GraphDispatchOptions {
 }
 
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+/**
+ * The `message` of an error from Intune's services behind Graph: a JSON document in a string (indented, CRLF), with
+ * an Operation ID and an Activity ID for Microsoft support (DOMAIN.md §2; users' reports quote it whole:
+ * microsoftgraph/microsoft-graph-docs-contrib#4603 (InternalError on a managedDevice), #4523 (BadRequest on remoteLock)).
+ */
+function intuneMessage(activityId: string): string {
+  const operationId = '00000000-0000-0000-0000-000000000000';
+  const body = JSON.stringify({
+    _version: 3,
+    Message: `An error has occurred - Operation ID (for customer support): ${operationId} - Activity ID: ${activityId} - Url: https://fef.amsua0102.manage.microsoft.com/DeviceFE/StatelessDeviceFEService/deviceManagement/managedDevices - CustomApiErrorPhrase: `,
+    CustomApiErrorPhrase: '',
+    RetryAfter: null,
+    ErrorSourceService: '',
+    HttpHeaders: '{}',
+  }, null, 2);
+  return body.replaceAll('\n', '\r\n');
+}
+
 const STATUS_FAULTS = { 429: 'TooManyRequests', 500: 'InternalServerError', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' } as const;
 const TOKEN_MESSAGES = {
   missing: 'Access token is empty.',
@@ -96,8 +114,11 @@ export function registerGraph(app: FastifyInstance, options: GraphDispatchOption
       return destroyConnection(request, reply);
     }
     if (plan.fault?.kind === 'status') {
-      const headers: Record<string, string> = plan.fault.status === 429 || plan.fault.status === 503 ? { 'Retry-After': String(plan.fault.retryAfterSeconds ?? 1) } : {};
-      return error(request, reply, record, new GraphHttpError(plan.fault.status, STATUS_FAULTS[plan.fault.status], 'Injected by the sandbox.', headers));
+      const retryAfter = plan.fault.retryAfterSeconds === undefined ? 1 : plan.fault.retryAfterSeconds;
+      const headers: Record<string, string> = (plan.fault.status === 429 || plan.fault.status === 503) && retryAfter !== null ? { 'Retry-After': String(retryAfter) } : {};
+      // Intune's own services answer with a `message` that is itself a JSON string (DOMAIN.md §2).
+      const message = segments[0] === 'deviceManagement' ? intuneMessage(randomUUID()) : 'Injected by the sandbox.';
+      return error(request, reply, record, new GraphHttpError(plan.fault.status, STATUS_FAULTS[plan.fault.status], message, headers));
     }
 
     const candidates = routes.map((route) => ({ route, params: matchRoute(route, segments) })).filter((c) => c.params !== undefined);

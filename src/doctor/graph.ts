@@ -4,7 +4,9 @@
  * - permissions: the application roles in the token (a JWT from the real Entra ID), and a read that needs each
  *   read permission (a 403 names the missing one). PrivilegedOperations.All can only be seen in the token's roles:
  *   proving it by calling resetPasscode would change a device, so the doctor never does;
- * - the Windows 10 Mobile tenant prerequisites, read exactly as the worker reads them (tenant-checks.ts).
+ * - the Windows Hello PIN reset prerequisites (Windows desktops' self-service, and the retired Windows 10 Mobile),
+ *   read exactly as the worker reads them (tenant-checks.ts). Their two permissions are optional: without them the
+ *   doctor warns, and the prerequisites show as "not verified".
  */
 import { AuthenticationError, type TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
@@ -13,16 +15,28 @@ import type { Config } from '../config/schema';
 import { graphRequest, type GuardedCall } from '../graph/call';
 import { createGraphClient, GRAPH_PUBLIC_BASE_URL } from '../graph/client';
 import { CredentialConfigError, createGraphCredential, credentialSettingsFromConfig } from '../graph/credential';
+import { DOCS } from '../domain/reasons';
+import { describeNotVerified, describeSources, pinRecoveryStatus, pinResetAppsWith } from '../domain/tenant-facts';
 import { GraphError, toGraphError, type CallContext, type GraphPermission } from '../graph/errors';
 import { readTenantFacts } from '../graph/tenant-checks';
 import { fail, ok, skip, warn, type CheckResult } from './report';
 
+type OptionalPermission = 'DeviceManagementConfiguration.Read.All' | 'Application.Read.All';
+type RequiredPermission = Exclude<GraphPermission, OptionalPermission>;
+
 /** The least-privilege application permissions the product needs, and why (docs/deploy.md says the same). */
-export const REQUIRED_GRAPH_PERMISSIONS: Readonly<Record<GraphPermission, string>> = {
+export const REQUIRED_GRAPH_PERMISSIONS: Readonly<Record<RequiredPermission, string>> = {
   'DeviceManagementManagedDevices.Read.All': 'read a device, find it by name or serial number, and poll its action results',
   'DeviceManagementManagedDevices.PrivilegedOperations.All': 'send POST …/resetPasscode (the only write)',
-  'DeviceManagementConfiguration.Read.All': 'check the PIN recovery profile (Windows 10 Mobile prerequisite)',
-  'Application.Read.All': 'check the Microsoft Pin Reset service principals (Windows 10 Mobile prerequisite)',
+};
+
+/**
+ * Optional: read only when a Windows device is met, to check the Windows Hello PIN reset prerequisites. Without them
+ * a Windows request still ends with what the user does, and the prerequisites are "not verified".
+ */
+export const OPTIONAL_GRAPH_PERMISSIONS: Readonly<Record<OptionalPermission, string>> = {
+  'DeviceManagementConfiguration.Read.All': 'check where PIN recovery is set and assigned, a Windows Hello PIN reset prerequisite',
+  'Application.Read.All': 'check the consent to the Microsoft Pin Reset apps, a Windows Hello PIN reset prerequisite',
 };
 
 /** Broader permissions that would also work but grant more than the product needs. */
@@ -211,73 +225,95 @@ async function permissions(client: Client, roles: string[] | undefined, timeoutM
 export function judgeGraphPermissions(input: { roles: readonly string[] | undefined; forbidden: readonly string[]; problems: readonly string[]; graphMail: boolean }): CheckResult {
   const { roles, graphMail } = input;
   const title = 'Graph permissions';
-  const required = Object.keys(REQUIRED_GRAPH_PERMISSIONS) as GraphPermission[];
-  const missing = new Set<string>([...(roles === undefined ? [] : required.filter((p) => !roles.includes(p))), ...input.forbidden]);
+  const required = Object.keys(REQUIRED_GRAPH_PERMISSIONS) as RequiredPermission[];
+  const optional = Object.keys(OPTIONAL_GRAPH_PERMISSIONS) as OptionalPermission[];
+  const all: GraphPermission[] = [...required, ...optional];
+  const missing = new Set<string>([...(roles === undefined ? [] : all.filter((p) => !roles.includes(p))), ...input.forbidden]);
+  const why = (p: GraphPermission): string => `${p} (to ${p in REQUIRED_GRAPH_PERMISSIONS ? REQUIRED_GRAPH_PERMISSIONS[p as RequiredPermission] : OPTIONAL_GRAPH_PERMISSIONS[p as OptionalPermission]})`;
   if (input.problems.length > 0) {
     return fail('graph.permissions', title, `Graph did not answer the reads: ${input.problems.join('; ')}`, 'Check GRAPH_BASE_URL (same cloud as AZURE_AUTHORITY_HOST) and the network path to Graph.');
   }
-  if (missing.size > 0) {
-    const names = required.filter((p) => missing.has(p));
-    const reasons = names.map((p) => `${p} (to ${REQUIRED_GRAPH_PERMISSIONS[p]})`).join(', ');
-    return fail('graph.permissions', title, `missing application permission${names.length === 1 ? '' : 's'}: ${reasons}`, PERMISSIONS_FIX(names));
+  const missingRequired = required.filter((p) => missing.has(p));
+  const missingOptional = optional.filter((p) => missing.has(p));
+  if (missingRequired.length > 0) {
+    const also = missingOptional.length === 0 ? '' : `; and, optional, ${missingOptional.map(why).join(', ')}`;
+    return fail('graph.permissions', title, `missing application permission${missingRequired.length === 1 ? '' : 's'}: ${missingRequired.map(why).join(', ')}${also}`, PERMISSIONS_FIX([...missingRequired, ...missingOptional]));
+  }
+  // Warnings: the product works, but something is worth a look. They are all told at once.
+  const warnings: { detail: string; fix: string }[] = [];
+  if (missingOptional.length > 0) {
+    warnings.push({
+      detail: `optional permission${missingOptional.length === 1 ? '' : 's'} missing: ${missingOptional.map(why).join(', ')}; Windows requests still end with what the user does, with these prerequisites "not verified"`,
+      fix: `Optional: ${PERMISSIONS_FIX(missingOptional)}`,
+    });
   }
   // Mail.Send scoped with Exchange RBAC for Applications is granted in Exchange Online, not in Entra ID: it is not in
   // the token. So its absence is a warning to check, never a failure.
   const mailNote = graphMail ? ` and ${MAIL_SEND}` : '';
+  const granted = all.filter((p) => !missing.has(p));
   if (roles === undefined) {
-    return warn(
-      'graph.permissions',
-      title,
-      `the reads succeed (DeviceManagementManagedDevices.Read.All, DeviceManagementConfiguration.Read.All, Application.Read.All); DeviceManagementManagedDevices.PrivilegedOperations.All${mailNote} not verified: the token is not a JWT with roles, and only a write could prove ${graphMail ? 'them' : 'it'}`,
-      `Make sure DeviceManagementManagedDevices.PrivilegedOperations.All is granted with admin consent (Entra admin center → the app → API permissions)${graphMail ? `, and ${MAIL_SEND} for the sending mailbox (docs/deploy.md)` : ''}.`,
-    );
+    const reads = granted.filter((p) => p !== 'DeviceManagementManagedDevices.PrivilegedOperations.All');
+    warnings.push({
+      detail: `the reads succeed (${reads.join(', ')}); DeviceManagementManagedDevices.PrivilegedOperations.All${mailNote} not verified: the token is not a JWT with roles, and only a write could prove ${graphMail ? 'them' : 'it'}`,
+      fix: `Make sure DeviceManagementManagedDevices.PrivilegedOperations.All is granted with admin consent (Entra admin center → the app → API permissions)${graphMail ? `, and ${MAIL_SEND} for the sending mailbox (docs/deploy.md)` : ''}.`,
+    });
+  } else if (graphMail && !roles.includes(MAIL_SEND)) {
+    warnings.push({
+      detail: `${granted.join(', ')} granted; ${MAIL_SEND} is not in the token (NOTIFY_EMAIL_TRANSPORT=graph)`,
+      fix: `Fine if ${MAIL_SEND} is granted with Exchange RBAC for Applications (scoped to the sending mailbox; it does not show in the token). Otherwise grant it, scoped that way (docs/deploy.md).`,
+    });
+  } else {
+    const broader = roles.filter((r) => BROADER.includes(r));
+    if (broader.length > 0) {
+      warnings.push({
+        detail: `every needed permission is granted, and more than needed: ${broader.join(', ')}`,
+        fix: `Remove the broader permissions (least privilege): the product needs only ${all.join(', ')}${graphMail ? ` and ${MAIL_SEND}` : ''} (docs/deploy.md).`,
+      });
+    }
   }
-  if (graphMail && !roles.includes(MAIL_SEND)) {
-    return warn(
-      'graph.permissions',
-      title,
-      `${required.join(', ')} granted; ${MAIL_SEND} is not in the token (NOTIFY_EMAIL_TRANSPORT=graph)`,
-      `Fine if ${MAIL_SEND} is granted with Exchange RBAC for Applications (scoped to the sending mailbox; it does not show in the token). Otherwise grant it, scoped that way (docs/deploy.md).`,
-    );
-  }
-  const broader = roles.filter((r) => BROADER.includes(r));
-  if (broader.length > 0) {
-    return warn('graph.permissions', title, `every needed permission is granted, and more than needed: ${broader.join(', ')}`, `Remove the broader permissions (least privilege): the product needs only ${required.join(', ')}${graphMail ? ` and ${MAIL_SEND}` : ''} (docs/deploy.md).`);
-  }
-  const mailGranted = graphMail || roles.includes(MAIL_SEND) ? `; ${MAIL_SEND} in the token is tenant-wide unless an Exchange application access policy or RBAC scope limits it` : '';
-  return ok('graph.permissions', title, `granted: ${required.join(', ')}${mailGranted}`);
+  if (warnings.length > 0) return warn('graph.permissions', title, warnings.map((w) => w.detail).join('; '), warnings.map((w) => w.fix).join(' '));
+  const mailGranted = graphMail || (roles?.includes(MAIL_SEND) ?? false) ? `; ${MAIL_SEND} in the token is tenant-wide unless an Exchange application access policy or RBAC scope limits it` : '';
+  return ok('graph.permissions', title, `granted: ${all.join(', ')}${mailGranted}`);
 }
 
+/**
+ * The Windows Hello PIN reset prerequisites: a warning, never a failure, when one is missing or not verified. Android
+ * and iOS resets never need them; a Windows request still ends with what the user does (or what to fix first).
+ */
 async function prerequisites(client: Client, tenantId: string, timeoutMs: number): Promise<CheckResult> {
-  const title = 'Tenant prerequisites (Windows 10 Mobile)';
+  const title = 'Tenant prerequisites (Windows Hello PIN reset)';
   try {
     const facts = await readTenantFacts({ client, guarded: unguarded, redis: NO_CACHE, cacheKey: 'doctor', ttlMs: 1 }, AbortSignal.timeout(timeoutMs));
-    const absent = [
-      ...(facts.pinResetServicePrincipals.service ? [] : ['Microsoft Pin Reset Service (b8456c59-1230-44c7-a4a2-99b085333e84)']),
-      ...(facts.pinResetServicePrincipals.client ? [] : ['Microsoft Pin Reset Client (9115dd05-fad5-4f9c-acc7-305d08b1b04e)']),
-    ];
     const fixes: string[] = [];
     const notes: string[] = [];
+    const absent = pinResetAppsWith(facts.pinResetApps, 'absent');
     if (absent.length > 0) {
       notes.push(`not consented: ${absent.join(', ')}`);
-      fixes.push('a Global Administrator consents to the Microsoft Pin Reset Service and Client apps (https://learn.microsoft.com/mem/intune/remote-actions/device-passcode-reset)');
+      fixes.push(`an Application Administrator consents to the Microsoft Pin Reset Service and Client apps (${DOCS.windowsHelloPinResetApps})`);
     }
-    if (facts.pinRecoveryProfile === 'unassigned') {
-      notes.push('the EnablePinRecovery profile exists but is assigned to nobody');
-      fixes.push('assign the custom profile to the users or devices concerned');
+    const unverifiedApps = pinResetAppsWith(facts.pinResetApps, 'not_verified');
+    if (unverifiedApps.length > 0) {
+      notes.push(`consent not verified: ${unverifiedApps.join(', ')} (${facts.pinResetApps.why ?? 'not read'})`);
+      fixes.push(PERMISSIONS_FIX(['Application.Read.All']).replace(/\.$/, ''));
     }
-    if (facts.pinRecoveryProfile === 'not_found') {
-      notes.push('no custom profile sets …/Policies/EnablePinRecovery (not verified: it may come from the Settings Catalog)');
-      fixes.push(`add a Windows 10 custom profile with ./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery = true, or check the Settings Catalog`);
+    const recovery = pinRecoveryStatus(facts.pinRecovery);
+    if (recovery === 'unassigned') {
+      notes.push(`PIN recovery is turned on in ${describeSources(facts.pinRecovery.unassigned)}, assigned to nobody`);
+      fixes.push('assign that policy to the users or devices concerned');
+    } else if (recovery === 'absent') {
+      notes.push('no policy turns PIN recovery on (Settings catalog, Account protection, Identity protection and custom profiles were all read)');
+      fixes.push(`turn on Enable Pin Recovery in a Settings catalog policy (or ./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery = true in a custom profile) and assign it (${DOCS.windowsHelloPinRecovery})`);
+    } else if (recovery === 'not_verified') {
+      notes.push(`PIN recovery not verified in ${describeNotVerified(facts.pinRecovery.notVerified)}`);
+      if (facts.pinRecovery.notVerified.some((n) => n.why.includes('DeviceManagementConfiguration.Read.All'))) fixes.push(PERMISSIONS_FIX(['DeviceManagementConfiguration.Read.All']).replace(/\.$/, ''));
     }
-    if (notes.length === 0) return ok('tenant.prerequisites', title, 'Pin Reset Service and Client consented; the EnablePinRecovery profile is assigned');
-    // Only Windows 10 Mobile resets need these; Android and iOS resets work without them.
-    return warn('tenant.prerequisites', title, `${notes.join('; ')} (only Windows 10 Mobile resets need these)`, `${fixes.join('; ')}.`);
+    if (notes.length === 0) {
+      return ok('tenant.prerequisites', title, `Pin Reset Service and Client consented; PIN recovery is turned on and assigned in ${describeSources(facts.pinRecovery.assigned)}`);
+    }
+    const optional = 'only Windows devices use these: without them a Windows user\'s "I forgot my PIN" is destructive';
+    return warn('tenant.prerequisites', title, `${notes.join('; ')} (${optional})`, fixes.length === 0 ? 'Nothing to do unless Windows users reset their PIN.' : `${fixes.join('; ')}.`);
   } catch (e) {
     const error = e instanceof GraphError ? e : toGraphError(e, { what: 'tenant checks', permission: 'Application.Read.All' });
-    if (error.code === 'graph_forbidden' && error.missingPermission !== undefined) {
-      return fail('tenant.prerequisites', title, `could not read them: the app lacks ${error.missingPermission}`, PERMISSIONS_FIX([error.missingPermission]));
-    }
     return fail('tenant.prerequisites', title, `could not read them: ${error.message}`, 'Check GRAPH_BASE_URL and the network path to Graph.');
   }
 }

@@ -1,14 +1,20 @@
 /**
- * Whether Intune's Reset passcode can be sent to a device, and what it will do there (DOMAIN.md §1, issue 4).
+ * Whether Intune's Reset passcode can be sent to a device, and what it will do there (DOMAIN.md §1, issue 4 and
+ * issue 11 §3; Learn, "Reset or remove a device passcode").
  *
  * The rules are data: ELIGIBILITY_RULES has one row per platform (and per Android enrollment), found by
- * `platformRuleFor`. A row either refuses with a reason, or names the effect and what the device must also satisfy.
- * `evaluateEligibility` checks, in order: the row's refusal; the iOS switch; the checks every platform shares
- * (MDM-managed, managementState, last sync); the row's minimum OS version; the row's requirements.
+ * `platformRuleFor`. A row refuses with a reason, sends the user to self-service (Windows desktops:
+ * windows-self-service.ts), or names the effect and what the device must also satisfy.
+ * `evaluateEligibility` checks, in order: the row's refusal or self-service verdict; the iOS switch; the checks every
+ * platform shares (MDM-managed, managementState, last sync); the row's minimum OS version; the row's requirements.
  * Every refusal carries a reason code (reasons.ts, with its documentation link) and an exact message.
  */
 import { androidEnrollment, type AndroidEnrollment, isAtLeast, isLegacyWindowsHandheld, isMdmManaged, isOneOf, isWindowsMobile, platformFamily } from './platform';
 import type { IneligibleReason } from './reasons';
+import { describeNotVerified, describeSources, pinRecoveryStatus, pinResetAppsWith, type PinRecoveryFacts, type TenantFacts } from './tenant-facts';
+import { windowsSelfService } from './windows-self-service';
+
+export type { TenantFacts } from './tenant-facts';
 
 /** What the Graph gateway reads from the beta managedDevice ($select). Never the passcode. */
 export interface DeviceFacts {
@@ -35,13 +41,6 @@ export interface DeviceFacts {
   readonly userPrincipalName?: string;
 }
 
-/** Windows 10 Mobile prerequisites, from the gateway's cached tenant checks. */
-export interface TenantFacts {
-  readonly pinResetServicePrincipals: { readonly service: boolean; readonly client: boolean };
-  /** not_found: no custom OMA-URI profile sets it, which is "could not verify" (the Settings Catalog may set it). */
-  readonly pinRecoveryProfile: 'assigned' | 'unassigned' | 'not_found';
-}
-
 export interface EligibilityPolicy {
   readonly now: Date;
   readonly maxSyncAgeHours: number;
@@ -50,6 +49,18 @@ export interface EligibilityPolicy {
 }
 
 export type PasscodeEffect = 'device_passcode_reset' | 'work_profile_passcode_reset' | 'passcode_removed';
+
+/** What each effect does, in plain words: told to the approver, and in the ticket and the email. */
+export const EFFECT_DESCRIPTIONS: Readonly<Record<PasscodeEffect, string>> = {
+  device_passcode_reset: 'The reset changes the device passcode: the screen lock of the whole device. The new passcode is shown in the Intune admin center and is entered on the device.',
+  work_profile_passcode_reset: 'The reset changes the work-profile passcode only, not the screen lock of the device. The user is then asked to activate the new work-profile passcode.',
+  passcode_removed: 'The passcode is removed, not reset: no new passcode is made, and the user sets one on the device.',
+};
+
+/** The effect's description, or undefined for a value that is not a known effect (stored data is plain text). */
+export function describeEffect(effect: string | undefined): string | undefined {
+  return effect !== undefined && Object.hasOwn(EFFECT_DESCRIPTIONS, effect) ? EFFECT_DESCRIPTIONS[effect as PasscodeEffect] : undefined;
+}
 
 export type Verdict =
   | { readonly eligible: true; readonly rule: string; readonly effect: PasscodeEffect; readonly notes: readonly string[] }
@@ -83,10 +94,16 @@ export interface RefusedRule extends RuleBase {
   readonly message: string;
 }
 
-export type PlatformRule = SupportedRule | RefusedRule;
+/** No remote reset: the user resets it themselves; the verdict says how, or what an administrator must fix first. */
+export interface SelfServiceRule extends RuleBase {
+  readonly kind: 'self_service';
+}
+
+export type PlatformRule = SupportedRule | RefusedRule | SelfServiceRule;
 
 const DEVICE_POLICY_NOTE = 'A device passcode policy must be assigned to the device, or the reset fails.';
 const WORK_PROFILE_POLICY_NOTE = 'A work-profile passcode policy must be assigned to the device, or the reset fails. The user is then asked to activate the new work-profile passcode.';
+const FULLY_MANAGED_NOTE = 'Android Enterprise fully managed (Device Owner): the reset changes the device passcode, not a work-profile passcode.';
 const android = (device: DeviceFacts): boolean => platformFamily(device) === 'android';
 
 /** Android Enterprise enrollments whose reset changes the work-profile passcode, on Android 8.0 and later. */
@@ -128,12 +145,11 @@ const UNSUPPORTED: RefusedRule = {
 export const ELIGIBILITY_RULES: readonly PlatformRule[] = [
   WINDOWS_10_MOBILE,
   {
+    // No remote reset: Windows Hello for Business PIN reset at the sign-in screen (windows-self-service.ts).
     id: 'windows_desktop',
     platform: 'Windows',
-    kind: 'refused',
+    kind: 'self_service',
     matches: (d) => platformFamily(d) === 'windows' && !isWindowsMobile(d) && !isLegacyWindowsHandheld(d),
-    reason: 'windows_desktop',
-    message: 'Windows desktop has no Reset passcode action. The user resets their Windows Hello PIN at the sign-in screen ("I forgot my PIN").',
   },
   {
     id: 'android_enterprise_dedicated',
@@ -153,7 +169,19 @@ export const ELIGIBILITY_RULES: readonly PlatformRule[] = [
     requirements: [],
     notes: [DEVICE_POLICY_NOTE],
   },
-  workProfileRule('android_enterprise_fully_managed', 'Android Enterprise fully managed', 'fully_managed'),
+  {
+    // Device Owner: a device-level reset (Learn, "Reset or remove a device passcode": "Android Enterprise devices
+    // enrolled as Device Owner"). Android 8.0 is kept as the minimum: the Device Owner's token-based reset came with
+    // it, and Intune's fully managed enrollment needs it anyway (docs/sandbox.md lists this as uncertain).
+    id: 'android_enterprise_fully_managed',
+    platform: 'Android Enterprise fully managed',
+    kind: 'supported',
+    matches: (d) => android(d) && androidEnrollment(d) === 'fully_managed',
+    effect: 'device_passcode_reset',
+    minOsVersion: { version: '8.0', reason: 'android_too_old' },
+    requirements: [],
+    notes: [FULLY_MANAGED_NOTE, DEVICE_POLICY_NOTE],
+  },
   workProfileRule('android_enterprise_corporate_work_profile', 'Android Enterprise corporate-owned work profile', 'corporate_work_profile'),
   workProfileRule('android_enterprise_personal_work_profile', 'Android Enterprise personally-owned work profile', 'personal_work_profile'),
   {
@@ -192,9 +220,13 @@ export function platformRuleFor(device: DeviceFacts): PlatformRule {
   return ELIGIBILITY_RULES.find((rule) => rule.matches(device)) ?? UNSUPPORTED;
 }
 
-/** True only for the Windows 10 Mobile rule: the only one with tenant prerequisites. */
+/**
+ * True for the rows that read the Windows Hello PIN reset prerequisites: Windows desktops (self-service) and the
+ * retired Windows 10 Mobile. The tenant checks run only when such a device is met.
+ */
 export function needsTenantFacts(device: DeviceFacts): boolean {
   const rule = platformRuleFor(device);
+  if (rule.kind === 'self_service') return true;
   return rule.kind === 'supported' && rule.requirements.some((r) => r === 'pin_reset_apps' || r === 'pin_recovery_profile');
 }
 
@@ -204,31 +236,38 @@ const OK: Check = { ok: true };
 const refuse = (reason: IneligibleReason, message: string): Check => ({ ok: false, reason, message });
 const TENANT_NOT_CHECKED = refuse('tenant_not_checked', 'The Windows 10 Mobile tenant prerequisites (PIN Reset apps, EnablePinRecovery profile) were not checked, so no reset is sent.');
 
-/** The Microsoft Pin Reset apps (DOMAIN.md §1). */
-const PIN_RESET_APPS = { service: 'Microsoft Pin Reset Service (b8456c59-1230-44c7-a4a2-99b085333e84)', client: 'Microsoft Pin Reset Client (9115dd05-fad5-4f9c-acc7-305d08b1b04e)' } as const;
-
-export const PIN_RECOVERY_NOT_VERIFIED_NOTE = 'Could not verify EnablePinRecovery: no custom OMA-URI profile sets it, but it may come from the Settings Catalog. If it is not set, the reset fails on the device.';
+/** The note an eligible Windows 10 Mobile device carries when a place PIN recovery can be set in could not be read. */
+export function pinRecoveryNotVerifiedNote(facts: PinRecoveryFacts): string {
+  return `Could not verify EnablePinRecovery: no assigned policy sets it in what could be read, and ${describeNotVerified(facts.notVerified)} could not be read. If it is not set, the reset fails on the device.`;
+}
 
 const REQUIREMENT_CHECKS: Readonly<Record<Requirement, (device: DeviceFacts, tenant: TenantFacts | undefined) => Check>> = {
   azure_ad_joined: (d) =>
     isOneOf(d.joinType, ['azureADJoined']) || isOneOf(d.deviceEnrollmentType, ['windowsAzureADJoin'])
       ? OK
       : refuse('not_azure_ad_joined', `The device is not joined to Microsoft Entra ID (Azure AD) (join type: ${d.joinType ?? 'not reported'}, enrollment: ${d.deviceEnrollmentType ?? 'not reported'}).`),
+  // Consent is a hard prerequisite of the reset: what could not be verified is not sent (a write cannot be undone).
   pin_reset_apps: (_d, tenant) => {
     if (tenant === undefined) return TENANT_NOT_CHECKED;
-    const missing = (['service', 'client'] as const).filter((app) => !tenant.pinResetServicePrincipals[app]).map((app) => PIN_RESET_APPS[app]);
-    return missing.length === 0 ? OK : refuse('pin_reset_apps_missing', `An administrator has not consented to ${missing.join(' and ')} in this tenant.`);
+    const missing = pinResetAppsWith(tenant.pinResetApps, 'absent');
+    if (missing.length > 0) return refuse('pin_reset_apps_missing', `An administrator has not consented to ${missing.join(' and ')} in this tenant.`);
+    const unverified = pinResetAppsWith(tenant.pinResetApps, 'not_verified');
+    if (unverified.length > 0) return refuse('tenant_not_checked', `The consent to ${unverified.join(' and ')} could not be verified (${tenant.pinResetApps.why ?? 'not read'}), so no reset is sent.`);
+    return OK;
   },
-  // `unassigned` is a positive finding: the custom profile exists and targets no one, so the reset would fail.
-  // `not_found` only means no custom OMA-URI profile was seen. The same setting can come from the Settings Catalog,
-  // which the gateway does not read, so "absent" cannot be claimed (DOMAIN.md §2). The device stays eligible with a
-  // note the approver sees: refusing would block tenants configured the current way, and a missing setting makes
-  // the device report the action as failed (non-destructive, reported with its link), not a silent bad reset.
+  // `unassigned` and `absent` are positive findings (every place was read), so the reset would fail. A place that
+  // could not be read leaves it "not verified" (DOMAIN.md §2): the device stays eligible with a note the approver
+  // sees, because a missing setting makes the device report the action as failed (non-destructive, reported with
+  // its link), not a silent bad reset.
   pin_recovery_profile: (_d, tenant) => {
     if (tenant === undefined) return TENANT_NOT_CHECKED;
-    if (tenant.pinRecoveryProfile === 'assigned') return OK;
-    if (tenant.pinRecoveryProfile === 'not_found') return { ok: true, note: PIN_RECOVERY_NOT_VERIFIED_NOTE };
-    return refuse('pin_recovery_profile_unassigned', 'The custom profile that sets EnablePinRecovery (PassportForWork CSP) exists but is not assigned to any users or devices.');
+    const status = pinRecoveryStatus(tenant.pinRecovery);
+    if (status === 'assigned') return OK;
+    if (status === 'not_verified') return { ok: true, note: pinRecoveryNotVerifiedNote(tenant.pinRecovery) };
+    if (status === 'unassigned') {
+      return refuse('pin_recovery_profile_unassigned', `The policy that sets EnablePinRecovery (PassportForWork) exists (${describeSources(tenant.pinRecovery.unassigned)}) but is not assigned to any users or devices.`);
+    }
+    return refuse('pin_recovery_not_configured', 'No policy sets EnablePinRecovery (PassportForWork) to true: not in the Settings catalog, an Account protection policy, an Identity protection profile or a custom OMA-URI profile.');
   },
   supervised_or_corporate: (d) =>
     d.isSupervised === true || isOneOf(d.ownerType, ['company'])
@@ -277,6 +316,10 @@ export function evaluateEligibility(device: DeviceFacts, tenant: TenantFacts | u
   const rule = platformRuleFor(device);
   const no = (reason: IneligibleReason, message: string): Verdict => ({ eligible: false, rule: rule.id, reason, message });
   if (rule.kind === 'refused') return no(rule.reason, rule.message);
+  if (rule.kind === 'self_service') {
+    const verdict = windowsSelfService(device, tenant);
+    return no(verdict.reason, verdict.message);
+  }
   if (rule.enabledBy === 'iosRemovePasscode' && !policy.iosRemovePasscode) {
     return no('ios_disabled', 'Remove passcode on iOS/iPadOS is turned off: it removes the passcode instead of resetting it. An administrator can turn it on.');
   }

@@ -27,5 +27,10 @@ export const SERVICENOW_SYS_ID = /^[0-9a-f]{32}$/;
 /** ServiceNow table names: lowercase letters, digits, underscore. */
 export const SERVICENOW_TABLE = /^[a-z][a-z0-9_]{1,79}$/;
 
-/** Free text fields (reasons): no control characters except none at all. */
-export const PLAIN_TEXT = /^[^\p{Cc}]*$/u;
+/**
+ * Free text fields (reasons): no control characters, no bidirectional controls (U+061C, U+200E, U+200F,
+ * U+202A–U+202E, U+2066–U+2069: they make text display in another order than it is stored, as in "Trojan Source"
+ * spoofing), and no line or paragraph separators (U+2028, U+2029: line breaks that some readers honour and others do
+ * not). Letters of right-to-left scripts are fine.
+ */
+export const PLAIN_TEXT = /^[^\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]*$/u;

@@ -18,7 +18,13 @@ export const INELIGIBLE_REASONS = [
   'not_azure_ad_joined',
   'pin_reset_apps_missing',
   'pin_recovery_profile_unassigned',
+  'pin_recovery_not_configured',
   'tenant_not_checked',
+  'self_service',
+  'self_service_needs_entra_join',
+  'self_service_needs_newer_windows',
+  'self_service_needs_pin_reset_apps',
+  'self_service_needs_pin_recovery',
   'android_too_old',
   'android_enrollment_unsupported',
   'not_mdm_managed',
@@ -64,6 +70,9 @@ export const DOCS = {
   retire: `${INTUNE_ACTIONS}/retire`,
   wipe: `${INTUNE_ACTIONS}/wipe`,
   windowsHelloPinReset: `${LEARN}/windows/security/identity-protection/hello-for-business/pin-reset`,
+  windowsHelloPinResetSteps: `${LEARN}/windows/security/identity-protection/hello-for-business/pin-reset#user-experience`,
+  windowsHelloPinResetApps: `${LEARN}/windows/security/identity-protection/hello-for-business/pin-reset#enable-the-microsoft-pin-reset-service-in-your-microsoft-entra-tenant`,
+  windowsHelloPinRecovery: `${LEARN}/windows/security/identity-protection/hello-for-business/pin-reset#enable-pin-recovery-on-the-clients`,
   entraJoin: `${LEARN}/entra/identity/devices/concept-directory-join`,
   iosSupervisedMode: `${LEARN}/intune/device-enrollment/apple/enable-supervised-mode`,
   androidEnrollment: `${LEARN}/intune/device-enrollment/android/guide`,
@@ -78,7 +87,8 @@ export const DOCS = {
 
 /** Reason → the page a reader should open. Every reason has one (the type makes a missing row a compile error). */
 export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
-  // Windows desktop users reset their own Windows Hello PIN ("I forgot my PIN").
+  // Windows desktop users reset their own Windows Hello PIN ("I forgot my PIN"). Requests stored before the
+  // self-service outcomes (self_service*) carry this code; new Windows desktop requests end with one of those.
   windows_desktop: DOCS.windowsHelloPinReset,
   // The reset passcode page lists the supported platforms; macOS is not among them (local account recovery instead).
   macos: DOCS.resetPasscode,
@@ -88,8 +98,16 @@ export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
   os_too_old: DOCS.windowsHelloPinReset,
   not_azure_ad_joined: DOCS.entraJoin,
   pin_reset_apps_missing: DOCS.windowsHelloPinReset,
-  pin_recovery_profile_unassigned: DOCS.windowsHelloPinReset,
+  pin_recovery_profile_unassigned: DOCS.windowsHelloPinRecovery,
+  pin_recovery_not_configured: DOCS.windowsHelloPinRecovery,
   tenant_not_checked: DOCS.windowsHelloPinReset,
+  // Windows desktops: the user resets their own Windows Hello PIN at the sign-in screen (self-service), or an
+  // administrator must first fix the prerequisite the reason names.
+  self_service: DOCS.windowsHelloPinResetSteps,
+  self_service_needs_entra_join: DOCS.entraJoin,
+  self_service_needs_newer_windows: DOCS.windowsHelloPinReset,
+  self_service_needs_pin_reset_apps: DOCS.windowsHelloPinResetApps,
+  self_service_needs_pin_recovery: DOCS.windowsHelloPinRecovery,
   android_too_old: DOCS.resetPasscode,
   android_enrollment_unsupported: DOCS.androidEnrollment,
   not_mdm_managed: DOCS.enrollment,
@@ -118,6 +136,11 @@ export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
 
 export function reasonLink(reason: FailureReason): string {
   return REASON_LINKS[reason];
+}
+
+/** True for the Windows desktop self-service outcomes: no reset was made, and none is sent; the user resets the PIN. */
+export function isSelfServiceReason(reason: string): boolean {
+  return reason === 'self_service' || reason.startsWith('self_service_needs_');
 }
 
 /** True for a known reason code (reason codes arrive as plain strings from stored workflow data). */

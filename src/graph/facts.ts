@@ -1,11 +1,13 @@
 /**
  * What the gateway hands the workflow, mapped field by field from Graph's objects so nothing else (above all, a
  * passcode) can ride along: the device facts eligibility reads, and the resetPasscode action results.
- * DeviceFacts and TenantFacts are the domain's (src/domain/eligibility.ts); re-exported for the gateway's callers.
+ * DeviceFacts and TenantFacts are the domain's (src/domain/eligibility.ts, tenant-facts.ts); re-exported for the gateway's
+ * callers.
  */
 import type { DeviceFacts } from '../domain/eligibility';
 
 export type { DeviceFacts, TenantFacts } from '../domain/eligibility';
+export type { Finding, NotVerified, PinRecoveryFacts, PinRecoverySource, PinResetApps } from '../domain/tenant-facts';
 
 /** One resetPasscode deviceActionResult. Never a passcode. */
 export interface ActionResult {

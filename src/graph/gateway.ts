@@ -3,9 +3,12 @@
  * middleware, and mapped to typed errors (see call.ts, errors.ts). What it returns is mapped field by field from
  * Graph's objects: no passcode can reach the product (DOMAIN.md §2).
  *
- * - getDevice: beta (deviceType, joinType, ownerType are beta-only), $select of exactly the DeviceFacts fields.
- * - findDevices: $filter `<by> eq '<value>'` (odata.ts), at most `maxDeviceMatches` results: zero or several is
- *   an answer the workflow reports, never a guess.
+ * - getDevice: beta (deviceType, joinType, ownerType are beta-only), $select of exactly the DeviceFacts fields; the
+ *   id is the one Graph answered, so the caller can check it is the one asked for.
+ * - findDevices: $filter `<by> eq '<value>'` (odata.ts), then every @odata.nextLink page (at most `maxDevicePages`),
+ *   each device's own `<by>` compared with the value (src/domain/device-match.ts). Intune ignores a filter it cannot
+ *   apply and answers every device (DOMAIN.md §2), so what it answers is a list of candidates, never the match.
+ *   The lookup is `complete` only when the last page was read and held as many devices as @odata.count announced.
  * - resetPasscode: exactly one POST (client.ts switches the RetryHandler off for it). graph_unavailable means the
  *   outcome is unknown: look for an action result started at or after submittedAt before posting again.
  * - resetActionResults: v1.0 $select=deviceActionResults, resetPasscode entries only (v1.0 never serves a passcode,
@@ -13,6 +16,7 @@
  * - tenantFacts: tenant-checks.ts, cached in Redis.
  */
 import type { Redis } from 'ioredis';
+import { addMatches, NO_MATCHES, type DeviceLookup, type DeviceMatches } from '../domain/device-match';
 import type { MetricsRecorder } from '../metrics/recorder';
 import type { GraphBudget } from './budget';
 import { createGuardedCall, graphRequest } from './call';
@@ -30,8 +34,11 @@ export interface IntuneGateway {
   readonly tenantId: string;
   /** The device's facts, or undefined when Graph answers 404. */
   getDevice(id: string, signal?: AbortSignal): Promise<DeviceFacts | undefined>;
-  /** The devices whose `by` equals `value` (at most `maxDeviceMatches`, default 10). */
-  findDevices(by: DeviceLookupBy, value: string, signal?: AbortSignal): Promise<DeviceFacts[]>;
+  /**
+   * The devices whose own `by` equals `value` (trimmed, case-insensitive), and near matches, from every page Intune
+   * answers (at most `maxDevicePages`; `complete` says whether the last page was read).
+   */
+  findDevices(by: DeviceLookupBy, value: string, signal?: AbortSignal): Promise<DeviceLookup<DeviceFacts>>;
   /** Exactly one POST …/resetPasscode, never retried here or by the client's middleware. */
   resetPasscode(id: string, signal?: AbortSignal): Promise<void>;
   /** The device's resetPasscode action results, newest start first, without any passcode. */
@@ -50,13 +57,13 @@ export interface IntuneGatewayDeps {
   readonly prefix: string;
   /** Default 15 minutes. */
   readonly tenantFactsTtlMs?: number;
-  /** Default 10. */
-  readonly maxDeviceMatches?: number;
+  /** Pages of a device lookup read at most (1,000 devices a page when Intune ignores the filter). Default 50. */
+  readonly maxDevicePages?: number;
   /** Graph calls, 429s and budget waits, for GET /metrics (src/metrics). Default: none recorded. */
   readonly metrics?: MetricsRecorder;
 }
 
-export const DEFAULT_MAX_DEVICE_MATCHES = 10;
+export const DEFAULT_MAX_DEVICE_PAGES = 50;
 
 const READ_DEVICE: CallContext = { route: 'getDevice', what: 'GET managed device', permission: 'DeviceManagementManagedDevices.Read.All' };
 const LIST_DEVICES: CallContext = { route: 'findDevices', what: 'GET managed devices ($filter)', permission: 'DeviceManagementManagedDevices.Read.All' };
@@ -71,11 +78,29 @@ function pageValues(page: unknown): unknown[] {
   return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
+/** The page's @odata.count (Intune sends it unasked), or 0 when absent. */
+function odataCount(page: unknown): number {
+  const raw = typeof page === 'object' && page !== null ? (page as Record<string, unknown>)['@odata.count'] : undefined;
+  return typeof raw === 'number' && Number.isSafeInteger(raw) && raw > 0 ? raw : 0;
+}
+
+/**
+ * The page's @odata.nextLink, when it is an https link to the same collection (the client would not send a token
+ * elsewhere anyway); undefined on the last page. A link of another shape ends the lookup as incomplete.
+ */
+function nextLink(page: unknown): { readonly url?: string; readonly odd: boolean } {
+  const raw = typeof page === 'object' && page !== null ? (page as Record<string, unknown>)['@odata.nextLink'] : undefined;
+  if (raw === undefined || raw === null) return { odd: false };
+  if (typeof raw !== 'string' || !URL.canParse(raw)) return { odd: true };
+  const url = new URL(raw);
+  return url.protocol === 'https:' && url.pathname.endsWith('/deviceManagement/managedDevices') ? { url: raw, odd: false } : { odd: true };
+}
+
 export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
   const { tenantId } = deps;
   const client = deps.client.client;
   const guarded = createGuardedCall(deps.budget, tenantId, () => deps.client.ready(), deps.metrics);
-  const maxMatches = deps.maxDeviceMatches ?? DEFAULT_MAX_DEVICE_MATCHES;
+  const maxPages = Math.max(1, deps.maxDevicePages ?? DEFAULT_MAX_DEVICE_PAGES);
   const tenantChecks = {
     client,
     guarded,
@@ -89,27 +114,29 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
     async getDevice(id, signal) {
       try {
         const raw = await guarded('read', READ_DEVICE, () => graphRequest(client, devicePath(id), 'beta', signal).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>, `device:${id}`);
-        return toDeviceFacts(raw, id);
+        // No fallback id: the workflow checks that the device Graph answered carries the id it asked for.
+        return toDeviceFacts(raw);
       } catch (e) {
         if (e instanceof GraphError && e.code === 'graph_not_found') return undefined;
         throw e;
       }
     },
     async findDevices(by, value, signal) {
-      const page = await guarded(
-        'read',
-        LIST_DEVICES,
-        () =>
-          graphRequest(client, '/deviceManagement/managedDevices', 'beta', signal)
-            .filter(encodeURIComponent(eqFilter(by, value)))
-            .select([...DEVICE_FACT_FIELDS])
-            .top(maxMatches)
-            .get() as Promise<unknown>,
-        `find:${by}:${value}`,
-      );
-      return pageValues(page)
-        .slice(0, maxMatches)
-        .map((device) => toDeviceFacts(device));
+      const first = () => graphRequest(client, '/deviceManagement/managedDevices', 'beta', signal).filter(encodeURIComponent(eqFilter(by, value))).select([...DEVICE_FACT_FIELDS]);
+      let found: DeviceMatches<DeviceFacts> = NO_MATCHES;
+      let announced = 0;
+      let next: string | undefined;
+      for (let pages = 1; ; pages += 1) {
+        const link = next;
+        const page = await guarded('read', LIST_DEVICES, () => (link === undefined ? first() : graphRequest(client, link, 'beta', signal)).get() as Promise<unknown>, `find:${by}:${value}:${pages}`);
+        found = addMatches(found, pageValues(page).map((device) => toDeviceFacts(device)), value, (device) => device[by]);
+        announced = Math.max(announced, odataCount(page));
+        const after = nextLink(page);
+        // Fewer devices than @odata.count announced means some were never seen (the tenant changed while paging).
+        if (after.url === undefined) return { ...found, complete: !after.odd && found.seen >= announced, pages };
+        if (pages >= maxPages) return { ...found, complete: false, pages };
+        next = after.url;
+      }
     },
     async resetPasscode(id, signal) {
       await guarded('write', RESET_PASSCODE, () => deps.client.resetPasscode(id, signal === undefined ? {} : { signal }), `reset:${id}`);

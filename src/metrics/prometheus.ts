@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS_SECONDS } from './buckets';
+import { storeCall } from '../store/errors';
 import { storeKeys } from '../store/keys';
 import { metricsKeys } from './keys';
 import type { SnapshotReader } from './snapshot';
@@ -83,16 +84,19 @@ export function createMetricsRenderer(deps: { redis: Redis; prefix: string; snap
   let chain: Promise<unknown> = Promise.resolve();
 
   async function renderOnce(): Promise<string> {
-    const [snapshot, hashes] = await Promise.all([
-      deps.snapshot.snapshot(),
-      (async () => {
-        const out = (await deps.redis.pipeline().hgetall(keys.outcomes).hgetall(keys.counters).hgetall(keys.stages).hgetall(keys.timeToOutcome).get(keys.checkpoint).xrevrange(audit, '+', '-', 'COUNT', 1).exec()) ?? [];
-        return out.map(([err, value]) => {
-          if (err !== null) throw err;
-          return value;
-        }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>, string | null, [string, string[]][]];
-      })(),
-    ]);
+    // Every read from Redis, first: a failure there is StoreUnavailableError (GET /metrics answers 503), not a bug.
+    const [snapshot, hashes] = await storeCall(() =>
+      Promise.all([
+        deps.snapshot.snapshot(),
+        (async () => {
+          const out = (await deps.redis.pipeline().hgetall(keys.outcomes).hgetall(keys.counters).hgetall(keys.stages).hgetall(keys.timeToOutcome).get(keys.checkpoint).xrevrange(audit, '+', '-', 'COUNT', 1).exec()) ?? [];
+          return out.map(([err, value]) => {
+            if (err !== null) throw err;
+            return value;
+          }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>, string | null, [string, string[]][]];
+        })(),
+      ]),
+    );
     const [outcomeHash, counterHash, stageHash, ttoHash, checkpoint, newest] = hashes;
     for (const m of [requests, queueJobs, undeliverable, budgetUsed, budgetLimit, graphPaused, submissionsPaused, blastLimit, blastUsed, held, outcomes, graphCalls, throttled, budgetWaits, budgetWaitSeconds, notifyFailures, lag]) m.reset();
 

@@ -7,6 +7,7 @@ import type { TokenRegistry } from '../auth/tokens';
 import type { Config } from '../config/schema';
 import { GUID } from '../domain/identifiers';
 import { GraphBudget } from '../graph/budget';
+import { PAGE_HELMET } from '../http/page-security';
 import type { OperatorActions } from '../intake/services/operator-actions';
 import { createAuditAggregator } from '../metrics/aggregator';
 import { metricsRoutes } from '../metrics/route';
@@ -45,21 +46,6 @@ export interface OperationsDeps {
 
 /** How often this process folds new audit entries into the metrics (any number of intake processes may do it). */
 const AGGREGATE_EVERY_MS = 2000;
-
-/** The dashboard's CSP: everything from this origin, no inline script or style, no framing. */
-const PAGE_CSP = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'"],
-  fontSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  frameAncestors: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  upgradeInsecureRequests: null,
-};
 
 /**
  * The operations surface of the intake: the /ops dashboard, bull-board at /admin/queues (both behind the dashboard
@@ -151,9 +137,8 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
     });
 
     await scope.register(async (pages) => {
-      // same-origin (not helmet's no-referrer): with no-referrer, Chromium sends `Origin: null` on form posts, and the
-      // Origin check of sign-in and actions needs the real one. Nothing leaks to other sites either way.
-      await pages.register(helmet, { contentSecurityPolicy: { directives: PAGE_CSP }, referrerPolicy: { policy: 'same-origin' } });
+      // The pages' CSP and headers, shared with the API docs (/docs): src/http/page-security.ts.
+      await pages.register(helmet, PAGE_HELMET);
       await pages.register(formbody);
       await pages.register(authRoutes(services));
       await pages.register(pageRoutes(services));

@@ -44,8 +44,12 @@ export function actionStateAt(action: StoredAction, now: number): { state: Actio
   return { state: script.outcome, changedAt: startedAt + script.finalAfterMs };
 }
 
-/** The result as Graph serves it: beta carries the passcode (once done) and the error code; v1.0 neither. */
-export function serveAction(action: StoredAction, now: number, version: 'v1.0' | 'beta'): ServedActionResult {
+/**
+ * The result as Graph serves it: a `resetPasscodeActionResult` with the passcode (once done) and the error code, on
+ * v1.0 as on beta. The v1.0 reference documents both (learn.microsoft.com/graph/api/resources/intune-devices-resetpasscodeactionresult?view=graph-rest-1.0),
+ * and the v1.0 typings carry `passcode` since 2018 and `errorCode` since 2024 (@microsoft/microsoft-graph-types).
+ */
+export function serveAction(action: StoredAction, now: number): ServedActionResult {
   const { state, changedAt } = actionStateAt(action, now);
   const served: ServedActionResult = {
     actionName: action.actionName,
@@ -53,10 +57,8 @@ export function serveAction(action: StoredAction, now: number, version: 'v1.0' |
     startDateTime: new Date(action.startedAt).toISOString(),
     lastUpdatedDateTime: new Date(changedAt).toISOString(),
   };
-  if (version === 'beta') {
-    served['@odata.type'] = '#microsoft.graph.resetPasscodeActionResult';
-    served.passcode = state === 'done' ? action.passcode : null;
-    served.errorCode = state === 'failed' ? (action.script.errorCode ?? 0) : 0;
-  }
+  served['@odata.type'] = '#microsoft.graph.resetPasscodeActionResult';
+  served.passcode = state === 'done' ? action.passcode : null;
+  served.errorCode = state === 'failed' ? (action.script.errorCode ?? 0) : 0;
   return served;
 }

@@ -37,6 +37,9 @@ const throttle = z.strictObject({
   tenantConfigReads: z.number().int().min(0).optional(),
 });
 
+const propertyNames = z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, { error: 'must be a managedDevice property name' })).max(64);
+const deviceFilterRules = z.strictObject({ ignored: propertyNames.optional(), contains: propertyNames.optional() });
+
 export function registerControlApi(app: FastifyInstance, deps: { control: SandboxControl; summary: () => Record<string, unknown> }): void {
   const { control } = deps;
 
@@ -74,6 +77,15 @@ export function registerControlApi(app: FastifyInstance, deps: { control: Sandbo
       resetPasscodeCount: control.resetPasscodeCount(id),
       actions: control.deviceActions(id).map((a) => ({ actionName: a.actionName, startedAt: new Date(a.startedAt).toISOString(), state: actionStateAt(a, now).state })),
     };
+  });
+
+  app.get('/_sandbox/device-filters', () => control.deviceFilterRules);
+
+  app.put('/_sandbox/device-filters', (request, reply) => {
+    const rules = parse(deviceFilterRules, request.body, reply);
+    if (rules === undefined) return reply;
+    control.setDeviceFilterRules(strip(rules));
+    return reply.code(204).send();
   });
 
   registerFaultRoutes(app, '/_sandbox', control.faults, 'Graph');

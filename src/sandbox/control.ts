@@ -5,6 +5,7 @@
 import { newResetPasscodeAction, type StoredAction } from './actions';
 import type { SandboxClock } from './clock';
 import { FaultInjector, type FaultRuleInput } from './faults';
+import { DEFAULT_DEVICE_FILTER_RULES, type DeviceFilterRules } from './graph/device-filter';
 import { SlidingWindowThrottle, type ThrottleLimits } from './throttle';
 import { TokenAuthority } from './tokens';
 import { DEFAULT_ACTION_SCRIPT, type ActionScript, type DeviceSeed, type SandboxApp, type SandboxTenantState } from './tenant';
@@ -100,8 +101,12 @@ export class SandboxControl {
   readonly faults: TrackedFaultInjector;
   /** Lifetime of issued access tokens; `expires_in` says the same. */
   tokenLifetimeSeconds: number;
-  /** Page size of `managedDevices` lists without `$top` (Intune's real page size is not documented). */
-  devicePageSize = 100;
+  /** Page size of `managedDevices` lists without `$top`: 1,000, as Intune answers (powershell-intune-samples#2). */
+  devicePageSize = 1000;
+  /** Page size of the configuration lists (deviceConfigurations, configurationPolicies, their settings and assignments). */
+  configurationPageSize = 100;
+  /** Which `managedDevices` `$filter`s the simulated Intune applies, and which it ignores (graph/device-filter.ts). */
+  deviceFilterRules: DeviceFilterRules = DEFAULT_DEVICE_FILTER_RULES;
 
   readonly calls: GraphCallRecord[] = [];
   readonly tokenRequests: TokenRequestRecord[] = [];
@@ -154,6 +159,14 @@ export class SandboxControl {
     const app = this.app(clientId);
     if (app === undefined) throw new Error(`no app ${clientId} in the sandbox`);
     app.roles = [...roles];
+  }
+
+  /**
+   * Makes the simulated Intune ignore an `eq` filter on these properties (answering every device), and match these
+   * others as "contains"; what is not given keeps its default (DEFAULT_DEVICE_FILTER_RULES).
+   */
+  setDeviceFilterRules(rules: Partial<DeviceFilterRules>): void {
+    this.deviceFilterRules = { ...DEFAULT_DEVICE_FILTER_RULES, ...rules };
   }
 
   injectFault(rule: FaultRuleInput): number {

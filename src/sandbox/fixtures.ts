@@ -4,10 +4,10 @@
  * stays true.
  */
 import type { ServicePrincipal } from '@microsoft/microsoft-graph-types';
-import { prerequisiteConfigurations, type PinRecoveryProfile } from './fixtures-config';
+import { prerequisiteConfigurations, prerequisitePolicies, type PinRecoveryProfile, type PinRecoverySourceKind } from './fixtures-config';
 import type { DeviceSeed, SandboxApp, SandboxManagedDevice, SandboxTenantState } from './tenant';
 
-export { PIN_RECOVERY_OMA_URI_SUFFIX, type PinRecoveryProfile } from './fixtures-config';
+export { PIN_RECOVERY_OMA_URI_SUFFIX, type PinRecoveryProfile, type PinRecoverySourceKind } from './fixtures-config';
 
 export const SANDBOX_TENANT_ID = '5a9d0c1e-0000-4000-8000-5a9d0c1e0001';
 export const SANDBOX_CLIENT_ID = '5a9d0c1e-0000-4000-8000-5a9d0c1e00a1';
@@ -63,7 +63,10 @@ export interface FixtureTenantOptions {
   clientSecret?: string;
   roles?: readonly string[];
   pinResetServicePrincipals?: PinResetServicePrincipals;
+  /** PIN recovery assigned (default), set but unassigned, or missing... */
   pinRecoveryProfile?: PinRecoveryProfile;
+  /** ...in this place: a custom OMA-URI profile (default), the Settings catalog, Account protection or Identity protection. */
+  pinRecoverySource?: PinRecoverySourceKind;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -116,13 +119,13 @@ export function fixtureDevices(now: number = Date.now()): DeviceSeed[] {
     make('windowsMobileAadJoined', 'WM10-CORP-0001', windowsMobile('10.0.15063.297', true), 'Windows 10 Mobile, Creators Update, Azure AD joined: the seed rule allows it'),
     make('windowsMobileOldBuild', 'WM10-CORP-0002', windowsMobile('10.0.14393.1066', true), 'Windows 10 Mobile before the Creators Update (10.0.14393)', notSupported),
     make('windowsMobileNotAadJoined', 'WM10-BYOD-0003', { ...windowsMobile('10.0.15254.1', false), managedDeviceOwnerType: 'personal', ownerType: 'personal' }, 'Windows 10 Mobile, not Azure AD joined', notSupported),
-    make('windowsDesktop', 'DESKTOP-7QK2M', { operatingSystem: 'Windows', osVersion: '10.0.22631.4037', model: 'Surface Laptop 5', manufacturer: 'Microsoft', deviceType: 'desktop', joinType: 'azureADJoined', deviceEnrollmentType: 'windowsAzureADJoin' }, 'Windows desktop: no reset passcode action', notSupported),
+    make('windowsDesktop', 'DESKTOP-7QK2M', { operatingSystem: 'Windows', osVersion: '10.0.22631.4037', model: 'Surface Laptop 5', manufacturer: 'Microsoft', deviceType: 'desktop', joinType: 'azureADJoined', deviceEnrollmentType: 'windowsAzureADJoin' }, 'Windows 11 desktop, Entra joined: no reset passcode action; the user resets the Windows Hello PIN at the sign-in screen', notSupported),
     make('iosSupervised', 'CORP-IPHONE-0042', { operatingSystem: 'iOS', osVersion: '17.5.1', model: 'iPhone 15', manufacturer: 'Apple', deviceType: 'iPhone', isSupervised: true, deviceEnrollmentType: 'appleBulkWithUser', azureADRegistered: true, joinType: 'azureADRegistered' }, 'iOS, supervised: "Remove passcode"'),
     make('iosUnsupervised', "Anna's iPhone", { operatingSystem: 'iOS', osVersion: '17.4', model: 'iPhone 14', manufacturer: 'Apple', deviceType: 'iPhone', isSupervised: false, deviceEnrollmentType: 'userEnrollment', managedDeviceOwnerType: 'personal', ownerType: 'personal', joinType: 'azureADRegistered' }, 'iOS, not supervised; its name has a single quote'),
     make('ipadosUnsupervised', 'MEETING-IPAD-07', { operatingSystem: 'iPadOS', osVersion: '17.5', model: 'iPad Air', manufacturer: 'Apple', deviceType: 'iPad', isSupervised: false, deviceEnrollmentType: 'deviceEnrollmentManager' }, 'iPadOS, not supervised'),
     make('macos', 'MAC-DESIGN-11', { operatingSystem: 'macOS', osVersion: '14.5', model: 'MacBook Pro', manufacturer: 'Apple', deviceType: 'macMDM', deviceEnrollmentType: 'appleBulkWithUser' }, 'macOS: no reset passcode action', notSupported),
     make('androidDedicated', 'KIOSK-LOBBY-01', androidEnterprise('androidEnterprise', 'androidEnterpriseDedicatedDevice', 'company'), 'Android Enterprise dedicated (COSU): device passcode'),
-    make('androidFullyManaged', 'AE-FM-0100', androidEnterprise('androidEnterprise', 'androidEnterpriseFullyManaged', 'company'), 'Android Enterprise fully managed: work-profile passcode'),
+    make('androidFullyManaged', 'AE-FM-0100', androidEnterprise('androidEnterprise', 'androidEnterpriseFullyManaged', 'company'), 'Android Enterprise fully managed (Device Owner): device passcode'),
     make('androidCorporateWorkProfile', 'AE-COPE-0200', androidEnterprise('androidEnterprise', 'androidEnterpriseCorporateWorkProfile', 'company'), 'Android Enterprise corporate-owned work profile'),
     make('androidPersonalWorkProfile', 'AE-BYOD-0300', androidEnterprise('androidForWork', 'userEnrollment', 'personal'), 'Android Enterprise personally-owned work profile (enrollment type value not documented)'),
     make('androidAosp', 'AOSP-HEADSET-01', { ...androidEnterprise('androidnGMS', 'androidAOSPUserlessDeviceEnrollment', 'company'), manufacturer: 'RealWear', model: 'Navigator 520', osVersion: '12' }, 'Android (AOSP) userless: device passcode'),
@@ -168,6 +171,7 @@ export function createFixtureTenant(options: FixtureTenantOptions = {}): Sandbox
     apps: [app],
     devices: fixtureDevices(options.now),
     servicePrincipals: pinResetServicePrincipals(options.pinResetServicePrincipals ?? 'both'),
-    deviceConfigurations: prerequisiteConfigurations(tenantId, options.pinRecoveryProfile ?? 'assigned'),
+    deviceConfigurations: prerequisiteConfigurations(tenantId, options.pinRecoveryProfile ?? 'assigned', options.pinRecoverySource),
+    configurationPolicies: prerequisitePolicies(options.pinRecoveryProfile ?? 'assigned', options.pinRecoverySource),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A strict parser for the only `$filter` form the sandbox serves: `<property> eq '<string literal>'`, where a single
  * quote inside the literal is written twice (OData ABNF, SQUOTE-in-string). Anything else is a parse error, which
- * the routes answer with 400 as Graph does.
+ * the routes answer with 400 as Graph does. Which properties a collection applies is the route's business: the
+ * directory refuses the others (pass `allowed`), while Intune ignores them (graph/device-filter.ts).
  */
 
 export interface EqFilter {
@@ -16,8 +17,11 @@ export class ODataFilterError extends Error {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*/;
 const SPACES = /^[ \t]+/;
 
-/** Parses `filter` against the properties allowed for the collection. Throws ODataFilterError when it is not exactly one `eq`. */
-export function parseEqFilter(filter: string, allowed: readonly string[]): EqFilter {
+/**
+ * Parses `filter`. Throws ODataFilterError when it is not exactly one `eq`, or when `allowed` is given and does not
+ * hold the property.
+ */
+export function parseEqFilter(filter: string, allowed?: readonly string[]): EqFilter {
   let rest = filter.replace(/^[ \t]+/, '');
   const ident = IDENTIFIER.exec(rest);
   if (ident === null) throw new ODataFilterError('Invalid filter clause: expected a property name.');
@@ -50,7 +54,7 @@ export function parseEqFilter(filter: string, allowed: readonly string[]): EqFil
     i += 1;
   }
   if (rest.slice(i).trim() !== '') throw new ODataFilterError('Invalid filter clause: unexpected text after the literal.');
-  if (!allowed.includes(property)) {
+  if (allowed !== undefined && !allowed.includes(property)) {
     throw new ODataFilterError(`Invalid filter clause: filtering on '${property}' is not supported.`);
   }
   return { property, value };

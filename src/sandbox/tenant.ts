@@ -78,6 +78,17 @@ export interface ConfigurationSeed {
   assignments: DeviceConfigurationAssignment[];
 }
 
+/**
+ * A Settings catalog or endpoint security policy (beta `deviceManagementConfigurationPolicy`), with its settings
+ * (`deviceManagementConfigurationSetting`: `{ id, settingInstance }`) and assignments. Beta only: the v1.0 typings
+ * have no such types, so the shapes are kept loose.
+ */
+export interface ConfigurationPolicySeed {
+  policy: { id: string; name: string; platforms?: string; technologies?: string; templateReference?: Record<string, unknown> & { templateFamily?: string } } & Record<string, unknown>;
+  settings: ({ id: string; settingInstance: Record<string, unknown> } & Record<string, unknown>)[];
+  assignments: ({ id: string; target: Record<string, unknown> } & Record<string, unknown>)[];
+}
+
 /** An app registration that may call the sandbox: its secret and the application permissions (roles) consented. */
 export interface SandboxApp {
   clientId: string;
@@ -92,4 +103,6 @@ export interface SandboxTenantState {
   devices: DeviceSeed[];
   servicePrincipals: (ServicePrincipal & { id: string; appId: string })[];
   deviceConfigurations: ConfigurationSeed[];
+  /** Settings catalog and endpoint security policies (GET /beta/deviceManagement/configurationPolicies); none when absent. */
+  configurationPolicies?: ConfigurationPolicySeed[];
 }

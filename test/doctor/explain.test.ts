@@ -27,8 +27,15 @@ describe('the doctor, piece by piece', () => {
     expect(judge(all, { graphMail: true })).toMatchObject({ status: 'warn', detail: expect.stringContaining('Mail.Send is not in the token'), fix: expect.stringContaining('RBAC for Applications') });
     expect(judge([...all, 'Mail.Send'], { graphMail: true })).toMatchObject({ status: 'ok', detail: expect.stringContaining('tenant-wide unless') });
     expect(judge([...all, 'Directory.Read.All'])).toMatchObject({ status: 'warn', detail: expect.stringContaining('Directory.Read.All') });
-    // A token's roles can lag a consent change; a 403 on the probe read counts as missing either way.
-    expect(judge(all, { forbidden: ['DeviceManagementConfiguration.Read.All'] })).toMatchObject({ status: 'fail', detail: expect.stringContaining('DeviceManagementConfiguration.Read.All') });
+    // A token's roles can lag a consent change; a 403 on the probe read counts as missing either way. The two Windows
+    // permissions are optional: missing, they are a warning, not a failure.
+    expect(judge(all, { forbidden: ['DeviceManagementConfiguration.Read.All'] })).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^optional permission missing: DeviceManagementConfiguration\.Read\.All/) });
+    expect(judge(all.filter((r) => r !== 'Application.Read.All'))).toMatchObject({ status: 'warn', detail: expect.stringContaining('Windows requests still end with what the user does'), fix: expect.stringMatching(/^Optional: .*Application\.Read\.All/) });
+    const both = judge(all.filter((r) => r.startsWith('DeviceManagementManagedDevices')), { graphMail: true });
+    expect(both).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^optional permissions missing: DeviceManagementConfiguration\.Read\.All .*, Application\.Read\.All .*; .*Mail\.Send is not in the token/) });
+    const requiredToo = judge(all.filter((r) => r !== 'DeviceManagementManagedDevices.Read.All' && r !== 'Application.Read.All'));
+    expect(requiredToo).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^missing application permission: DeviceManagementManagedDevices\.Read\.All .*; and, optional, Application\.Read\.All/) });
+    expect(requiredToo.fix).toContain('DeviceManagementManagedDevices.Read.All, Application.Read.All');
     expect(judge(undefined)).toMatchObject({ status: 'warn', detail: expect.stringContaining('PrivilegedOperations.All not verified') });
     expect(judge(undefined, { problems: ['GET managed devices: Graph is unavailable (503)'] })).toMatchObject({ status: 'fail', fix: expect.stringContaining('GRAPH_BASE_URL') });
   });

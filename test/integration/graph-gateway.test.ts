@@ -104,11 +104,11 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
 
   it("finds a device by a name with a single quote (Anna's iPhone), and both devices that share a name", async () => {
     const anna = await gw.findDevices('deviceName', "Anna's iPhone");
-    expect(anna.map((d) => d.id)).toEqual([FIXTURE_DEVICES.iosUnsupervised]);
+    expect(anna.exact.map((d) => d.id)).toEqual([FIXTURE_DEVICES.iosUnsupervised]);
     expect(new URLSearchParams(calls().at(-1)!.query).get('$filter')).toBe("deviceName eq 'Anna''s iPhone'");
     const shared = await gw.findDevices('deviceName', SHARED_DEVICE_NAME);
-    expect(shared.map((d) => d.id).sort()).toEqual([FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]);
-    expect(await gw.findDevices('serialNumber', 'NO-SUCH-SERIAL')).toEqual([]);
+    expect(shared.exact.map((d) => d.id).sort()).toEqual([FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]);
+    expect(await gw.findDevices('serialNumber', 'NO-SUCH-SERIAL')).toMatchObject({ exact: [], exactCount: 0, near: [], complete: true });
     expectNoPasscode([anna, shared]);
   });
 
@@ -217,31 +217,34 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
     expect(await gw.resetActionResults(id)).toEqual([expect.objectContaining({ actionName: 'resetPasscode', actionState: 'pending' })]);
   });
 
+  // The four places PIN recovery can be set, paging and "not verified" are in test/sandbox/tenant-checks.test.ts.
   describe('tenantFacts', () => {
     const seed = (sps: PinResetServicePrincipals, profile: PinRecoveryProfile): void => {
       const tenant = createFixtureTenant({ tenantId: t.sandbox.tenantId, pinResetServicePrincipals: sps, pinRecoveryProfile: profile });
       t.sandbox.control.state.servicePrincipals = tenant.servicePrincipals;
       t.sandbox.control.state.deviceConfigurations = tenant.deviceConfigurations;
+      t.sandbox.control.state.configurationPolicies = tenant.configurationPolicies ?? [];
     };
     afterAll(() => {
       seed('both', 'assigned');
     });
 
     it.each([
-      ['both', 'assigned', { service: true, client: true }, 'assigned'],
-      ['serviceOnly', 'unassigned', { service: true, client: false }, 'unassigned'],
-      ['clientOnly', 'missing', { service: false, client: true }, 'not_found'],
-      ['none', 'assigned', { service: false, client: false }, 'assigned'],
-    ] as const)('reads service principals %s and the profile %s, then serves them from the cache', async (sps, profile, principals, expected) => {
+      ['both', 'assigned', { service: 'present', client: 'present' }, { assigned: ['custom_profile'], unassigned: [] }],
+      ['serviceOnly', 'unassigned', { service: 'present', client: 'absent' }, { assigned: [], unassigned: ['custom_profile'] }],
+      ['clientOnly', 'missing', { service: 'absent', client: 'present' }, { assigned: [], unassigned: [] }],
+      ['none', 'assigned', { service: 'absent', client: 'absent' }, { assigned: ['custom_profile'], unassigned: [] }],
+    ] as const)('reads service principals %s and the profile %s, then serves them from the cache', async (sps, profile, apps, recovery) => {
       seed(sps, profile);
       const { gateway, prefix } = make();
       const before = calls().length;
-      expect(await gateway.tenantFacts()).toEqual({ pinResetServicePrincipals: principals, pinRecoveryProfile: expected });
+      const expected = { pinResetApps: apps, pinRecovery: { ...recovery, notVerified: [] } };
+      expect(await gateway.tenantFacts()).toEqual(expected);
       const made = calls().slice(before);
-      expect(made.every((c) => c.method === 'GET' && c.path.startsWith('/v1.0/'))).toBe(true);
+      expect(made.every((c) => c.method === 'GET')).toBe(true);
       expect(made.filter((c) => c.path.startsWith('/v1.0/servicePrincipals'))).toHaveLength(2);
       const afterFirst = calls().length;
-      expect(await gateway.tenantFacts()).toEqual({ pinResetServicePrincipals: principals, pinRecoveryProfile: expected });
+      expect(await gateway.tenantFacts()).toEqual(expected);
       expect(calls()).toHaveLength(afterFirst);
       const ttl = await redis.pttl(`${prefix}:graph:tenant-facts:${t.sandbox.tenantId}`);
       expect(ttl).toBeGreaterThan(0);
@@ -253,16 +256,16 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
       const pin = t.sandbox.control.state.deviceConfigurations.find((c) => c.configuration.id === FIXTURE_CONFIGURATIONS.pinRecovery)!;
       const setting = (pin.configuration as unknown as { omaSettings: { omaUri: string; value: unknown }[] }).omaSettings[0]!;
       setting.omaUri = setting.omaUri.replace('/Device/', '/User/').toUpperCase();
-      expect((await make().gateway.tenantFacts()).pinRecoveryProfile).toBe('assigned');
+      expect((await make().gateway.tenantFacts()).pinRecovery.assigned).toEqual(['custom_profile']);
       setting.value = false;
-      expect((await make().gateway.tenantFacts()).pinRecoveryProfile).toBe('not_found');
+      expect((await make().gateway.tenantFacts()).pinRecovery).toEqual({ assigned: [], unassigned: [], notVerified: [] });
     });
 
-    it('names Application.Read.All when the app may not read service principals', async () => {
+    it('says the consent is not verified, naming Application.Read.All, when the app may not read service principals', async () => {
       t.sandbox.control.setAppRoles(t.sandbox.clientId, PRODUCT_ROLES.filter((r) => r !== 'Application.Read.All'));
       try {
-        const e = await failure(make({ credential: t.credentialWith({}) }).gateway.tenantFacts());
-        expect(e).toMatchObject({ code: 'graph_forbidden', missingPermission: 'Application.Read.All', permanent: true });
+        const facts = await make({ credential: t.credentialWith({}) }).gateway.tenantFacts();
+        expect(facts.pinResetApps).toEqual({ service: 'not_verified', client: 'not_verified', why: 'the app lacks Application.Read.All' });
       } finally {
         t.sandbox.control.setAppRoles(t.sandbox.clientId, PRODUCT_ROLES);
       }

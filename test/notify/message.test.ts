@@ -137,7 +137,7 @@ describe('the template renderer', () => {
   });
 
   it('turns text into ADF paragraphs, bullet lists and links', () => {
-    expect(textToAdf('Hello\nworld\n\n- see https://x.test/a\n- b')).toEqual({
+    expect(textToAdf('Hello\nworld\n\n- see https://x.test/a\n- b', ['https://x.test/a'])).toEqual({
       version: 1,
       type: 'doc',
       content: [

@@ -44,6 +44,17 @@ describe('sandbox control API', () => {
     expect((await call('DELETE', `/_sandbox/devices/${id}`)).status).toBe(204);
   });
 
+  it('makes the simulated Intune ignore device filters (as it ignores filters it cannot apply), and reads the rules back', async () => {
+    expect(await call('GET', '/_sandbox/device-filters')).toEqual({ status: 200, json: { ignored: [], contains: ['userPrincipalName'] } });
+    expect((await call('PUT', '/_sandbox/device-filters', { ignored: ['serialNumber', 'deviceName'] })).status).toBe(204);
+    expect(sandbox.control.deviceFilterRules).toEqual({ ignored: ['serialNumber', 'deviceName'], contains: ['userPrincipalName'] });
+    const refused = await call('PUT', '/_sandbox/device-filters', { ignored: ["serialNumber eq 'x'"], other: true });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('ignored.0');
+    expect((await call('PUT', '/_sandbox/device-filters', {})).status).toBe(204);
+    expect(sandbox.control.deviceFilterRules).toEqual({ ignored: [], contains: ['userPrincipalName'] });
+  });
+
   it('refuses an invalid seed with the fields named', async () => {
     const { status, json } = await call('PUT', '/_sandbox/devices/nope', { device: { id: 'nope' } });
     expect(status).toBe(400);

@@ -2,6 +2,12 @@
  * Intune managed devices through the product's Graph gateway.
  * Docs: learn.microsoft.com/graph/api/intune-devices-manageddevice-get, …/intune-devices-manageddevice-list,
  * …/resources/intune-devices-manageddevice, and learn.microsoft.com/graph/paging.
+ * How Intune treats a $filter it cannot apply (it ignores it and answers every device), from public reports:
+ * microsoft-graph-docs-contrib#235 (deviceEnrollmentType), microsoft-graph-explorer-v4#3125 (userId ignored,
+ * operatingSystem works), microsoft-graph-docs#16027 (skuFamily), microsoft-graph-docs-contrib#1391 (`eq ''` answers
+ * everything, with @odata.count), microsoft/Intune-PowerShell-SDK#39 (userPrincipalName `eq` acts as "contains"),
+ * microsoft/Intune-PowerShell-SDK#95 (a number literal is a 400), rapid7/insightconnect-plugins#705 (emailAddress
+ * works). The 1,000-device page: microsoftgraph/powershell-intune-samples#2, microsoft/Intune-PowerShell-SDK#78.
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { FIXTURE_DEVICES, SHARED_DEVICE_NAME } from '../../src/sandbox';
@@ -98,13 +104,90 @@ describe('sandbox Intune managed devices', () => {
   it.each([
     ["deviceName ne 'x'", 'another operator'],
     ["deviceName eq 'unterminated", 'an unterminated literal'],
-    ["operatingSystem eq 'iOS'", 'an unsupported property'],
+    ["noSuchProperty eq 'x'", 'a property managedDevice does not have'],
     ["deviceName eq 'a' and serialNumber eq 'b'", 'a compound clause'],
     ['deviceName eq "double-quoted"', 'a double-quoted literal'],
-  ])('answers a bad $filter (%s: %s) with 400', async (filter) => {
+    ['deviceEnrollmentType eq 5', 'a number literal (Intune-PowerShell-SDK#95)'],
+  ])('answers a $filter it cannot parse (%s: %s) with 400', async (filter) => {
     const e = await graphError(t.gateway().client.api('/deviceManagement/managedDevices').filter(encodeURIComponent(filter)).get());
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('BadRequest');
+  });
+
+  interface DevicePage {
+    '@odata.count'?: number;
+    '@odata.nextLink'?: string;
+    value: { id: string; operatingSystem?: string; serialNumber?: string }[];
+  }
+  const list = (filter?: string): Promise<DevicePage> => {
+    const request = t.gateway().client.api('/deviceManagement/managedDevices').select(['id', 'operatingSystem', 'serialNumber']);
+    return (filter === undefined ? request : request.filter(encodeURIComponent(filter))).get() as Promise<DevicePage>;
+  };
+
+  it.each([
+    ["userId eq '66903bee-b442-40c1-8629-000000000000'", 'userId (microsoft-graph-explorer-v4#3125)'],
+    ["deviceEnrollmentType eq 'appleBulkWithoutUser'", 'deviceEnrollmentType (microsoft-graph-docs-contrib#235)'],
+    ["managementState eq 'retirePending'", 'managementState'],
+    ["serialNumber eq ''", "an empty literal (microsoft-graph-docs-contrib#1391)"],
+    ["userPrincipalName eq ''", "an empty literal (microsoft-graph-docs-contrib#1391)"],
+  ])('ignores %s (%s): 200 with every device and @odata.count, not 400', async (filter) => {
+    const all = t.sandbox.control.state.devices.length;
+    const page = await list(filter);
+    expect(page['@odata.count']).toBe(all);
+    expect(page.value).toHaveLength(all);
+  });
+
+  it('applies operatingSystem and emailAddress filters (microsoft-graph-explorer-v4#3125, insightconnect-plugins#705)', async () => {
+    const ios = await list("operatingSystem eq 'ios'");
+    expect(ios.value.map((d) => d.id)).toEqual([FIXTURE_DEVICES.iosSupervised, FIXTURE_DEVICES.iosUnsupervised]);
+    expect(ios['@odata.count']).toBe(2);
+    const seed = t.sandbox.control.device(FIXTURE_DEVICES.macos)!;
+    t.sandbox.control.upsertDevice({ ...seed, device: { ...seed.device, emailAddress: 'Designer@Sandbox.Example' } });
+    try {
+      expect((await list("emailAddress eq 'designer@sandbox.example'")).value.map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
+    } finally {
+      t.sandbox.control.upsertDevice(seed);
+    }
+  });
+
+  it('matches userPrincipalName eq as "contains", as Intune-PowerShell-SDK#39 reports', async () => {
+    const page = await list("userPrincipalName eq 'example@sandbox'");
+    expect(page.value).toHaveLength(t.sandbox.control.state.devices.length);
+    expect((await list("userPrincipalName eq 'nobody@sandbox.example'")).value).toEqual([]);
+  });
+
+  it('ignores serialNumber and deviceName filters when told to (setDeviceFilterRules), to play an Intune that does', async () => {
+    const all = t.sandbox.control.state.devices.length;
+    expect((await list("serialNumber eq 'SBX1007'")).value.map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
+    t.sandbox.control.setDeviceFilterRules({ ignored: ['serialNumber', 'deviceName'] });
+    try {
+      expect(await list("serialNumber eq 'SBX1007'")).toMatchObject({ '@odata.count': all, value: expect.arrayContaining([expect.objectContaining({ id: FIXTURE_DEVICES.macos })]) });
+      expect((await list("deviceName eq 'MAC-DESIGN-11'")).value).toHaveLength(all);
+      expect((await list("azureADDeviceId eq 'a0000000-0000-4000-8000-000000000008'")).value.map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
+    } finally {
+      t.sandbox.control.setDeviceFilterRules({});
+    }
+    expect(t.sandbox.control.deviceFilterRules).toEqual({ ignored: [], contains: ['userPrincipalName'] });
+  });
+
+  it('answers pages of 1,000 devices by default, each with @odata.count of the whole answer and @odata.nextLink but the last', async () => {
+    const template = t.sandbox.control.device(FIXTURE_DEVICES.androidFullyManaged)!;
+    const extra = Array.from({ length: 1_200 }, (_, i) => ({ device: { ...template.device, id: `f0000000-0000-4000-8000-${i.toString().padStart(12, '0')}`, deviceName: `BULK-${i}`, serialNumber: `BULK${i}` } }));
+    t.sandbox.control.state.devices.push(...extra);
+    try {
+      const all = t.sandbox.control.state.devices.length;
+      const first = await list("deviceEnrollmentType eq 'androidEnterpriseFullyManaged'");
+      expect(first.value).toHaveLength(1_000);
+      expect(first['@odata.count']).toBe(all);
+      expect(first['@odata.nextLink']).toMatch(/\$skiptoken=/);
+      const second = (await t.gateway().client.api(first['@odata.nextLink']!).get()) as DevicePage;
+      expect(second.value).toHaveLength(all - 1_000);
+      expect(second['@odata.count']).toBe(all);
+      expect(second['@odata.nextLink']).toBeUndefined();
+      expect(new Set([...first.value, ...second.value].map((d) => d.id)).size).toBe(all);
+    } finally {
+      t.sandbox.control.state.devices = t.sandbox.control.state.devices.filter((d) => !d.device.id.startsWith('f0000000-'));
+    }
   });
 
   it('pages with $top and @odata.nextLink, and the gateway follows every page', async () => {

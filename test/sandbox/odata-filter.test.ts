@@ -18,6 +18,11 @@ describe('parseEqFilter', () => {
     expect(parseEqFilter(filter, ALLOWED)).toEqual({ property, value });
   });
 
+  it('reads any property when no allow-list is given (Intune decides per property: src/sandbox/graph/device-filter.ts)', () => {
+    expect(parseEqFilter("userId eq 'u-1'")).toEqual({ property: 'userId', value: 'u-1' });
+    expect(() => parseEqFilter("userId ne 'u-1'")).toThrow(ODataFilterError);
+  });
+
   it('reads back every literal the product builds with eqFilter', () => {
     for (const value of ["Anna's iPhone", "''", "a'b'c", 'R&D + QA #1', 'ünïcødé']) {
       expect(parseEqFilter(eqFilter('deviceName', value), ALLOWED)).toEqual({ property: 'deviceName', value });

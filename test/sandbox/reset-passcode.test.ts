@@ -1,7 +1,8 @@
 /**
  * resetPasscode and its action result. Docs: learn.microsoft.com/graph/api/intune-devices-manageddevice-resetpasscode
  * (POST, 204 No Content), …/resources/intune-devices-deviceactionresult (actionState),
- * …/resources/intune-devices-resetpasscodeactionresult (passcode, errorCode; served on beta).
+ * …/resources/intune-devices-resetpasscodeactionresult (passcode, errorCode: documented on v1.0 as on beta, and in the
+ * v1.0 typings, @microsoft/microsoft-graph-types ResetPasscodeActionResult).
  */
 import type { DeviceActionResult } from '@microsoft/microsoft-graph-types';
 import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
@@ -35,7 +36,15 @@ describe('sandbox resetPasscode', () => {
     const postedAt = t.clock.now();
     await t.gateway().resetPasscode(id);
     expect(await results(id)).toEqual([
-      { actionName: 'resetPasscode', actionState: 'pending', startDateTime: new Date(postedAt).toISOString(), lastUpdatedDateTime: new Date(postedAt).toISOString() },
+      {
+        '@odata.type': '#microsoft.graph.resetPasscodeActionResult',
+        actionName: 'resetPasscode',
+        actionState: 'pending',
+        startDateTime: new Date(postedAt).toISOString(),
+        lastUpdatedDateTime: new Date(postedAt).toISOString(),
+        passcode: null,
+        errorCode: 0,
+      },
     ]);
     t.clock.advance(5_000);
     expect((await results(id))[0]).toMatchObject({ actionState: 'active', lastUpdatedDateTime: new Date(postedAt + 5_000).toISOString() });
@@ -43,7 +52,7 @@ describe('sandbox resetPasscode', () => {
     expect((await results(id))[0]).toMatchObject({ actionState: 'done', lastUpdatedDateTime: new Date(postedAt + 60_000).toISOString() });
   });
 
-  it('serves the passcode only on beta, only once done, and it is the canary', async () => {
+  it('serves the passcode on v1.0 as on beta, only once done, and it is the canary', async () => {
     const id = FIXTURE_DEVICES.androidCorporateWorkProfile;
     t.sandbox.control.scriptAction(id, { outcome: 'done', activeAfterMs: 0, finalAfterMs: 1_000 });
     await t.gateway().resetPasscode(id);
@@ -51,7 +60,9 @@ describe('sandbox resetPasscode', () => {
     t.clock.advance(1_000);
     const beta = (await results(id, 'beta'))[0];
     expect(beta?.passcode?.startsWith(SANDBOX_CANARY_PASSCODE_PREFIX)).toBe(true);
-    expect((await results(id, 'v1.0'))[0]).not.toHaveProperty('passcode');
+    const v1 = (await results(id, 'v1.0'))[0];
+    expect(v1).toMatchObject({ '@odata.type': '#microsoft.graph.resetPasscodeActionResult', actionState: 'done', errorCode: 0 });
+    expect(v1?.passcode).toBe(beta?.passcode);
   });
 
   it('ends in failed with an error code, or in notSupported, as the device fixture scripts it', async () => {
@@ -59,6 +70,7 @@ describe('sandbox resetPasscode', () => {
     await t.gateway().resetPasscode(FIXTURE_DEVICES.windowsDesktop);
     t.clock.advance(60_000);
     expect((await results(FIXTURE_DEVICES.androidNoPasscodePolicy, 'beta'))[0]).toMatchObject({ actionState: 'failed', errorCode: expect.any(Number), passcode: null });
+    expect((await results(FIXTURE_DEVICES.androidNoPasscodePolicy, 'v1.0'))[0]).toMatchObject({ actionState: 'failed', errorCode: expect.any(Number), passcode: null });
     expect((await results(FIXTURE_DEVICES.windowsDesktop))[0]).toMatchObject({ actionState: 'notSupported' });
   });
 

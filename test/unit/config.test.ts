@@ -69,6 +69,12 @@ describe('configuration', () => {
     expect(parseConfig({ JIRA_WEBHOOK_SECRET: 'a-long-enough-secret-value', JIRA_PROJECTS: 'HD, IT' }).JIRA_PROJECTS).toEqual(['HD', 'IT']);
   });
 
+  it('times out slow clients by default, and keeps the headers timeout within the request timeout', () => {
+    expect(parseConfig({})).toMatchObject({ REQUEST_TIMEOUT_MS: 30_000, HEADERS_TIMEOUT_MS: 10_000, CONNECTION_IDLE_TIMEOUT_MS: 60_000, KEEP_ALIVE_TIMEOUT_MS: 72_000 });
+    expect(problems({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' })).toEqual(['HEADERS_TIMEOUT_MS: must be at most REQUEST_TIMEOUT_MS: the headers are part of the request']);
+    expect(problems({ REQUEST_TIMEOUT_MS: '0' })).toContain('REQUEST_TIMEOUT_MS: must be at least 1000');
+  });
+
   it('requires the Redis prefix to be a Cluster hash tag', () => {
     expect(problems({ REDIS_PREFIX: 'resetpc' })[0]).toMatch(/^REDIS_PREFIX: must be a Redis Cluster hash tag/);
   });

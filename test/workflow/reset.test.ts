@@ -34,7 +34,7 @@ describe('the reset workflow', () => {
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
     const stored = await h.intake.store.get(id);
     expect(stored?.timeline.map((t) => t.to)).toEqual(['received', 'checking_eligibility', 'awaiting_approval', 'awaiting_approval', 'approved', 'submitting', 'awaiting_device', 'succeeded']);
-    expect(stored?.workflow).toMatchObject({ managedDeviceId: device, effect: 'work_profile_passcode_reset', approver: 'mia.approver@contoso.com', outcomeReason: 'done' });
+    expect(stored?.workflow).toMatchObject({ managedDeviceId: device, effect: 'device_passcode_reset', approver: 'mia.approver@contoso.com', outcomeReason: 'done' });
     // The device lock is released: the same device can be asked for again.
     await request({ id: device });
   });
@@ -58,18 +58,18 @@ describe('the reset workflow', () => {
     }
   });
 
-  it('refuses a Windows desktop at once, with the reason, before anyone approves', async () => {
+  it('ends a Windows desktop at once in self-service, with what the user does, before anyone approves', async () => {
     const id = await request({ deviceName: 'DESKTOP-7QK2M' });
     await h.until(id, 'ineligible');
     const stored = await h.intake.store.get(id);
-    expect(stored?.workflow.outcomeReason).toBe('windows_desktop');
-    expect(stored?.timeline.at(-1)?.reason).toMatch(/PIN/i);
+    expect(stored?.workflow.outcomeReason).toBe('self_service');
+    expect(stored?.timeline.at(-1)?.reason).toMatch(/"I forgot my PIN"/);
     expect(h.sandbox.control.resetPasscodeCount(FIXTURE_DEVICES.windowsDesktop)).toBe(0);
     // What the API shows: the verdict, and the failure-detail links.
     const shown = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: h.intake.auth('operator') });
     expect(shown.json()).toMatchObject({
       state: 'ineligible',
-      progress: { managedDeviceId: FIXTURE_DEVICES.windowsDesktop, deviceName: 'DESKTOP-7QK2M', operatingSystem: 'Windows', outcomeReason: 'windows_desktop' },
+      progress: { managedDeviceId: FIXTURE_DEVICES.windowsDesktop, deviceName: 'DESKTOP-7QK2M', operatingSystem: 'Windows', outcomeReason: 'self_service' },
       links: {
         adminCenter: `https://intune.microsoft.com/#view/Microsoft_Intune_Devices/DeviceSettingsMenuBlade/~/overview/mdmDeviceId/${FIXTURE_DEVICES.windowsDesktop}`,
         failureDetails: expect.stringMatching(/^https:\/\/learn\.microsoft\.com\//),

@@ -1,11 +1,13 @@
 import { NOT_REQUIRED_APPROVER, decideApproval, nextApprovalCheckDelayMs } from '../../src/domain/approval-policy';
 import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../src/domain/eligibility';
 import type { ResetRequest } from '../../src/domain/request';
-import type { DeviceCandidate, WorkflowData } from '../../src/domain/workflow';
+import { addMatches, NO_MATCHES, resolveLookup, toCandidate, type DeviceResolution } from '../../src/domain/device-match';
+import type { WorkflowData } from '../../src/domain/workflow';
 import type { ActionResult } from '../../src/graph/gateway';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import type { ResetDeps, StepResult } from './deps';
 import { moveTo } from './outcome';
+import { describeUnsuccessfulAction } from '../../src/domain/action-errors';
 
 /** A held submission is looked at again this often (and at once when an admin resumes or raises the limit). */
 const HELD_RECHECK_MS = 60_000;
@@ -16,43 +18,41 @@ const RECHECK_AFTER_MS = 60_000;
 /** Graph's clock and ours may differ: an action that started this long before `submittedAt` still counts as ours. */
 const CLOCK_MARGIN_MS = 2 * 60_000;
 
-const candidate = (d: DeviceFacts): DeviceCandidate => ({
-  id: d.id,
-  deviceName: d.deviceName,
-  operatingSystem: d.operatingSystem,
-  ...(d.lastSyncDateTime === undefined ? {} : { lastSyncDateTime: d.lastSyncDateTime }),
-});
-
 function policy(deps: ResetDeps) {
   return { now: deps.now(), maxSyncAgeHours: deps.settings.maxSyncAgeHours, iosRemovePasscode: deps.settings.iosRemovePasscode };
 }
 
-async function resolveDevice(deps: ResetDeps, request: ResetRequest, signal?: AbortSignal): Promise<DeviceFacts[]> {
+/**
+ * The device the request names, proven: a device counts only when its own identifier equals the one asked for
+ * (src/domain/device-match.ts), whatever Graph answered. By id, the device Graph returns must carry that id.
+ */
+async function resolveDevice(deps: ResetDeps, request: ResetRequest, signal?: AbortSignal): Promise<DeviceResolution<DeviceFacts>> {
   const { kind, value } = request.device;
   if (kind === 'id') {
     const device = await deps.gateway.getDevice(value, signal);
-    return device === undefined ? [] : [device];
+    const found = addMatches(NO_MATCHES, device === undefined ? [] : [device], value, (d) => d.id);
+    return resolveLookup(request.device, { ...found, complete: true, pages: 1 });
   }
-  return deps.gateway.findDevices(kind, value, signal);
+  const lookup = await deps.gateway.findDevices(kind, value, signal);
+  if (lookup.seen > lookup.exactCount) {
+    // Intune answered devices that are not the one asked for: its filter was ignored, or looser than `eq`.
+    deps.log.warn({ requestId: request.id, by: kind, answered: lookup.seen, matched: lookup.exactCount, pages: lookup.pages, complete: lookup.complete }, 'device lookup: Intune answered other devices; matched each one locally');
+  }
+  return resolveLookup(request.device, lookup);
 }
 
 /** Step 1: find the device, and check that it qualifies, before anyone is asked to approve. */
 export async function checkEligibility(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
-  const matches = await resolveDevice(deps, request, signal);
-  const device = matches[0];
-  if (matches.length !== 1 || device === undefined) {
-    const reason = matches.length === 0 ? 'device_not_found' : 'device_ambiguous';
-    const message =
-      matches.length === 0
-        ? `No Intune device has ${request.device.kind} "${request.device.value}"`
-        : `${matches.length} Intune devices have ${request.device.kind} "${request.device.value}"; name the device by its id`;
-    return moveTo(deps, request, 'ineligible', message, { ...workflow, candidates: matches.map(candidate), outcomeReason: reason });
+  const resolution = await resolveDevice(deps, request, signal);
+  if (resolution.kind === 'refused') {
+    return moveTo(deps, request, 'ineligible', resolution.message, { ...workflow, candidates: resolution.candidates.map(toCandidate), outcomeReason: resolution.reason });
   }
+  const { device } = resolution;
   const lock = await deps.store.lockManagedDevice(request.id, device.id);
   if (!lock.ok) {
     return moveTo(deps, request, 'ineligible', `Device ${device.deviceName} already has an active request (${lock.holderId}); no second reset`, {
       ...workflow,
-      candidates: [candidate(device)],
+      candidates: [toCandidate(device)],
       outcomeReason: 'device_has_active_request',
     }, { activeRequestId: lock.holderId });
   }
@@ -202,8 +202,8 @@ export async function poll(deps: ResetDeps, request: ResetRequest, workflow: Wor
   }
   if (state === 'failed' || state === 'notsupported' || state === 'canceled') {
     const reason = state === 'failed' ? 'action_failed' : state === 'notsupported' ? 'action_not_supported' : 'action_canceled';
-    const code = found?.errorCode === undefined ? '' : ` (error code ${found.errorCode})`;
-    return moveTo(deps, request, 'failed', `the device reported ${found?.actionState ?? state}${code}`, { ...seen, outcomeReason: reason });
+    const unsuccessful = state === 'failed' ? 'failed' : state === 'notsupported' ? 'notSupported' : 'canceled';
+    return moveTo(deps, request, 'failed', describeUnsuccessfulAction(found?.actionState ?? state, unsuccessful, found?.errorCode), { ...seen, outcomeReason: reason });
   }
   const since = Date.parse(workflow.submittedAt ?? '') || deps.now().getTime();
   if (deps.now().getTime() - since >= deps.settings.actionDeadlineMs) {

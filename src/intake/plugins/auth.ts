@@ -1,16 +1,19 @@
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../../config/schema';
 import { hasRole, type Caller, type TokenRegistry } from '../../auth/tokens';
-import { forbidden, unauthorized } from '../errors';
+import { HttpError, forbidden, unauthorized } from '../errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
   }
   interface FastifyInstance {
-    /** An onRequest hook that admits a bearer token holding any of `roles` (`admin` holds them all). */
-    requireRole(...roles: Role[]): onRequestHookHandler;
+    /**
+     * An onRequest hook that admits a bearer token holding any of `roles` (`admin` holds them all). A missing or wrong
+     * token is counted against its source address's rate limit: 401 until that budget is spent, then 429.
+     */
+    requireRole(...roles: Role[]): onRequestAsyncHookHandler;
   }
 }
 
@@ -35,21 +38,23 @@ export function callerOf(request: FastifyRequest): Caller {
 export const authPlugin = fp(
   (app: FastifyInstance, opts: { tokens: TokenRegistry }) => {
     app.decorateRequest('caller', null);
-    app.decorate('requireRole', (...roles: Role[]): onRequestHookHandler => {
-      return (request, _reply, done) => {
+    app.decorate('requireRole', (...roles: Role[]): onRequestAsyncHookHandler => {
+      return async (request) => {
+        let caller: Caller;
         try {
-          const caller = authenticate(request, opts.tokens);
-          if (!roles.some((role) => hasRole(caller, role))) {
-            throw forbidden(`This action needs the ${roles.map((r) => `"${r}"`).join(' or ')} role`);
-          }
-          request.caller = caller;
-          request.log = request.log.child({ caller: caller.name });
-          done();
+          caller = authenticate(request, opts.tokens);
         } catch (err) {
-          done(err as Error);
+          if (err instanceof HttpError && err.statusCode === 401) throw (await app.countFailedAuthentication(request)) ?? err;
+          throw err;
         }
+        if (!roles.some((role) => hasRole(caller, role))) {
+          throw forbidden(`This action needs the ${roles.map((r) => `"${r}"`).join(' or ')} role`);
+        }
+        request.caller = caller;
+        request.log = request.log.child({ caller: caller.name });
       };
     });
   },
-  { name: 'auth' },
+  // rate-limit counts failed authentications (countFailedAuthentication).
+  { name: 'auth', dependencies: ['rate-limit'] },
 );

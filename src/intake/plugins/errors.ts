@@ -71,6 +71,7 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: unknown, request, reply) => {
       const { status, body, headers } = toResponse(error);
       if (error instanceof StoreUnavailableError) request.log.warn({ err: error.cause }, 'request store unavailable');
+      else if (status >= 500 && error instanceof HttpError) request.log.warn({ status, code: body.error.code }, 'request not served');
       else if (status >= 500) request.log.error({ err: error }, 'unhandled error');
       else request.log.info({ status, code: body.error.code }, 'request refused');
       return reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../plugins/auth';
-import { errorSchema, reasonSchema, stateSchema } from '../schemas/common';
+import { errorSchema, reasonSchema, requestIdParams, stateSchema } from '../schemas/common';
 import type { OperatorActions } from '../services/operator-actions';
 
-const params = z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) });
+const params = requestIdParams;
 const result = z.object({ id: z.uuid(), state: stateSchema });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 415: errorSchema, 503: errorSchema };
 

@@ -7,7 +7,7 @@ import { DeliveryActionError, type NotificationDeliveries } from '../../notify/d
 import { NOTIFY_EVENTS } from '../../queue/catalog';
 import { HttpError } from '../errors';
 import { callerOf } from '../plugins/auth';
-import { errorSchema } from '../schemas/common';
+import { errorSchema, requestIdParams } from '../schemas/common';
 
 const ticketSchema = z.object({ system: z.enum(['servicenow', 'jira']), key: z.string() });
 
@@ -31,7 +31,7 @@ const deliverySchema = z
   })
   .describe('One notification and its delivery');
 
-const params = z.strictObject({ id: z.uuid({ error: 'must be a request id (UUID)' }) });
+const params = requestIdParams;
 const retryParams = params.extend({ event: z.enum(NOTIFY_EVENTS), channel: z.enum(['ticket', 'email']) });
 const retryBody = z
   .strictObject({

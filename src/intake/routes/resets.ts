@@ -24,7 +24,7 @@ export interface ResetRoutesDeps {
 }
 
 /** The workflow data a caller may see: everything but the internal bookkeeping of checks and attempts. */
-const VISIBLE = ['managedDeviceId', 'deviceName', 'operatingSystem', 'osVersion', 'effect', 'eligibilityNotes', 'candidates', 'approvalDeadline', 'approver', 'submittedAt', 'actionState', 'outcomeReason', 'held', 'attempt', 'dryRun'] as const;
+const VISIBLE = ['managedDeviceId', 'deviceName', 'operatingSystem', 'osVersion', 'effect', 'eligibilityNotes', 'candidates', 'approvalDeadline', 'approver', 'submittedAt', 'actionState', 'actionErrorCode', 'outcomeReason', 'held', 'attempt', 'dryRun'] as const;
 
 function progressOf(workflow: WorkflowData): z.infer<typeof progressSchema> {
   const picked: Record<string, unknown> = {};

@@ -90,6 +90,7 @@ export const progressSchema = z.object({
   approver: z.string().optional(),
   submittedAt: z.string().optional(),
   actionState: z.string().optional(),
+  actionErrorCode: z.number().int().optional().describe('The errorCode of an unsuccessful resetPasscode action; the timeline says what it means and what to do next'),
   outcomeReason: z.string().optional(),
   held: z.enum(['paused', 'blast_radius']).optional(),
   attempt: z.number().optional(),

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export function hmacSha256Hex(secret: string, data: Buffer | string): string {
   return createHmac('sha256', secret).update(data).digest('hex');
@@ -12,12 +12,25 @@ export function digestsMatch(presentedHex: string, expectedHex: string): boolean
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Jira Cloud: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. */
-export function verifyJiraSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
-  if (match?.[1] === undefined) return false;
-  return digestsMatch(match[1], hmacSha256Hex(secret, rawBody));
+/** The SHA-256 of a raw body, in hex: the same for every byte-identical delivery, whatever its headers say. */
+export function bodyDigest(rawBody: Buffer): string {
+  return createHash('sha256').update(rawBody).digest('hex');
+}
+
+/**
+ * The digits of a signature header that verifies, in lower case, else undefined. Callers that remember deliveries
+ * key them on these digits, never on the header: `trim()` also removes U+00A0 and other Unicode spaces, so two
+ * headers that differ only in such padding carry the same signature.
+ */
+function verified(pattern: RegExp, header: string | undefined, expectedHex: string): string | undefined {
+  if (header === undefined) return undefined;
+  const digits = pattern.exec(header.trim())?.[1];
+  return digits !== undefined && digestsMatch(digits, expectedHex) ? digits.toLowerCase() : undefined;
+}
+
+/** Jira Cloud: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. Returns the matched hex digits. */
+export function verifyJiraSignature(secret: string, rawBody: Buffer, header: string | undefined): string | undefined {
+  return verified(/^sha256=([0-9a-fA-F]{64})$/, header, hmacSha256Hex(secret, rawBody));
 }
 
 /**
@@ -28,9 +41,7 @@ export function serviceNowSignature(secret: string, timestamp: string, rawBody: 
   return hmacSha256Hex(secret, Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), rawBody]));
 }
 
-export function verifyServiceNowSignature(secret: string, timestamp: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const match = /^v1=([0-9a-fA-F]{64})$/.exec(header.trim());
-  if (match?.[1] === undefined) return false;
-  return digestsMatch(match[1], serviceNowSignature(secret, timestamp, rawBody));
+/** Returns the matched hex digits (lower case) when the header verifies, else undefined. */
+export function verifyServiceNowSignature(secret: string, timestamp: string, rawBody: Buffer, header: string | undefined): string | undefined {
+  return verified(/^v1=([0-9a-fA-F]{64})$/, header, serviceNowSignature(secret, timestamp, rawBody));
 }

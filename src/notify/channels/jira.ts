@@ -1,6 +1,6 @@
 /**
  * The Jira channel: a comment (ADF on a plain issue; on a Jira Service Management request an internal note or a
- * public comment, as configured), and on a final outcome a transition found by name: the first of the configured names
+ * public comment, as configured, whose plain-text body Jira renders as wiki markup: hence the escaped text), and on a final outcome a transition found by name: the first of the configured names
  * that the issue offers. None offered is a permanent error naming the transitions that are (reported once: the
  * notification is undeliverable at once, never retried by itself).
  */
@@ -41,7 +41,7 @@ export async function deliverToJira(
   const options = ctx.signal === undefined ? {} : { signal: ctx.signal };
   await ctx.step('comment', async () => {
     const issue = await client.getIssue(key, { ...options, fields: ['project', settings.requestTypeField] });
-    if (isServiceDeskRequest(issue, settings.requestTypeField)) await client.addServiceDeskComment(key, message.text, settings.visibility === 'public', options);
+    if (isServiceDeskRequest(issue, settings.requestTypeField)) await client.addServiceDeskComment(key, message.jiraWikiText, settings.visibility === 'public', options);
     else await client.addComment(key, message.adf, options);
   });
   if (!facts.final || facts.event === 'linked_to_active_request') return;

@@ -1,7 +1,8 @@
 /**
  * The ServiceNow channel (Table API): a `work_notes` entry for every event, a customer-visible `comments` entry for
  * the configured events, and on a final outcome the configured state change (an incident with `close_code` and
- * `close_notes`; a requested item with `close_notes`). Each write is one recorded step.
+ * `close_notes`; a requested item with `close_notes`). Each write is one recorded step. Journal entries and close
+ * notes carry no live `[code]` tag (ServiceNow renders one as HTML): see ../markup.ts.
  */
 import type { TicketRef } from '../../domain/request';
 import type { ServiceNowClient, ServiceNowStateUpdate } from '../../ticketing/servicenow';
@@ -54,10 +55,10 @@ export async function deliverToServiceNow(
     sysId = found.sysId;
   }
   const [t, id] = [table, sysId];
-  await ctx.step('work_note', () => client.addWorkNote(t, id, message.text, options));
+  await ctx.step('work_note', () => client.addWorkNote(t, id, message.serviceNowText, options));
   // A linked ticket's note is about another ticket's request: it changes nothing else on this ticket.
   if (facts.event === 'linked_to_active_request') return;
-  if (settings.commentEvents.includes(facts.event)) await ctx.step('comment', () => client.addComment(t, id, message.text, options));
+  if (settings.commentEvents.includes(facts.event)) await ctx.step('comment', () => client.addComment(t, id, message.serviceNowText, options));
   const update = stateUpdateFor(t, facts, message.closeNotes, settings);
   if (update !== undefined) await ctx.step('state', () => client.updateState(t, id, update, options));
 }

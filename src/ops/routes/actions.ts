@@ -3,12 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GUID } from '../../domain/identifiers';
 import { HttpError } from '../../intake/errors';
-import { reasonSchema } from '../../intake/schemas/common';
+import { reasonSchema, requestIdParams } from '../../intake/schemas/common';
 import { requireSession, sendPage, sessionOf } from '../guard';
 import type { OpsServices } from '../services';
 import { errorPage } from '../views/layout';
 
-const requestParams = z.object({ id: z.uuid() });
+const requestParams = requestIdParams;
 const tenantParams = z.object({ tenantId: z.string().regex(GUID) });
 const form = <T extends z.ZodRawShape>(shape: T) => z.object({ _csrf: z.string().max(200).optional(), ...shape });
 const optionalReason = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), reasonSchema.optional());

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REQUEST_STATES, type RequestState } from '../../domain/request';
+import { requestIdSchema } from '../../intake/schemas/common';
 import { decodeCursor, type ListFilter } from '../../store/requests';
 import { requireSession, sendPage, sessionOf } from '../guard';
 import type { SafeHtml } from '../html';
@@ -82,8 +83,10 @@ export function pageRoutes(services: OpsServices) {
       { preValidation: viewer, schema: { hide: true, params: z.object({ id: z.string().max(64) }), querystring: z.object({ done: z.string().max(40).optional() }) } },
       async (request, reply) => {
         const session = sessionOf(request);
-        const id = request.params.id;
-        const stored = z.uuid().safeParse(id).success ? await services.store.get(id) : undefined;
+        // Any case, as the API takes it; an address that is no request id at all is a page that says so, not a 400.
+        const parsed = requestIdSchema.safeParse(request.params.id);
+        const id = parsed.success ? parsed.data : request.params.id;
+        const stored = parsed.success ? await services.store.get(id) : undefined;
         if (stored === undefined) return sendPage(reply, 404, errorPage(session, 404, 'No such request', `There is no request with id ${id}.`));
         const notifications = await services.notifications.forRequest(id);
         return sendPage(reply, 200, requestPage(session, { stored, notifications, adminCenterDeviceUrl: services.adminCenterDeviceUrl }, flashOf(request.query.done)));

@@ -1,5 +1,6 @@
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import { isFinal, requesterLabel, type TimelineEntry } from '../../domain/request';
+import { explainAction } from '../../domain/action-errors';
 import type { StoredRequest } from '../../store/requests';
 import { html, time, type SafeHtml } from '../html';
 import type { NotificationView } from '../notifications';
@@ -50,11 +51,18 @@ ${fact('Held', workflow.held === undefined ? undefined : workflow.held === 'paus
 ${fact('Submitted', workflow.submittedAt === undefined ? undefined : time(workflow.submittedAt))}
 ${fact('Submit attempts', workflow.submitAttempts)}
 ${fact('Action state', workflow.actionState === undefined ? undefined : stateBadge(workflow.actionState))}
-${fact('Graph error code', workflow.actionErrorCode)}
+${fact('Intune error code', workflow.actionErrorCode === undefined || workflow.actionErrorCode === 0 ? undefined : actionErrorText(workflow.actionState, workflow.actionErrorCode))}
 ${fact('Status checks', workflow.pollChecks)}
 ${fact('Dry run', workflow.dryRun === true ? 'yes: nothing was sent to Graph' : undefined)}
 </dl>
 <p class="small muted">The new passcode is shown only in the Intune admin center, for 7 days. This service never reads or stores it.</p>`;
+}
+
+/** The code with what it means and what to do next (src/domain/action-errors.ts). */
+function actionErrorText(actionState: string | undefined, code: number): string {
+  const state = actionState?.toLowerCase() === 'notsupported' ? 'notSupported' : actionState?.toLowerCase() === 'canceled' ? 'canceled' : 'failed';
+  const { meaning, next } = explainAction(state, code);
+  return `${code}: ${meaning} Next: ${next}`;
 }
 
 function outcome(data: RequestPageData): SafeHtml {

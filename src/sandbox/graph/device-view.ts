@@ -48,6 +48,6 @@ export function serveDevice(seed: DeviceSeed, control: SandboxControl, version: 
   if (version === 'v1.0' && typeof out.deviceEnrollmentType === 'string' && BETA_ONLY_ENROLLMENT_TYPES.has(out.deviceEnrollmentType)) {
     out.deviceEnrollmentType = 'unknownFutureValue';
   }
-  out.deviceActionResults = control.deviceActions(seed.device.id).map((a) => serveAction(a, now, version));
+  out.deviceActionResults = control.deviceActions(seed.device.id).map((a) => serveAction(a, now));
   return out;
 }

@@ -1,14 +1,17 @@
 /**
- * Intune managed devices (Microsoft Learn: intune-devices-manageddevice-get, -list, -resetpasscode).
+ * Intune managed devices (Microsoft Learn: intune-devices-manageddevice-get, -list, -resetpasscode). The list answers
+ * pages of `control.devicePageSize` (default 1,000, as Intune: microsoftgraph/powershell-intune-samples#2) with
+ * `@odata.count` unasked (microsoft-graph-docs-contrib#1391, msgraph-sdk-powershell#1819) and `@odata.nextLink`.
+ * A `$filter` Intune cannot apply is ignored, not refused (device-filter.ts).
  */
 import { ODataFilterError, parseEqFilter } from '../odata-filter';
 import type { DeviceSeed } from '../tenant';
+import { filterDevices } from './device-filter';
 import { DEVICE_PROPERTIES, serveDevice } from './device-view';
 import { GraphHttpError, parseSelect, project, type GraphContext, type GraphRoute } from './route';
 
 const READ_DEVICES = ['DeviceManagementManagedDevices.Read.All', 'DeviceManagementManagedDevices.ReadWrite.All'];
 const PRIVILEGED = ['DeviceManagementManagedDevices.PrivilegedOperations.All'];
-const FILTERABLE = ['deviceName', 'serialNumber', 'azureADDeviceId'] as const;
 const MAX_TOP = 1000;
 
 function forbidden(permissions: readonly string[]): GraphRoute['forbidden'] {
@@ -40,29 +43,34 @@ function parseSkipToken(raw: string | null): number {
   return Number(match[1]);
 }
 
+/**
+ * The devices a `$filter` selects. A filter the sandbox cannot parse is a 400 ("Invalid filter clause", as Intune
+ * answers a number literal: microsoft/Intune-PowerShell-SDK#95), and so is a property the managedDevice model does not
+ * have; an `eq` on a property Intune does not apply, or on '', selects every device.
+ */
+function applyFilter(ctx: GraphContext, devices: readonly DeviceSeed[]): readonly DeviceSeed[] {
+  const filter = ctx.query.get('$filter');
+  if (filter === null) return devices;
+  try {
+    const { property, value } = parseEqFilter(filter);
+    if (!DEVICE_PROPERTIES[ctx.version].has(property)) throw new ODataFilterError(`Invalid filter clause: Could not find a property named '${property}' on type 'microsoft.graph.managedDevice'.`);
+    return filterDevices(devices, property, value, ctx.control.deviceFilterRules);
+  } catch (e) {
+    if (e instanceof ODataFilterError) throw new GraphHttpError(400, 'BadRequest', e.message);
+    throw e;
+  }
+}
+
 function listDevices(ctx: GraphContext): { status: number; body: unknown } {
   const select = parseSelect(ctx.query, DEVICE_PROPERTIES[ctx.version], 'managedDevice');
   const top = parseTop(ctx.query.get('$top'));
   const offset = parseSkipToken(ctx.query.get('$skiptoken'));
-  let devices = ctx.control.state.devices;
-  const filter = ctx.query.get('$filter');
-  if (filter !== null) {
-    try {
-      const { property, value } = parseEqFilter(filter, FILTERABLE);
-      const wanted = value.toLowerCase();
-      devices = devices.filter((d) => {
-        const actual = d.device[property as (typeof FILTERABLE)[number]];
-        return typeof actual === 'string' && actual.toLowerCase() === wanted;
-      });
-    } catch (e) {
-      if (e instanceof ODataFilterError) throw new GraphHttpError(400, 'BadRequest', e.message);
-      throw e;
-    }
-  }
+  const devices = applyFilter(ctx, ctx.control.state.devices);
   const pageSize = top ?? ctx.control.devicePageSize;
   const page = devices.slice(offset, offset + pageSize);
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(ctx, select, false),
+    '@odata.count': devices.length,
     value: page.map((seed) => project(serveDevice(seed, ctx.control, ctx.version), select)),
   };
   if (offset + pageSize < devices.length) {

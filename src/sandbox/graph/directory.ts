@@ -1,14 +1,14 @@
 /**
- * Tenant checks and mail: service principals (serviceprincipal-get, serviceprincipal-list), device configurations
- * (intune-deviceconfig-deviceconfiguration-list, intune-deviceconfig-deviceconfigurationassignment-list) and
- * user-sendmail (a JSON message, or base64 MIME sent as text/plain).
+ * Tenant checks and mail: service principals (serviceprincipal-get, serviceprincipal-list), the configuration lists
+ * the PIN recovery check reads (configurations.ts) and user-sendmail (a JSON message, or base64 MIME sent as
+ * text/plain).
  */
 import { simpleParser, type AddressObject } from 'mailparser';
 import { ODataFilterError, parseEqFilter } from '../odata-filter';
+import { configurationRoutes } from './configurations';
 import { GraphHttpError, parseSelect, project, type GraphContext, type GraphResult, type GraphRoute } from './route';
 
 const READ_APPLICATIONS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const READ_CONFIGURATION = ['DeviceManagementConfiguration.Read.All', 'DeviceManagementConfiguration.ReadWrite.All'];
 const DIRECTORY_FORBIDDEN = { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' };
 const SP_PROPERTIES = new Set(['id', 'appId', 'displayName', 'accountEnabled', 'servicePrincipalType', 'appOwnerOrganizationId']);
 const SP_KEY = /^servicePrincipals\(appId='((?:[^']|'')*)'\)$/i;
@@ -37,13 +37,6 @@ function listSps(ctx: GraphContext): GraphResult {
     }
   }
   return { status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#servicePrincipals`, value: sps.map((s) => project({ ...s }, select)) } };
-}
-
-function configuration(ctx: GraphContext): NonNullable<ReturnType<GraphContext['control']['state']['deviceConfigurations']['find']>> {
-  const id = ctx.params.id ?? '';
-  const found = ctx.control.state.deviceConfigurations.find((c) => c.configuration.id === id);
-  if (found === undefined) throw new GraphHttpError(404, 'ResourceNotFound', `The device configuration '${id}' was not found.`);
-  return found;
 }
 
 /** Graph's MIME form of sendMail: the whole message as base64 MIME, sent as text/plain. */
@@ -112,36 +105,7 @@ export const directoryRoutes: readonly GraphRoute[] = [
     queryOptions: ['$select', '$filter'],
     handle: listSps,
   },
-  {
-    method: 'GET',
-    path: 'deviceManagement/deviceConfigurations',
-    permissions: READ_CONFIGURATION,
-    forbidden: { code: 'Forbidden', message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${READ_CONFIGURATION.join(', ')}` },
-    throttle: 'configRead',
-    handle: (ctx) => ({
-      status: 200,
-      body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#deviceManagement/deviceConfigurations`, value: ctx.control.state.deviceConfigurations.map((c) => c.configuration) },
-    }),
-  },
-  {
-    method: 'GET',
-    path: 'deviceManagement/deviceConfigurations/{id}',
-    permissions: READ_CONFIGURATION,
-    forbidden: { code: 'Forbidden', message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${READ_CONFIGURATION.join(', ')}` },
-    throttle: 'configRead',
-    handle: (ctx) => ({ status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#deviceManagement/deviceConfigurations/$entity`, ...configuration(ctx).configuration } }),
-  },
-  {
-    method: 'GET',
-    path: 'deviceManagement/deviceConfigurations/{id}/assignments',
-    permissions: READ_CONFIGURATION,
-    forbidden: { code: 'Forbidden', message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${READ_CONFIGURATION.join(', ')}` },
-    throttle: 'configRead',
-    handle: (ctx) => {
-      const { configuration: c, assignments } = configuration(ctx);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/${ctx.version}/$metadata#deviceManagement/deviceConfigurations('${c.id}')/assignments`, value: assignments } };
-    },
-  },
+  ...configurationRoutes,
   {
     method: 'POST',
     path: 'users/{id}/sendMail',

@@ -143,6 +143,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
       servicenow: {
         ...(config.SERVICENOW_WEBHOOK_SECRET === undefined ? {} : { secret: config.SERVICENOW_WEBHOOK_SECRET }),
         toleranceSeconds: config.SERVICENOW_WEBHOOK_TOLERANCE_SECONDS,
+        tables: config.SERVICENOW_TABLES,
       },
     }),
   );

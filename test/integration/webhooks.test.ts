@@ -116,7 +116,7 @@ describe('POST /v1/webhooks/jira', () => {
     expect(update.json()).toEqual({
       status: 'ignored',
       id,
-      reason: `ticket HD-11 already had request ${id} (succeeded); a ticket starts at most one reset, so retry it from the API or the dashboard`,
+      reason: `ticket HD-11 already had request ${id} (succeeded); a ticket starts at most one reset; to reset again, retry that request (POST /v1/resets/{id}/retry or the dashboard)`,
     });
     expect((await t.store.list({ ticket: 'HD-11' }, 10)).items).toHaveLength(1);
     // The device itself is free again: another ticket may ask for it.
@@ -148,6 +148,20 @@ describe('POST /v1/webhooks/servicenow', () => {
       source: 'servicenow',
       ticket: { system: 'servicenow', key: 'INC0010001', table: 'incident', sysId: '9d385017c611228701d22104cc95c371' },
     });
+  });
+
+  it('ignores a delivery from a table outside SERVICENOW_TABLES, and starts nothing', async () => {
+    const only = await createTestIntake('webhooks-sn-tables', { SERVICENOW_TABLES: 'incident' });
+    try {
+      const payload = { ...serviceNowDelivery({ number: 'RITM0010077', serial: 'SNOW-SN-T1' }), table: 'sc_req_item' };
+      const raw = JSON.stringify(payload);
+      const res = await only.app.inject({ method: 'POST', url: '/v1/webhooks/servicenow', headers: serviceNowHeaders(SERVICENOW_SECRET, raw), payload: raw });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'ignored', reason: 'table sc_req_item is not configured (SERVICENOW_TABLES)' });
+      expect((await only.store.list({ ticket: 'RITM0010077' }, 10)).items).toEqual([]);
+    } finally {
+      await only.close();
+    }
   });
 
   it('refuses a replayed delivery with 409', async () => {

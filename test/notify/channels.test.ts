@@ -148,10 +148,23 @@ describe('notifications on every channel', () => {
     expect(mail.html).toContain('Verify the caller');
   });
 
+  it('writes nothing to a ticket a job names when the request was never linked to it', async () => {
+    const own = newIssue(h, 'HD');
+    const stranger = newIncident(h);
+    const request = await h.seed({ state: 'awaiting_approval', ticket: own });
+    await h.intake.queues.notify.add('notify', { requestId: request.id, event: 'linked_to_active_request', channel: 'ticket', ticket: { system: 'servicenow', key: stranger.key } }, { jobId: `${request.id}|linked_to_active_request|ticket|servicenow|${stranger.key}` });
+    const record = await h.settled(`${request.id}|linked_to_active_request|ticket|servicenow|${stranger.key}`);
+    expect(record).toMatchObject({ state: 'skipped' });
+    expect(h.sandbox.servicenow.control.journal(stranger.sysId ?? '')).toEqual([]);
+  });
+
   it('writes a note to a linked ticket, naming it, and changes nothing else there', async () => {
     const own = newIssue(h, 'HD');
     const linked = newIncident(h);
     const request = await h.seed({ state: 'awaiting_approval', ticket: own });
+    // As the intake links it when the ticket's own webhook asks for the same device.
+    const at = new Date().toISOString();
+    await h.intake.store.linkTicket(request.id, linked, { at, from: request.state, to: request.state, actor: 'webhook:servicenow', reason: `ticket ${linked.key} linked` });
     await h.intake.queues.notify.add('notify', { requestId: request.id, event: 'linked_to_active_request', channel: 'ticket', ticket: { system: 'servicenow', key: linked.key } }, { jobId: `${request.id}|linked_to_active_request|ticket|servicenow|${linked.key}` });
     const record = await h.settled(`${request.id}|linked_to_active_request|ticket|servicenow|${linked.key}`);
     expect(record.state).toBe('delivered');

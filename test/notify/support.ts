@@ -67,7 +67,8 @@ const PATHS: Readonly<Record<RequestState, readonly RequestState[]>> = {
 };
 
 /** Fast retries for tests; every other notification setting as configured by `env`. */
-const FAST = { NOTIFY_BACKOFF_BASE_MS: '20', NOTIFY_BACKOFF_MAX_MS: '200', NOTIFY_EMAIL_FROM: 'resetpc@contoso.com', NOTIFY_EMAIL_OPERATIONS_MAILBOX: 'it-ops@contoso.com', PUBLIC_BASE_URL: 'https://resetpc.contoso.com' };
+// Both sandbox projects are configured: HD (JSM) and OPS (a software project), so notes may go to either.
+const FAST = { JIRA_PROJECTS: 'HD,OPS', NOTIFY_BACKOFF_BASE_MS: '20', NOTIFY_BACKOFF_MAX_MS: '200', NOTIFY_EMAIL_FROM: 'resetpc@contoso.com', NOTIFY_EMAIL_OPERATIONS_MAILBOX: 'it-ops@contoso.com', PUBLIC_BASE_URL: 'https://resetpc.contoso.com' };
 
 export async function startNotifyHarness(label: string, env: Record<string, string> = {}, options: { smtp?: boolean } = {}): Promise<NotifyHarness> {
   const intake = await createTestIntake(label, { ...FAST, ...env });

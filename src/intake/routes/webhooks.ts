@@ -23,7 +23,8 @@ export interface WebhookDeps {
   /** Ticketing systems send whole issues: the webhook routes take larger bodies than the API. */
   readonly bodyLimit: number;
   readonly jira: { readonly secret?: string; readonly toleranceSeconds: number; readonly dedupeTtlSeconds: number; readonly mapping: JiraMapping };
-  readonly servicenow: { readonly secret?: string; readonly toleranceSeconds: number };
+  /** `tables`: SERVICENOW_TABLES; a delivery from another table is acknowledged `ignored` and starts nothing. */
+  readonly servicenow: { readonly secret?: string; readonly toleranceSeconds: number; readonly tables: readonly string[] };
 }
 
 const ackSchema = z.object({
@@ -81,7 +82,7 @@ async function submitFromTicket(submissions: SubmissionService, input: NewReques
         ack: {
           status: 'ignored',
           id: outcome.id,
-          reason: `ticket ${input.ticket.key} already had request ${outcome.id} (${outcome.state}); a ticket starts at most one reset, so retry it from the API or the dashboard`,
+          reason: `ticket ${input.ticket.key} already had request ${outcome.id} (${outcome.state}); a ticket starts at most one reset; to reset again, retry that request (POST /v1/resets/{id}/retry or the dashboard)`,
         },
       };
   }
@@ -182,6 +183,10 @@ export function webhookRoutes(deps: WebhookDeps) {
         const parsed = serviceNowBody.safeParse(parseJson(raw));
         if (!parsed.success) throw invalid(parsed.error.issues);
         const body = parsed.data;
+        if (!deps.servicenow.tables.includes(body.table)) {
+          request.log.info({ ticket: body.number, table: body.table }, 'ServiceNow delivery from a table that is not configured');
+          return await reply.code(200).send({ status: 'ignored', reason: `table ${body.table} is not configured (SERVICENOW_TABLES)` } satisfies Ack);
+        }
         const ticket: TicketRef = { system: 'servicenow', key: body.number, table: body.table, sysId: body.sysId };
         const { code, ack } = await submitFromTicket(deps.submissions, {
           device: deviceRefFrom(body.device),

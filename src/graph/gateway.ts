@@ -11,8 +11,9 @@
  *   The lookup is `complete` only when the last page was read and held as many devices as @odata.count announced.
  * - resetPasscode: exactly one POST (client.ts switches the RetryHandler off for it). graph_unavailable means the
  *   outcome is unknown: look for an action result started at or after submittedAt before posting again.
- * - resetActionResults: v1.0 $select=deviceActionResults, resetPasscode entries only (v1.0 never serves a passcode,
- *   and the mapping would drop it anyway).
+ * - resetActionResults: v1.0 $select=deviceActionResults, resetPasscode entries only. v1.0 serves the passcode as beta
+ *   does (resetPasscodeActionResult documents it on both): the mapping copies only the five ActionResult fields, so
+ *   it never leaves this module (test/integration/passcode-canary.test.ts).
  * - tenantFacts: tenant-checks.ts, cached in Redis.
  */
 import type { Redis } from 'ioredis';

@@ -135,7 +135,7 @@ export function fixtureDevices(now: number = Date.now()): DeviceSeed[] {
     make('sharedNameFirst', SHARED_DEVICE_NAME, androidEnterprise('androidEnterprise', 'androidEnterpriseDedicatedDevice', 'company'), 'shares its name with another device'),
     make('sharedNameSecond', SHARED_DEVICE_NAME, androidEnterprise('androidEnterprise', 'androidEnterpriseDedicatedDevice', 'company'), 'shares its name with another device'),
     make('androidNoPasscodePolicy', 'AE-FM-0104', androidEnterprise('androidEnterprise', 'androidEnterpriseFullyManaged', 'company'), 'no passcode policy assigned: the reset fails', {
-      resetScript: { outcome: 'failed', activeAfterMs: 2_000, finalAfterMs: 15_000, errorCode: -2016330712 },
+      resetScript: { outcome: 'failed', activeAfterMs: 2_000, finalAfterMs: 15_000, errorCode: 1 },
     }),
   ];
 }

@@ -11,9 +11,11 @@
  */
 import { androidEnrollment, type AndroidEnrollment, isAtLeast, isLegacyWindowsHandheld, isMdmManaged, isOneOf, isWindowsMobile, platformFamily } from './platform';
 import type { IneligibleReason } from './reasons';
+import type { PasscodeEffect } from './effects';
 import { describeNotVerified, describeSources, pinRecoveryStatus, pinResetAppsWith, type PinRecoveryFacts, type TenantFacts } from './tenant-facts';
 import { windowsSelfService } from './windows-self-service';
 
+export { EFFECT_DESCRIPTIONS, describeEffect, type PasscodeEffect } from './effects';
 export type { TenantFacts } from './tenant-facts';
 
 /** What the Graph gateway reads from the beta managedDevice ($select). Never the passcode. */
@@ -48,19 +50,6 @@ export interface EligibilityPolicy {
   readonly iosRemovePasscode: boolean;
 }
 
-export type PasscodeEffect = 'device_passcode_reset' | 'work_profile_passcode_reset' | 'passcode_removed';
-
-/** What each effect does, in plain words: told to the approver, and in the ticket and the email. */
-export const EFFECT_DESCRIPTIONS: Readonly<Record<PasscodeEffect, string>> = {
-  device_passcode_reset: 'The reset changes the device passcode: the screen lock of the whole device. The new passcode is shown in the Intune admin center and is entered on the device.',
-  work_profile_passcode_reset: 'The reset changes the work-profile passcode only, not the screen lock of the device. The user is then asked to activate the new work-profile passcode.',
-  passcode_removed: 'The passcode is removed, not reset: no new passcode is made, and the user sets one on the device.',
-};
-
-/** The effect's description, or undefined for a value that is not a known effect (stored data is plain text). */
-export function describeEffect(effect: string | undefined): string | undefined {
-  return effect !== undefined && Object.hasOwn(EFFECT_DESCRIPTIONS, effect) ? EFFECT_DESCRIPTIONS[effect as PasscodeEffect] : undefined;
-}
 
 export type Verdict =
   | { readonly eligible: true; readonly rule: string; readonly effect: PasscodeEffect; readonly notes: readonly string[] }

@@ -4,8 +4,9 @@
  * the failure-detail links. Pure: built from the stored request only (never from job data beyond ids), never holding
  * a passcode or a secret (the product never reads one).
  */
+import { describeEffect } from '../domain/effects';
 import { requesterLabel, type ResetRequest, type TicketRef, type TimelineEntry } from '../domain/request';
-import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../domain/reasons';
+import { adminCenterDeviceLink, isFailureReason, isSelfServiceReason, reasonLink } from '../domain/reasons';
 import type { WorkflowData } from '../domain/workflow';
 import type { LinkSettings, NotifyEvent } from './settings';
 
@@ -24,6 +25,8 @@ export interface NotificationFacts {
   readonly final: boolean;
   readonly outcome: string;
   readonly headline: string;
+  /** What the reset does on this device (device passcode, work-profile passcode), told before approval and on success. */
+  readonly effect: string;
   readonly deviceName: string;
   readonly platform: string;
   readonly deviceId: string;
@@ -87,6 +90,21 @@ const HEADLINE: Readonly<Record<NotifyEvent, string>> = {
   cancelled: 'The passcode reset request was cancelled.',
 };
 
+/**
+ * Windows desktops end `ineligible` with a self-service reason (src/domain/windows-self-service.ts): no reset was
+ * sent, and the reason says what the user does at the sign-in screen, or what an administrator must fix first.
+ */
+const SELF_SERVICE = {
+  ready: {
+    outcome: 'Self-service PIN reset',
+    headline: 'No passcode reset was sent, and none is needed: the user resets their own Windows Hello PIN at the Windows sign-in screen ("I forgot my PIN"). The reason below gives the steps.',
+  },
+  blocked: {
+    outcome: 'Self-service PIN reset after an administrator acts',
+    headline: 'No passcode reset was sent: Windows has none. The user resets their own Windows Hello PIN at the sign-in screen ("I forgot my PIN") once an administrator has fixed what the reason below names.',
+  },
+} as const;
+
 const KIND: Readonly<Record<NotifyEvent, OutcomeKind>> = {
   accepted: 'progress',
   linked_to_active_request: 'progress',
@@ -131,13 +149,16 @@ export function buildFacts(input: FactsInput, links: LinkSettings): Notification
   const visibleUntil = kind === 'success' && !removed && !dryRun ? new Date(Date.parse(outcomeAt) + PASSCODE_VISIBLE_DAYS * DAY_MS).toISOString() : undefined;
   const platform = [workflow.operatingSystem, workflow.osVersion].filter((p) => p !== undefined && p !== '').join(' ');
   const approver = workflow.apiApproval?.by ?? workflow.approver ?? '';
+  const selfService = event === 'ineligible' && isSelfServiceReason(workflow.outcomeReason ?? '') ? SELF_SERVICE[workflow.outcomeReason === 'self_service' ? 'ready' : 'blocked'] : undefined;
+  const tellEffect = event === 'awaiting_approval' || (event === 'succeeded' && !removed && !dryRun);
   return {
     requestId: request.id,
     event,
     kind,
     final: kind !== 'progress',
-    outcome: event === 'succeeded' && removed ? 'Passcode removed' : OUTCOME[event],
-    headline: event === 'succeeded' && removed ? 'The passcode of the device was removed. No new passcode was made: the user sets a new one on the device.' : HEADLINE[event],
+    outcome: selfService?.outcome ?? (event === 'succeeded' && removed ? 'Passcode removed' : OUTCOME[event]),
+    headline: selfService?.headline ?? (event === 'succeeded' && removed ? 'The passcode of the device was removed. No new passcode was made: the user sets a new one on the device.' : HEADLINE[event]),
+    effect: tellEffect ? (describeEffect(workflow.effect) ?? '') : '',
     deviceName: workflow.deviceName ?? request.device.value,
     platform,
     deviceId: workflow.managedDeviceId ?? '',

@@ -93,10 +93,10 @@ export function describeNotVerified(notVerified: readonly NotVerified[]): string
 }
 
 /** What is not verified about the prerequisites, as a sentence, or undefined when everything was read. */
-export function notVerifiedSentence(tenant: TenantFacts, what: { readonly apps: boolean; readonly pinRecovery: boolean }): string | undefined {
+export function notVerifiedSentence(tenant: TenantFacts): string | undefined {
   const parts: string[] = [];
   const apps = pinResetAppsWith(tenant.pinResetApps, 'not_verified');
-  if (what.apps && apps.length > 0) parts.push(`the consent to ${list(apps)} (${tenant.pinResetApps.why ?? 'could not be read'})`);
-  if (what.pinRecovery && pinRecoveryStatus(tenant.pinRecovery) === 'not_verified') parts.push(`whether PIN recovery is set in ${describeNotVerified(tenant.pinRecovery.notVerified)}`);
+  if (apps.length > 0) parts.push(`the consent to ${list(apps)} (${tenant.pinResetApps.why ?? 'could not be read'})`);
+  if (pinRecoveryStatus(tenant.pinRecovery) === 'not_verified') parts.push(`whether PIN recovery is set in ${describeNotVerified(tenant.pinRecovery.notVerified)}`);
   return parts.length === 0 ? undefined : `Not verified: ${parts.join('; and ')}.`;
 }

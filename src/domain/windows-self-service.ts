@@ -88,7 +88,7 @@ export function windowsSelfService(device: WindowsDeviceFields, tenant: TenantFa
   const join = joinOf(device);
   const found = problems(device, join, tenant);
   const first = found[0];
-  const unverified = tenant === undefined ? 'Not verified: the tenant prerequisites (the Pin Reset apps and PIN recovery) were not checked.' : notVerifiedSentence(tenant, { apps: true, pinRecovery: true });
+  const unverified = tenant === undefined ? 'Not verified: the tenant prerequisites (the Pin Reset apps and PIN recovery) were not checked.' : notVerifiedSentence(tenant);
   if (first !== undefined) {
     const prerequisite = found.some((p) => p.reason === 'self_service_needs_pin_reset_apps' || p.reason === 'self_service_needs_pin_recovery');
     return {

@@ -15,6 +15,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Redis } from 'ioredis';
 import { graphRequest, type GraphVersion, type GuardedCall } from './call';
 import { GraphError, type CallContext } from './errors';
+import { PIN_RECOVERY_SOURCES } from '../domain/tenant-facts';
 import type { Finding, NotVerified, PinRecoveryFacts, PinRecoverySource, PinResetApps, TenantFacts } from './facts';
 import { odataString, pathSegment } from './odata';
 import { configurationPolicySource, deviceConfigurationSource, isAssigned, isWindowsPolicy, settingsSetPinRecovery } from './pin-recovery-sources';
@@ -174,7 +175,7 @@ export async function readPinRecovery(deps: TenantChecksDeps, signal?: AbortSign
 }
 
 const FINDINGS: ReadonlySet<unknown> = new Set<Finding>(['present', 'absent', 'not_verified']);
-const SOURCES: ReadonlySet<unknown> = new Set<PinRecoverySource>(['settings_catalog', 'account_protection', 'identity_protection', 'custom_profile']);
+const SOURCES: ReadonlySet<unknown> = new Set<PinRecoverySource>(PIN_RECOVERY_SOURCES);
 
 const sourceList = (value: unknown): value is PinRecoverySource[] => Array.isArray(value) && value.every((v) => SOURCES.has(v));
 

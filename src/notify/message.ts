@@ -32,7 +32,7 @@ export interface NotificationMessage {
  */
 const PRODUCT_FACTS: ReadonlySet<string> = new Set([
   'requestId', 'event', 'kind', 'outcome', 'headline', 'requestedAt', 'outcomeAt', 'passcodeVisibleUntil', 'approvalDeadline', 'reasonCode', 'adminCenterUrl', 'dashboardUrl', 'docsUrl',
-  'ticket', 'ticketKey', 'linkedTicket',
+  'ticket', 'ticketKey', 'linkedTicket', 'effect',
 ] satisfies (keyof NotificationFacts)[]);
 
 /** The template values with every value from outside passed through `neutralise`. */

@@ -192,7 +192,8 @@ export const validJiraBody = fc.record({
       project: fc.constant({ key: 'HD' }),
       issuetype: fc.constant({ name: 'Service Request' }),
       customfield_10050: validSerial,
-      reporter: fc.constant({ emailAddress: 'anna@contoso.com' }),
+      // Jira always names the reporter's account; the email shows only where their profile visibility allows it.
+      reporter: fc.oneof(fc.constant({ accountId: '5b10a2844c20165700ede21g', emailAddress: 'anna@contoso.com' }), fc.constant({ accountId: '5b10a2844c20165700ede21g' })),
       summary: fieldValue,
     }),
   }),
@@ -217,7 +218,7 @@ export const jiraBody = fc.oneof(
                     project: fc.record({ key: fc.oneof(fc.constant('HD'), nastyString) }),
                     issuetype: fc.record({ name: fc.oneof(fc.constant('Service Request'), nastyString) }),
                     customfield_10050: fieldValue,
-                    reporter: fc.record({ emailAddress: fc.oneof(email, fieldValue) }, { requiredKeys: [] }),
+                    reporter: fc.record({ accountId: fc.oneof(fc.constant('5b10a2844c20165700ede21g'), fieldValue), emailAddress: fc.oneof(email, fieldValue) }, { requiredKeys: [] }),
                     summary: fieldValue,
                   },
                   { requiredKeys: [] },

@@ -154,6 +154,13 @@ export class SandboxControl {
     return this.state.apps.find((a) => a.clientId === clientId);
   }
 
+  /** Exchange RBAC for Applications: lets the app send as these mailboxes without Mail.Send in its token. */
+  setMailSendScope(clientId: string, mailboxes: readonly string[]): void {
+    const app = this.app(clientId);
+    if (app === undefined) throw new Error(`no app ${clientId} in the sandbox`);
+    app.mailSendScope = [...mailboxes];
+  }
+
   /** Sets the application permissions consented for an app. Tokens issued before keep their roles. */
   setAppRoles(clientId: string, roles: readonly string[]): void {
     const app = this.app(clientId);

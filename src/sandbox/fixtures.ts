@@ -173,5 +173,9 @@ export function createFixtureTenant(options: FixtureTenantOptions = {}): Sandbox
     servicePrincipals: pinResetServicePrincipals(options.pinResetServicePrincipals ?? 'both'),
     deviceConfigurations: prerequisiteConfigurations(tenantId, options.pinRecoveryProfile ?? 'assigned', options.pinRecoverySource),
     configurationPolicies: prerequisitePolicies(options.pinRecoveryProfile ?? 'assigned', options.pinRecoverySource),
+    mailboxes: [...FIXTURE_MAILBOXES],
   };
 }
+
+/** The users with a mailbox in the fixture tenant: the product's sender, the operations mailbox, people. */
+export const FIXTURE_MAILBOXES: readonly string[] = ['resetpc@contoso.com', 'it-ops@contoso.com', 'helpdesk@contoso.com', 'anna@contoso.com', 'mia.manager@contoso.com'];

@@ -95,6 +95,12 @@ export interface SandboxApp {
   clientSecret: string;
   displayName: string;
   roles: string[];
+  /**
+   * Exchange RBAC for Applications: mailboxes this app may send as through a management-scoped "Application Mail.Send"
+   * role assignment made in Exchange Online. It is not in the Entra token's roles
+   * (learn.microsoft.com/exchange/permissions-exo/application-rbac).
+   */
+  mailSendScope?: string[];
 }
 
 export interface SandboxTenantState {
@@ -105,4 +111,6 @@ export interface SandboxTenantState {
   deviceConfigurations: ConfigurationSeed[];
   /** Settings catalog and endpoint security policies (GET /beta/deviceManagement/configurationPolicies); none when absent. */
   configurationPolicies?: ConfigurationPolicySeed[];
+  /** Users with an Exchange Online mailbox (UPN or primary SMTP address); sendMail as anyone else is 404 ErrorInvalidUser. */
+  mailboxes?: string[];
 }

@@ -4,14 +4,18 @@
  * - a 429 with no Retry-After (DOMAIN.md §2; learn.microsoft.com/graph/throttling: "If no Retry-After header is
  *   provided, back off exponentially"): the gateway waits its default, and the whole tenant pauses for it;
  * - Intune's error body, whose `message` is a JSON document in a string (microsoftgraph/microsoft-graph-docs-contrib#4603,
- *   #4523): the product branches on status and code only, never echoes that text, and keeps the request-id.
+ *   #4523): the product branches on status and code only, never echoes that text, and keeps the request-id;
+ * - device configuration reads throttled in their own, smaller class (learn.microsoft.com/graph/throttling-limits,
+ *   "Intune service limits": device configuration requests have half the budget): the tenant check is throttled while
+ *   device reads are not; the product pauses the tenant's Graph calls for the Retry-After (the safe reading: it does
+ *   not know which class a 429 came from) and checks again afterwards.
  */
 import type { Redis } from 'ioredis';
 import { DEFAULT_BUDGET_LIMITS, GraphBudget } from '../../src/graph/budget';
 import { DEFAULT_THROTTLE_WAIT_MS, GraphBudgetWait } from '../../src/graph/errors';
 import { createIntuneGateway } from '../../src/graph/gateway';
 import { createRedis, waitForReady } from '../../src/redis/connection';
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS } from '../../src/sandbox';
 import { startTestSandbox, type TestSandbox } from '../sandbox/harness';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 
@@ -51,6 +55,27 @@ describe('Graph failure shapes', () => {
     expect(await budget.pausedForMs(t.sandbox.tenantId)).toBe(DEFAULT_THROTTLE_WAIT_MS);
     expect(await failure(gateway.resetPasscode(id))).toBeInstanceOf(GraphBudgetWait);
     expect(t.sandbox.control.resetPasscodeCount(id)).toBe(0);
+  });
+
+  it('pauses on a throttled device-configuration read, then checks the tenant again once the window has passed', async () => {
+    const { gateway, budget } = gatewayFor('c');
+    t.clock.advance(INTUNE_THROTTLE_LIMITS.windowMs);
+    t.sandbox.control.setThrottleLimits({ appConfigReads: 1 });
+    try {
+      const e = await failure(gateway.tenantFacts());
+      expect(e).toMatchObject({ code: 'graph_throttled', status: 429 });
+      const wait = (e as { retryAfterMs: number }).retryAfterMs;
+      expect(wait).toBeGreaterThan(0);
+      expect(await budget.pausedForMs(t.sandbox.tenantId)).toBe(wait);
+      // Intune itself still serves device reads (only the configuration class is spent); the product waits anyway.
+      await expect(t.gateway().getDevice(FIXTURE_DEVICES.androidAosp)).resolves.toMatchObject({ id: FIXTURE_DEVICES.androidAosp });
+      expect(await failure(gateway.getDevice(FIXTURE_DEVICES.androidAosp))).toBeInstanceOf(GraphBudgetWait);
+      t.sandbox.control.setThrottleLimits({ appConfigReads: INTUNE_THROTTLE_LIMITS.appConfigReads });
+      t.clock.advance(INTUNE_THROTTLE_LIMITS.windowMs);
+      await expect(gateway.tenantFacts()).resolves.toBeDefined();
+    } finally {
+      t.sandbox.control.setThrottleLimits(INTUNE_THROTTLE_LIMITS);
+    }
   });
 
   it('maps Intune\'s JSON-in-a-string error by status, keeps the request-id and never repeats Intune\'s text', async () => {

@@ -127,3 +127,57 @@ describe.each(['smtp', 'graph'] as const)('the %s mail transport', (kind) => {
     await transport.close();
   });
 });
+
+/**
+ * Graph sendMail as it behaves in a real tenant (issue 11, section 5): the sender must be a user with a mailbox, else
+ * 404 `ErrorInvalidUser` (microsoftgraph/microsoft-graph-docs#7580, InnoGE/laravel-msgraph-mail#16); and Mail.Send may be
+ * granted with Exchange RBAC for Applications, scoped to mailboxes, which puts no Mail.Send role in the token
+ * (learn.microsoft.com/exchange/permissions-exo/application-rbac; learn.microsoft.com/graph/api/user-sendmail).
+ */
+describe('Graph sendMail in a real tenant', () => {
+  let sandbox: Sandbox;
+  const clients: GraphGateway[] = [];
+  const message: MailMessage = { from: 'resetpc@contoso.com', to: ['anna@contoso.com'], cc: [], subject: 'Passcode reset', text: 'done', html: '<p>done</p>' };
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+    await sandbox.close();
+  });
+
+  /** A new client, so a new token: role changes show in the next token only. */
+  const transportAs = (sender: string): MailTransport => {
+    const graph = createGraphClient({
+      credential: createGraphCredential({ tenantId: sandbox.tenantId, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, authorityHost: sandbox.urls.authorityHost, disableInstanceDiscovery: true, extraCaPem: sandbox.caPem }),
+      baseUrl: sandbox.urls.graphBaseUrl,
+      extraCaPem: sandbox.caPem,
+    });
+    clients.push(graph);
+    return createGraphMailTransport({ client: graph.client, sender });
+  };
+
+  it('reports a sender with no mailbox as permanent, naming the setting to fix', async () => {
+    const e = await transportAs('no-such-user@contoso.com').send(message).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(NotifyDeliveryError);
+    expect(e).toMatchObject({ code: 'graph_mail_sender_not_found', permanent: true, message: expect.stringContaining('NOTIFY_GRAPH_MAIL_SENDER') });
+    expect(sandbox.control.sentMail).toHaveLength(0);
+  });
+
+  it('sends as a mailbox Exchange RBAC for Applications scopes it to, with no Mail.Send in the token; any other mailbox is refused for good', async () => {
+    const roles = sandbox.control.app(sandbox.clientId)?.roles ?? [];
+    sandbox.control.setAppRoles(sandbox.clientId, roles.filter((r) => r !== 'Mail.Send'));
+    sandbox.control.setMailSendScope(sandbox.clientId, ['resetpc@contoso.com']);
+    try {
+      await transportAs('resetpc@contoso.com').send(message);
+      expect(sandbox.control.sentMail.at(-1)).toMatchObject({ userId: 'resetpc@contoso.com' });
+      const outside = await transportAs('it-ops@contoso.com').send(message).catch((err: unknown) => err);
+      expect(outside).toMatchObject({ code: 'graph_mail_forbidden', permanent: true });
+    } finally {
+      sandbox.control.setAppRoles(sandbox.clientId, roles);
+      sandbox.control.setMailSendScope(sandbox.clientId, []);
+    }
+  });
+});

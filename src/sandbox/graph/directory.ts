@@ -67,7 +67,25 @@ async function sendMimeMail(ctx: GraphContext, base64: string): Promise<GraphRes
   return { status: 202 };
 }
 
+/**
+ * Who may send as the mailbox: an app with the Mail.Send application permission (any mailbox), or one that Exchange
+ * RBAC for Applications scopes to it (no role in the token). Then the mailbox must exist: a user without one is 404
+ * `ErrorInvalidUser` "The requested user '…' is invalid." (as users report: microsoftgraph/microsoft-graph-docs#7580,
+ * InnoGE/laravel-msgraph-mail#16).
+ */
+function authorizeSender(ctx: GraphContext): void {
+  const mailbox = (ctx.params.id ?? '').toLowerCase();
+  const app = ctx.control.app(ctx.token.appId);
+  const scoped = (app?.mailSendScope ?? []).some((m) => m.toLowerCase() === mailbox);
+  if (!ctx.token.roles.includes('Mail.Send') && !scoped) throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+  const mailboxes = ctx.control.state.mailboxes;
+  if (mailboxes !== undefined && !mailboxes.some((m) => m.toLowerCase() === mailbox)) {
+    throw new GraphHttpError(404, 'ErrorInvalidUser', `The requested user '${ctx.params.id ?? ''}' is invalid.`);
+  }
+}
+
 function sendMail(ctx: GraphContext): GraphResult | Promise<GraphResult> {
+  authorizeSender(ctx);
   if (typeof ctx.body === 'string') return sendMimeMail(ctx, ctx.body);
   const body = ctx.body as { message?: { toRecipients?: unknown }; saveToSentItems?: unknown } | undefined;
   if (body?.message === undefined || typeof body.message !== 'object') {
@@ -109,7 +127,8 @@ export const directoryRoutes: readonly GraphRoute[] = [
   {
     method: 'POST',
     path: 'users/{id}/sendMail',
-    permissions: ['Mail.Send'],
+    // Checked by the route (authorizeSender): Exchange RBAC for Applications grants it outside the token.
+    permissions: [],
     forbidden: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
     handle: sendMail,
   },

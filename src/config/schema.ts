@@ -225,6 +225,12 @@ export const configSchema = z
         path: ['JIRA_PROJECTS'],
         message: 'required when JIRA_WEBHOOK_SECRET is set: name the projects whose issues may request resets',
       });
+    } else if (c.JIRA_SITE_URL !== undefined && c.JIRA_PROJECTS.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JIRA_PROJECTS'],
+        message: 'required when JIRA_SITE_URL is set: name the projects whose issues the product may read and write (it writes to no other)',
+      });
     }
     if ((c.NOTIFY_EMAIL_TRANSPORT === 'smtp' || c.NOTIFY_EMAIL_TRANSPORT === 'graph' || (c.NOTIFY_EMAIL_TRANSPORT === undefined && c.SMTP_HOST !== undefined)) && c.NOTIFY_EMAIL_FROM === undefined) {
       ctx.addIssue({ code: 'custom', path: ['NOTIFY_EMAIL_FROM'], message: 'required when email notifications are on (NOTIFY_EMAIL_TRANSPORT or SMTP_HOST)' });

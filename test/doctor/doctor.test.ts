@@ -40,6 +40,7 @@ describe('the doctor', () => {
       JIRA_SITE_URL: sandbox.urls.jira,
       JIRA_EMAIL: jira.email,
       JIRA_API_TOKEN: jira.apiToken,
+      JIRA_PROJECTS: 'HD',
       NOTIFY_EMAIL_TRANSPORT: 'smtp',
       NOTIFY_EMAIL_FROM: 'resetpc@contoso.com',
       SMTP_HOST: smtp.host,

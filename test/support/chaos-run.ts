@@ -105,6 +105,7 @@ export function notifyEnv(sandbox: Sandbox): Record<string, string> {
     SERVICENOW_USERNAME: sandbox.servicenow.credentials.basic.username,
     SERVICENOW_PASSWORD: sandbox.servicenow.credentials.basic.password,
     JIRA_SITE_URL: sandbox.urls.jira,
+    JIRA_PROJECTS: 'HD',
     JIRA_EMAIL: jira.email,
     JIRA_API_TOKEN: jira.apiToken,
     SMTP_HOST: sandbox.smtp.host,

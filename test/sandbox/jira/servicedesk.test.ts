@@ -1,6 +1,8 @@
 /**
  * The client's JSM calls against the simulated site: approvals (the workflow's approval source) and request
- * comments (internal notes and public replies). Each test names the JSM REST page it checks.
+ * comments (internal notes and public replies). Each test names the JSM REST page it checks: "Get approvals"
+ * (developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-approval-get)
+ * and "Create request comment" (…/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-comment-post).
  */
 import { startJiraSim, type StartedJiraSim } from '../../../src/sandbox/jira';
 import { createJiraClient, JiraNotFoundError, type JiraClient } from '../../../src/ticketing/jira';

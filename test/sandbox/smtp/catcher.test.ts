@@ -1,6 +1,8 @@
 /**
  * The SMTP catcher driven by nodemailer over real SMTP: what is caught (text and HTML parts, subject, recipients,
- * headers), AUTH, and the outage switch that makes a send fail the way a mail server outage does.
+ * headers), AUTH, and the outage switch that makes a send fail the way a mail server outage does: 4xx replies are
+ * transient and 5xx permanent (RFC 5321 §4.2.1, §4.2.5: 421 service not available, 451 local error, 554 transaction
+ * failed), and AUTH PLAIN per RFC 4954.
  */
 import nodemailer from 'nodemailer';
 import { startSmtpCatcher, type SmtpCatcher } from '../../../src/sandbox/smtp';

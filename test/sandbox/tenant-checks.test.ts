@@ -184,14 +184,14 @@ describe('sandbox tenant checks and mail', () => {
 
   it('accepts sendMail with 202 and records the message', async () => {
     const message = { subject: 'Passcode reset done', body: { contentType: 'Text', content: 'Done.' }, toRecipients: [{ emailAddress: { address: 'anna.example@sandbox.example' } }] };
-    const response = (await t.gateway().client.api('/users/helpdesk@sandbox.example/sendMail').responseType(ResponseType.RAW).post({ message, saveToSentItems: false })) as Response;
+    const response = (await t.gateway().client.api('/users/helpdesk@contoso.com/sendMail').responseType(ResponseType.RAW).post({ message, saveToSentItems: false })) as Response;
     expect(response.status).toBe(202);
     expect(await response.text()).toBe('');
-    expect(t.sandbox.control.sentMail).toEqual([{ at: t.clock.now(), userId: 'helpdesk@sandbox.example', message, saveToSentItems: false }]);
+    expect(t.sandbox.control.sentMail).toEqual([{ at: t.clock.now(), userId: 'helpdesk@contoso.com', message, saveToSentItems: false }]);
   });
 
   it('answers sendMail without recipients with 400', async () => {
-    await expect(t.gateway().client.api('/users/helpdesk@sandbox.example/sendMail').post({ message: { subject: 'x', toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidRecipients' });
+    await expect(t.gateway().client.api('/users/helpdesk@contoso.com/sendMail').post({ message: { subject: 'x', toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidRecipients' });
   });
 });
 

@@ -12,7 +12,7 @@ import { createGraphCredential, credentialSettingsFromConfig } from '../src/grap
 import { createIntuneGateway } from '../src/graph/gateway';
 import type { Log } from '../src/logging/logger';
 import { createQueues, type NotifyChannel, type Queues } from '../src/queue/queues';
-import { createRedis } from '../src/redis/connection';
+import { createRedis, waitForReady } from '../src/redis/connection';
 import { RequestStore } from '../src/store/requests';
 import { SubmissionControl } from '../src/store/submission-control';
 import { WorkflowStore } from '../src/store/workflow-store';
@@ -90,6 +90,8 @@ export interface RunningWorkers {
   readonly queues: Queues;
   /** Resolves when the worker's Redis answers. */
   ping(): Promise<void>;
+  /** Resolves once the worker's Redis connection is ready (rejects after `timeoutMs`). */
+  whenReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -179,6 +181,9 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
     queues,
     ping: async () => {
       await producer.ping();
+    },
+    whenReady: async (timeoutMs) => {
+      await waitForReady(producer, timeoutMs);
     },
     close: async () => {
       // Work in hand finishes (or its lock lapses and another worker takes it over); then connections close.

@@ -16,17 +16,23 @@ import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '.
 import { remoteEndsFromConfig, startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
 import { sandboxRemoteEnds, sandboxTicketReader, type EmbeddedSandbox } from './embedded-sandbox';
 import { onShutdown } from './lifecycle';
+import { assertPortsFree, PortInUseError } from './ports';
 import { startIntakeServer, ticketReaderFromConfig } from './intake-server';
 import { deferredTicketReader } from '../ticketing/ticket-facts';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
 async function main(): Promise<void> {
-  const vars = readEnvironment();
+  const vars = withSandboxDefaults(readEnvironment());
   const parsed = parseConfig(vars);
   const sandboxMode = isSandboxMode(parsed);
   const config: Config = sandboxMode ? withSandboxWebhooks(parsed) : parsed;
   const log = createLogger(config.LOG_LEVEL, 'start');
+  // Refuse before anything listens, naming the variable to change: a half-started product is worse than none.
+  await assertPortsFree([
+    { port: config.PORT, host: config.HOST, variable: 'PORT' },
+    ...(sandboxMode ? [{ port: config.SANDBOX_PORT, host: '127.0.0.1', variable: 'SANDBOX_PORT' }, { port: config.SANDBOX_SMTP_PORT, host: '127.0.0.1', variable: 'SANDBOX_SMTP_PORT' }] : []),
+  ]);
 
   let spawned: SpawnedRedis | undefined;
   let redisUrl: string;
@@ -75,6 +81,10 @@ async function main(): Promise<void> {
   if (remote !== undefined) workers = startWorkers(config, remote, log, redisUrl);
   else log.warn({ missing: tenantCredentialProblem(config) }, 'no tenant credential: requests are accepted and queued, but no worker runs');
 
+  // The banner comes last, once the worker's Redis answers: the log lines of starting up are above it, not after.
+  await workers?.whenReady(10_000).catch((err: unknown) => {
+    log.warn({ err: err instanceof Error ? { message: err.message } : String(err) }, 'the worker is not connected to Redis yet');
+  });
   const shown = url.replace('127.0.0.1', 'localhost');
   const sandboxLines =
     embedded === undefined
@@ -118,6 +128,15 @@ async function main(): Promise<void> {
   });
 }
 
+/**
+ * Sandbox mode (no AZURE_TENANT_ID or AZURE_CLIENT_ID) sets JIRA_PROJECTS to the simulated site's HD when unset. It is
+ * applied before validation, so that a JIRA_WEBHOOK_SECRET alone does not make `npm start` refuse.
+ */
+function withSandboxDefaults(vars: Record<string, string>): Record<string, string> {
+  const real = (vars.AZURE_TENANT_ID ?? '') !== '' || (vars.AZURE_CLIENT_ID ?? '') !== '';
+  return real || (vars.JIRA_PROJECTS ?? '') !== '' ? vars : { ...vars, JIRA_PROJECTS: 'HD' };
+}
+
 function realRemote(config: Config): RemoteEnds | undefined {
   if (tenantCredentialProblem(config) !== undefined || config.AZURE_TENANT_ID === undefined || config.AZURE_CLIENT_ID === undefined) return undefined;
   return remoteEndsFromConfig(config, config.AZURE_TENANT_ID, config.AZURE_CLIENT_ID, config.AZURE_CLIENT_SECRET ?? '');
@@ -129,13 +148,12 @@ function withSandboxWebhooks(config: Config): Config {
     ...config,
     SERVICENOW_WEBHOOK_SECRET: config.SERVICENOW_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
     JIRA_WEBHOOK_SECRET: config.JIRA_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
-    JIRA_PROJECTS: config.JIRA_PROJECTS.length === 0 ? ['HD'] : config.JIRA_PROJECTS,
   });
 }
 
 main().catch((err: unknown) => {
   const message =
-    err instanceof ConfigError || err instanceof RedisServerNotFoundError ? err.message : String(err instanceof Error ? err.stack : err);
+    err instanceof ConfigError || err instanceof RedisServerNotFoundError || err instanceof PortInUseError ? err.message : String(err instanceof Error ? err.stack : err);
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

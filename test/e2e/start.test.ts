@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { testRedisUrl, uniquePrefix, waitFor } from '../support/env';
 
@@ -86,6 +87,41 @@ describe('npm start (the quick start)', () => {
       app.child.kill('SIGTERM');
       expect(await app.exit).toBe(0);
       expect(existsSync(caFile)).toBe(false);
+    } finally {
+      if (app.child.exitCode === null) app.child.kill('SIGKILL');
+    }
+  });
+
+  it.each(['PORT', 'SANDBOX_PORT', 'SANDBOX_SMTP_PORT'] as const)('refuses a busy %s before listening on anything, with one line naming the variable', async (variable) => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = String((busy.address() as AddressInfo).port);
+    try {
+      const ports = { PORT: '0', SANDBOX_PORT: '0', SANDBOX_SMTP_PORT: '0', [variable]: port };
+      const app = run({ ...ports, REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix('e2e-busy'), LOG_LEVEL: 'info' });
+      expect(await app.exit).toBe(1);
+      expect(app.err().trim()).toBe(`Port ${port} is already in use (${variable}): stop what uses it, or set ${variable} to a free port, e.g. ${variable}=${String(Number(port) + 100)} npm start (0 picks any free port).`);
+      expect(app.out()).not.toMatch(/listening|Demo token/);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => { resolve(); }));
+    }
+  });
+
+  it('starts in sandbox mode with JIRA_WEBHOOK_SECRET set and JIRA_PROJECTS unset: the sandbox sets HD before validation', async () => {
+    const app = run({ PORT: '0', SANDBOX_PORT: '0', SANDBOX_SMTP_PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix('e2e-jira'), LOG_LEVEL: 'warn', JIRA_WEBHOOK_SECRET: 'a-jira-secret-of-the-user-0001' });
+    try {
+      await waitFor(() => app.out().includes('Demo token:') || app.child.exitCode !== null, 20_000, 'the start banner');
+      expect(app.err()).not.toContain('Invalid configuration');
+      expect(app.out()).toContain('Demo token:');
+      // The banner comes last: the start-up's log lines (here the sandbox-mode warning) are above it, none inside or after.
+      await waitFor(() => app.out().includes('Sandbox CA:'), 10_000, 'the whole banner');
+      const out = app.out();
+      const banner = out.indexOf('Intune passcode reset is running');
+      expect(out.indexOf('"msg":"SANDBOX MODE')).toBeGreaterThanOrEqual(0);
+      expect(out.indexOf('"msg":"SANDBOX MODE')).toBeLessThan(banner);
+      expect(out.slice(banner).split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+      app.child.kill('SIGTERM');
+      expect(await app.exit).toBe(0);
     } finally {
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
     }

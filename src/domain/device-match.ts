@@ -104,3 +104,19 @@ export function toCandidate(device: { readonly id: string; readonly deviceName: 
     ...(device.lastSyncDateTime === undefined ? {} : { lastSyncDateTime: device.lastSyncDateTime }),
   };
 }
+
+/** A candidate as messages name it: `name (platform, id)`. */
+export function candidateLabel(candidate: DeviceCandidate): string {
+  return `${candidate.deviceName} (${candidate.operatingSystem}, ${candidate.id})`;
+}
+
+/**
+ * A refusal's message with its candidates named, so that the timeline, the ticket and the email say which devices to
+ * look at: the devices that all carry the identifier (device_ambiguous: "…; name the device by its id: A (…), B (…)"),
+ * or the near matches, whose identifier holds the one asked for (device_not_found: "…; near matches: A (…)").
+ */
+export function withCandidates(reason: 'device_not_found' | 'device_ambiguous', message: string, candidates: readonly DeviceCandidate[]): string {
+  if (candidates.length === 0) return message;
+  const list = candidates.map(candidateLabel).join(', ');
+  return reason === 'device_ambiguous' ? `${message}: ${list}` : `${message}; near matches: ${list}`;
+}

@@ -78,9 +78,12 @@ export const DOCS = {
   androidEnrollment: `${LEARN}/intune/device-enrollment/android/guide`,
   enrollment: `${LEARN}/intune/device-enrollment/`,
   multiAdminApproval: `${LEARN}/intune/fundamentals/role-based-access-control/multi-admin-approval`,
+  // Pages a help-desk agent acts on in the Intune admin center (MicrosoftDocs/memdocs intune/device-management/overview.md,
+  // "Find your managed devices"; inventory-and-status/device-details.md, "Hardware device details": Intune Device ID).
+  findDevices: `${LEARN}/intune/device-management/overview#find-your-managed-devices`,
+  deviceIds: `${LEARN}/intune/device-management/inventory-and-status/device-details#hardware-device-details`,
   graphResetPasscode: `${LEARN}/graph/api/intune-devices-manageddevice-resetpasscode`,
   graphActionResult: `${LEARN}/graph/api/resources/intune-devices-deviceactionresult`,
-  graphListDevices: `${LEARN}/graph/api/intune-devices-manageddevice-list`,
   graphPermissions: `${LEARN}/graph/permissions-reference`,
   graphErrors: `${LEARN}/graph/errors`,
 } as const;
@@ -116,8 +119,10 @@ export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
   not_managed: DOCS.enrollment,
   stale_sync: DOCS.sync,
   unsupported_platform: DOCS.resetPasscode,
-  device_not_found: DOCS.graphListDevices,
-  device_ambiguous: DOCS.graphListDevices,
+  // No device, or several, carry the identifier asked for: find the device in Devices > All devices, read its Intune
+  // device id (or serial number) on its page, and ask again with it. The reason lists the candidates.
+  device_not_found: DOCS.findDevices,
+  device_ambiguous: DOCS.deviceIds,
   device_has_active_request: DOCS.resetPasscode,
   action_failed: DOCS.resetPasscode,
   action_not_supported: DOCS.resetPasscode,

@@ -61,6 +61,18 @@ export interface AtlassianAccount {
 /** The prefix of a `requestedBy` that names an Atlassian account because its email is hidden: `atlassian:<accountId>`. */
 export const ATLASSIAN_IDENTITY_PREFIX = 'atlassian:';
 
+/**
+ * What a timeline entry that does not move the request records. `approval_recorded`: an approval given through the
+ * API or the dashboard (the worker then moves the request to `approved`). `note`: any other entry that leaves the
+ * state as it was (a notification written, a submission held, a ticket linked).
+ */
+export const TIMELINE_EVENTS = ['approval_recorded', 'note'] as const;
+export type TimelineEvent = (typeof TIMELINE_EVENTS)[number];
+
+/**
+ * One line of a request's timeline: a move (`from` → `to`), or an event that leaves the request where it is. An event
+ * keeps `from` and `to` equal to the state the request stayed in, so every reader of moves passes over it.
+ */
 export interface TimelineEntry {
   readonly at: string;
   readonly from: RequestState | null;
@@ -68,6 +80,13 @@ export interface TimelineEntry {
   readonly actor: string;
   readonly reason: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /** Set on an event entry; entries written before events had a name are `note`s (see `timelineEventOf`). */
+  readonly event?: TimelineEvent;
+}
+
+/** The event an entry records, or undefined for a move. An unnamed entry that leaves the state as it was is a `note`. */
+export function timelineEventOf(entry: TimelineEntry): TimelineEvent | undefined {
+  return entry.event ?? (entry.from === entry.to ? 'note' : undefined);
 }
 
 export interface ResetRequest {

@@ -8,23 +8,29 @@ import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder';
 import type { BudgetKind, GraphBudget } from './budget';
 import { GraphBudgetWait, toGraphError, type CallContext } from './errors';
+import { ResponseStatus } from './response-status';
 
 export type GraphVersion = 'v1.0' | 'beta';
 
-/** A request on `client` that the RetryHandler never resends, with the caller's AbortSignal. */
-export function graphRequest(client: Client, path: string, version: GraphVersion, signal: AbortSignal | undefined): GraphRequest {
+/**
+ * A request on `client` that the RetryHandler never resends, with the caller's AbortSignal. `answer`, when given, gets
+ * the HTTP status Graph answers (response-status.ts).
+ */
+export function graphRequest(client: Client, path: string, version: GraphVersion, signal: AbortSignal | undefined, answer?: ResponseStatus): GraphRequest {
   const request = client
     .api(path)
     .version(version)
-    .middlewareOptions([new RetryHandlerOptions(0, 0, () => false)]);
+    .middlewareOptions([new RetryHandlerOptions(0, 0, () => false), ...(answer === undefined ? [] : [answer])]);
   return signal === undefined ? request : request.option('signal', signal);
 }
 
 /**
  * One budgeted call. `holder` names the call and what it is for (e.g. `reset:<device id>`): when the budget says
- * wait, the slot is kept for that holder, and the same call made again after the wait takes it.
+ * wait, the slot is kept for that holder, and the same call made again after the wait takes it. `send` passes
+ * `answer` on to its request (graphRequest), so that the metrics count the status Graph really answered (204 for
+ * resetPasscode); a success whose status the client did not report counts as 200.
  */
-export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: () => Promise<T>, holder?: string) => Promise<T>;
+export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: (answer?: ResponseStatus) => Promise<T>, holder?: string) => Promise<T>;
 
 /** `ready` fetches a token if none is at hand, so that an admitted call goes out at its slot, not after a sign-in. */
 export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: () => Promise<void> = () => Promise.resolve(), metrics: MetricsRecorder = NO_METRICS): GuardedCall {
@@ -36,13 +42,14 @@ export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: 
       metrics.budgetWait(tenantId, decision.why, decision.waitMs);
       throw new GraphBudgetWait(decision.waitMs, decision.why, tenantId);
     }
+    const answer = new ResponseStatus();
     try {
-      const result = await send();
-      metrics.graphCall(call.route ?? 'other', 200);
+      const result = await send(answer);
+      metrics.graphCall(call.route ?? 'other', answer.status ?? 200);
       return result;
     } catch (e) {
       const error = toGraphError(e, call);
-      metrics.graphCall(call.route ?? 'other', error.status ?? 0);
+      metrics.graphCall(call.route ?? 'other', error.status ?? answer.status ?? 0);
       if (error.code === 'graph_throttled') {
         metrics.graphThrottled(tenantId);
         if (error.retryAfterMs !== undefined) await budget.pause(tenantId, error.retryAfterMs);

@@ -4,13 +4,14 @@
  * the client's RetryHandler is switched off for it. Reads keep the RetryHandler with configurable limits.
  */
 import type { TokenCredential } from '@azure/identity';
-import { Client, RetryHandlerOptions, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { Client, MiddlewareFactory, RetryHandlerOptions, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { ManagedDevice } from '@microsoft/microsoft-graph-types';
 import { Agent } from 'undici';
 import { caListWith } from './credential';
 import { SharedTokenCredential } from './token-cache';
 import { eqFilter, pathSegment } from './odata';
+import { ResponseStatusHandler, type ResponseStatus } from './response-status';
 
 export const GRAPH_PUBLIC_BASE_URL = 'https://graph.microsoft.com/';
 /** Hosts the Graph client already treats as Graph (it attaches the token to https URLs on these and on customHosts). */
@@ -31,6 +32,8 @@ export interface GraphClientSettings {
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
+  /** Gets the HTTP status Graph answers (response-status.ts), for the metrics. */
+  readonly answer?: ResponseStatus | undefined;
 }
 
 export type DeviceLookup = 'deviceName' | 'serialNumber' | 'azureADDeviceId';
@@ -65,8 +68,12 @@ export function createGraphClient(settings: GraphClientSettings): GraphGateway {
   const fetchOptions = dispatcher === undefined ? undefined : ({ dispatcher } as unknown as ClientOptions['fetchOptions']);
 
   const credential = new SharedTokenCredential(settings.credential);
+  // The client's default chain (authentication, retry, redirect, telemetry, then the sender), with the handler that
+  // notes each answer's status for the metrics just before the sender.
+  const middleware = MiddlewareFactory.getDefaultMiddlewareChain(new TokenCredentialAuthenticationProvider(credential, { scopes }));
+  middleware.splice(middleware.length - 1, 0, new ResponseStatusHandler());
   const options: ClientOptions = {
-    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes }),
+    middleware,
     baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
     defaultVersion: settings.version ?? 'v1.0',
     ...(KNOWN_GRAPH_HOSTS.has(base.hostname) ? {} : { customHosts: new Set([base.hostname]) }),
@@ -76,8 +83,8 @@ export function createGraphClient(settings: GraphClientSettings): GraphGateway {
   const readRetry = (): RetryHandlerOptions =>
     settings.readRetry === undefined ? new RetryHandlerOptions() : new RetryHandlerOptions(settings.readRetry.delaySeconds, settings.readRetry.maxRetries);
 
-  const request = (path: string, signal: AbortSignal | undefined, retry: RetryHandlerOptions) => {
-    const req = client.api(path).middlewareOptions([retry]);
+  const request = (path: string, signal: AbortSignal | undefined, retry: RetryHandlerOptions, answer?: ResponseStatus) => {
+    const req = client.api(path).middlewareOptions([retry, ...(answer === undefined ? [] : [answer])]);
     return signal === undefined ? req : req.option('signal', signal);
   };
 
@@ -104,7 +111,7 @@ export function createGraphClient(settings: GraphClientSettings): GraphGateway {
       }
     },
     async resetPasscode(id, opts) {
-      await request(`/deviceManagement/managedDevices/${pathSegment(id)}/resetPasscode`, opts?.signal, NO_RETRY()).post(undefined);
+      await request(`/deviceManagement/managedDevices/${pathSegment(id)}/resetPasscode`, opts?.signal, NO_RETRY(), opts?.answer).post(undefined);
     },
     async ready() {
       await credential.getToken(scopes);

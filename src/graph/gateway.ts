@@ -23,6 +23,7 @@ import type { GraphBudget } from './budget';
 import { createGuardedCall, graphRequest } from './call';
 import type { GraphGateway } from './client';
 import { GraphError, type CallContext } from './errors';
+import type { ResponseStatus } from './response-status';
 import { DEVICE_FACT_FIELDS, toDeviceFacts, toResetActionResults, type ActionResult, type DeviceFacts, type TenantFacts } from './facts';
 import { eqFilter, pathSegment } from './odata';
 import { DEFAULT_TENANT_FACTS_TTL_MS, readTenantFacts } from './tenant-checks';
@@ -114,7 +115,7 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
     tenantId,
     async getDevice(id, signal) {
       try {
-        const raw = await guarded('read', READ_DEVICE, () => graphRequest(client, devicePath(id), 'beta', signal).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>, `device:${id}`);
+        const raw = await guarded('read', READ_DEVICE, (answer) => graphRequest(client, devicePath(id), 'beta', signal, answer).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>, `device:${id}`);
         // No fallback id: the workflow checks that the device Graph answered carries the id it asked for.
         return toDeviceFacts(raw);
       } catch (e) {
@@ -123,13 +124,13 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
       }
     },
     async findDevices(by, value, signal) {
-      const first = () => graphRequest(client, '/deviceManagement/managedDevices', 'beta', signal).filter(encodeURIComponent(eqFilter(by, value))).select([...DEVICE_FACT_FIELDS]);
+      const first = (answer?: ResponseStatus) => graphRequest(client, '/deviceManagement/managedDevices', 'beta', signal, answer).filter(encodeURIComponent(eqFilter(by, value))).select([...DEVICE_FACT_FIELDS]);
       let found: DeviceMatches<DeviceFacts> = NO_MATCHES;
       let announced = 0;
       let next: string | undefined;
       for (let pages = 1; ; pages += 1) {
         const link = next;
-        const page = await guarded('read', LIST_DEVICES, () => (link === undefined ? first() : graphRequest(client, link, 'beta', signal)).get() as Promise<unknown>, `find:${by}:${value}:${pages}`);
+        const page = await guarded('read', LIST_DEVICES, (answer) => (link === undefined ? first(answer) : graphRequest(client, link, 'beta', signal, answer)).get() as Promise<unknown>, `find:${by}:${value}:${pages}`);
         found = addMatches(found, pageValues(page).map((device) => toDeviceFacts(device)), value, (device) => device[by]);
         announced = Math.max(announced, odataCount(page));
         const after = nextLink(page);
@@ -140,10 +141,10 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
       }
     },
     async resetPasscode(id, signal) {
-      await guarded('write', RESET_PASSCODE, () => deps.client.resetPasscode(id, signal === undefined ? {} : { signal }), `reset:${id}`);
+      await guarded('write', RESET_PASSCODE, (answer) => deps.client.resetPasscode(id, { ...(signal === undefined ? {} : { signal }), answer }), `reset:${id}`);
     },
     async resetActionResults(id, signal) {
-      const raw = await guarded('read', READ_ACTIONS, () => graphRequest(client, devicePath(id), 'v1.0', signal).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);
+      const raw = await guarded('read', READ_ACTIONS, (answer) => graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);
       return toResetActionResults(raw);
     },
     tenantFacts: (signal) => readTenantFacts(tenantChecks, signal),

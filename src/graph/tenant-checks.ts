@@ -81,7 +81,7 @@ async function readList(deps: TenantChecksDeps, call: CallContext, path: string,
     const current: string = next;
     let page: unknown;
     try {
-      page = await deps.guarded('read', call, () => graphRequest(deps.client, current, version, signal).get() as Promise<unknown>, `tenant:${current}`);
+      page = await deps.guarded('read', call, (answer) => graphRequest(deps.client, current, version, signal, answer).get() as Promise<unknown>, `tenant:${current}`);
     } catch (e) {
       throw unreadable(e) ?? e;
     }
@@ -94,7 +94,7 @@ async function readList(deps: TenantChecksDeps, call: CallContext, path: string,
 
 async function servicePrincipal(deps: TenantChecksDeps, appId: string, signal: AbortSignal | undefined): Promise<{ finding: Finding; why?: string }> {
   try {
-    await deps.guarded('read', READ_SP, () => graphRequest(deps.client, `/servicePrincipals(appId=${odataString(appId)})`, 'v1.0', signal).select(['id', 'appId']).get() as Promise<unknown>, `tenant:sp:${appId}`);
+    await deps.guarded('read', READ_SP, (answer) => graphRequest(deps.client, `/servicePrincipals(appId=${odataString(appId)})`, 'v1.0', signal, answer).select(['id', 'appId']).get() as Promise<unknown>, `tenant:sp:${appId}`);
     return { finding: 'present' };
   } catch (e) {
     if (e instanceof GraphError && e.code === 'graph_not_found') return { finding: 'absent' };

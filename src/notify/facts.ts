@@ -4,6 +4,7 @@
  * the failure-detail links. Pure: built from the stored request only (never from job data beyond ids), never holding
  * a passcode or a secret (the product never reads one).
  */
+import { candidateLabel } from '../domain/device-match';
 import { describeEffect } from '../domain/effects';
 import { requesterLabel, type ResetRequest, type TicketRef, type TimelineEntry } from '../domain/request';
 import { adminCenterDeviceLink, isFailureReason, isSelfServiceReason, reasonLink } from '../domain/reasons';
@@ -49,7 +50,7 @@ export interface NotificationFacts {
   readonly dashboardUrl: string;
   readonly docsUrl: string;
   readonly approvalDeadline: string;
-  /** device_ambiguous: the candidates, one "name (platform, id)" per entry. */
+  /** On `ineligible`: the candidates the reason does not already name, one "name (platform, id)" per entry. */
   readonly candidates: readonly string[];
   /** linked_to_active_request: the ticket that asked again. */
   readonly linkedTicket: string;
@@ -177,7 +178,8 @@ export function buildFacts(input: FactsInput, links: LinkSettings): Notification
     dashboardUrl: dashboardLink(links.dashboardBaseUrl, request.id),
     docsUrl: reasonCode !== '' && isFailureReason(reasonCode) ? reasonLink(reasonCode) : '',
     approvalDeadline: event === 'awaiting_approval' ? formatTime(workflow.approvalDeadline) : '',
-    candidates: event === 'ineligible' ? (workflow.candidates ?? []).map((c) => `${c.deviceName} (${c.operatingSystem}, ${c.id})`) : [],
+    // The reason names the candidates itself since device_not_found and device_ambiguous list them: not twice.
+    candidates: event === 'ineligible' ? (workflow.candidates ?? []).map(candidateLabel).filter((label) => !(entry?.reason ?? '').includes(label)) : [],
     linkedTicket: ticketLabel(input.linkedTicket),
   };
 }

@@ -21,9 +21,10 @@ header.top nav { display: flex; flex-wrap: wrap; gap: 1rem; }
 header.top nav a[aria-current="page"] { font-weight: 600; text-decoration: none; }
 header.top form { margin: 0; }
 main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.4rem; margin: .2rem 0 1rem; }
+h1 { font-size: 1.4rem; margin: .2rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
-.grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); }
+.grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); }
+.grid > * { min-width: 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin-bottom: 1rem; min-width: 0; }
 .muted { color: var(--muted); }
 .small { font-size: .85rem; }
@@ -32,7 +33,9 @@ h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
 .banner.bad { background: var(--bad-bg); border-color: var(--bad); }
 .banner.ok { background: var(--ok-bg); border-color: var(--ok); }
 .banner strong { display: block; }
-.table-wrap { overflow-x: auto; position: relative; }
+.table-wrap { overflow-x: auto; max-width: 100%; position: relative; }
+td code, th code { overflow-wrap: anywhere; }
+td.reason { min-width: 12rem; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
@@ -68,8 +71,12 @@ figure { margin: 0; }
 .chart .bar.fail { fill: var(--bad); }
 .chart .p95 { stroke: var(--warn); fill: none; stroke-width: 2; }
 .chart .p50 { stroke: var(--ok); fill: none; stroke-width: 2; }
-.chart .axis { stroke: var(--line); }
-.chart text { fill: var(--muted); font-size: 10px; }
+.chart .axis { stroke: var(--muted); }
+.chart .grid-line { stroke: var(--line); stroke-dasharray: 2 3; }
+.chart circle.p50 { fill: var(--ok); stroke: var(--card); stroke-width: 1.5; } .chart circle.p95 { fill: var(--warn); stroke: var(--card); stroke-width: 1.5; }
+.chart text { fill: var(--muted); font-size: 12px; }
+.chart .axis-title { font-size: 12px; font-style: italic; }
+.chart-empty { border: 1px dashed var(--line); border-radius: 6px; margin: .4rem 0 0; }
 .legend { display: flex; flex-wrap: wrap; gap: 1rem; font-size: .85rem; color: var(--muted); }
 .swatch { display: inline-block; width: .8rem; height: .8rem; vertical-align: -1px; margin-right: .25rem; border-radius: 2px; }
 .swatch.bar { background: var(--accent); } .swatch.fail { background: var(--bad); } .swatch.p50 { background: var(--ok); } .swatch.p95 { background: var(--warn); }
@@ -78,7 +85,19 @@ figure { margin: 0; }
 .empty { padding: 1rem; text-align: center; color: var(--muted); }
 .login { max-width: 420px; margin: 3rem auto; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-@media (max-width: 600px) { main { padding: .6rem; } .card { padding: .7rem; } th, td { padding: .35rem; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .4rem; } }
+@media (max-width: 600px) { main { padding: .6rem; } .card { padding: .7rem; } th, td { padding: .35rem; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .4rem; }
+  .chart text { font-size: 17px; } .chart .axis-title { font-size: 15px; } }
+/* Narrow screens: a table.stack becomes one box per row, each cell under its column's name (data-label). */
+@media (max-width: 600px) {
+  table.stack, table.stack tbody, table.stack tr { display: block; width: 100%; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack tr { border: 1px solid var(--line); border-radius: 6px; margin-bottom: .6rem; padding: .3rem .6rem; }
+  table.stack th[scope="row"] { display: block; border-bottom: 1px solid var(--line); text-transform: none; letter-spacing: 0; font-size: .9rem; color: var(--fg); }
+  table.stack td { display: flex; justify-content: space-between; gap: 1rem; border-bottom: 0; padding: .25rem 0; text-align: right; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); font-size: .8rem; text-align: left; }
+  table.stack td.block { display: block; text-align: left; }
+  table.stack td.block::before { display: block; margin-bottom: .3rem; }
+}
 `;
 
 export const JS = `
@@ -124,6 +143,11 @@ export const JS = `
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
 })();
 `;
+
+/** The dashboard's icon (a padlock on the accent colour), served at /favicon.svg and /favicon.ico. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b5cad"/><path d="M11 15v-4a5 5 0 0 1 10 0v4" fill="none" stroke="#fff" stroke-width="2.6"/><rect x="7.5" y="14.5" width="17" height="12" rx="2.5" fill="#fff"/><circle cx="16" cy="19.6" r="2" fill="#0b5cad"/><rect x="15.1" y="20" width="1.8" height="3.8" rx=".9" fill="#0b5cad"/></svg>
+`;
+export const FAVICON_PATH = '/favicon.svg';
 
 const hash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 export const CSS_PATH = `/ops/static/app.${hash(CSS)}.css`;

@@ -26,7 +26,8 @@ import { createNotificationReader } from './notifications';
 import { actionRoutes } from './routes/actions';
 import { authRoutes } from './routes/auth';
 import { pageRoutes } from './routes/pages';
-import { heldWaker, overviewLoader, staticAssets, type OpsServices } from './services';
+import { staticRoutes } from './routes/static';
+import { heldWaker, outcomeReader, overviewLoader, staticAssets, type OpsServices } from './services';
 import { SESSION_COOKIE, SessionStore } from './session';
 import { createTenantActionLog } from './tenant-actions';
 import { errorPage } from './views/layout';
@@ -73,8 +74,10 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
     tokens: deps.tokens,
     adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL,
     cookieSecure: config.OPS_COOKIE_SECURE,
+    approval: { required: config.APPROVAL_REQUIRED, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS },
     assets: staticAssets(),
     overview: overviewLoader({ snapshot, notifications, tenantActions }),
+    outcomes: outcomeReader(deps.store),
     wakeHeld: heldWaker(deps.store, deps.queues),
   };
 
@@ -142,6 +145,7 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
       await pages.register(formbody);
       await pages.register(authRoutes(services));
       await pages.register(pageRoutes(services));
+      await pages.register(staticRoutes(services));
       await pages.register(actionRoutes(services));
     });
 

@@ -3,13 +3,16 @@ import type { OperatorActions } from '../intake/services/operator-actions';
 import type { SnapshotReader } from '../metrics/snapshot';
 import type { TenantDirectory } from '../metrics/tenants';
 import { wakeJob, type Queues } from '../queue/queues';
+import { isFinal, type ResetRequest } from '../domain/request';
 import type { RequestStore } from '../store/requests';
 import type { SubmissionControl } from '../store/submission-control';
 import type { WorkflowStore } from '../store/workflow-store';
 import { CSS, CSS_PATH, JS, JS_PATH } from './assets';
 import type { NotificationReader } from './notifications';
+import type { ApprovalRules } from './request-actions';
 import type { SessionStore } from './session';
 import type { TenantActionLog } from './tenant-actions';
+import { outcomeSummary, type OutcomeSummary } from './views/outcome';
 import type { OverviewData } from './views/overview';
 
 /** Everything the dashboard's routes use, built once by src/ops/index.ts from the intake's own services. */
@@ -27,8 +30,12 @@ export interface OpsServices {
   readonly tokens: TokenRegistry;
   readonly adminCenterDeviceUrl: string;
   readonly cookieSecure: boolean;
+  /** The approval policy, so a page offers Approve only where the approve service would accept it. */
+  readonly approval: ApprovalRules;
   readonly assets: ReadonlyMap<string, { readonly type: string; readonly body: string }>;
   overview(): Promise<OverviewData>;
+  /** Why each finished, unsuccessful request of a list page ended, by id (the list's Reason column). */
+  outcomes(items: readonly ResetRequest[]): Promise<ReadonlyMap<string, OutcomeSummary>>;
   /** Wakes approved requests held by a pause or the blast-radius limit (as the tenant API routes do). */
   wakeHeld(): Promise<void>;
 }
@@ -51,6 +58,15 @@ export function overviewLoader(deps: Pick<OpsServices, 'snapshot' | 'notificatio
       deps.tenantActions.recent(10),
     ]);
     return { snapshot, hour, day, undeliverable, tenantActions };
+  };
+}
+
+/** Reads the record of only the rows that need a reason: finished, and not succeeded. */
+export function outcomeReader(store: RequestStore): OpsServices['outcomes'] {
+  return async (items) => {
+    const ended = items.filter((r) => isFinal(r.state) && r.state !== 'succeeded');
+    const stored = await Promise.all(ended.map((r) => store.get(r.id)));
+    return new Map(stored.filter((s) => s !== undefined).map((s) => [s.request.id, outcomeSummary(s)]));
   };
 }
 

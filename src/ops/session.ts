@@ -20,6 +20,9 @@ export const SESSION_COOKIE = 'resetpc_ops';
 
 const digest = (sid: string): string => createHash('sha256').update(sid, 'utf8').digest('hex');
 const SID = /^[A-Za-z0-9_-]{43}$/;
+const NOTE = /^[A-Za-z0-9_-]{12}$/;
+/** How long a refused action's message stays readable on the page it returned to (a reload within it shows it again). */
+const REFUSAL_TTL_SECONDS = 600;
 
 export class SessionStore {
   constructor(
@@ -53,6 +56,27 @@ export class SessionStore {
   async destroy(sid: string | undefined): Promise<void> {
     if (sid === undefined || !SID.test(sid)) return;
     await storeCall(() => this.redis.del(this.key(sid)));
+  }
+
+  private refusalKey(sid: string, note: string): string {
+    return `${this.prefix}:ops:refusal:${digest(sid)}:${note}`;
+  }
+
+  /**
+   * Keeps why an action was refused, for the page the action returns to: the redirect carries only the returned
+   * random note id, so the words on the page are always ours, and only this session can read them.
+   */
+  async keepRefusal(sid: string | undefined, message: string): Promise<string | undefined> {
+    if (sid === undefined || !SID.test(sid)) return undefined;
+    const note = randomBytes(9).toString('base64url');
+    await storeCall(() => this.redis.set(this.refusalKey(sid, note), message, 'EX', REFUSAL_TTL_SECONDS));
+    return note;
+  }
+
+  /** The refusal kept under `note` for this session; undefined when there is none (or it has expired). */
+  async refusal(sid: string | undefined, note: string | undefined): Promise<string | undefined> {
+    if (sid === undefined || !SID.test(sid) || note === undefined || !NOTE.test(note)) return undefined;
+    return (await storeCall(() => this.redis.get(this.refusalKey(sid, note)))) ?? undefined;
   }
 }
 

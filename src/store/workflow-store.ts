@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isFinal, type RequestState, type ResetRequest, type TimelineEntry } from '../domain/request';
+import { isFinal, type RequestState, type ResetRequest, type TimelineEntry, type TimelineEvent } from '../domain/request';
 import { canTransition } from '../domain/transitions';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
@@ -54,8 +54,16 @@ export class WorkflowStore {
     return result === 1;
   }
 
-  /** A timeline entry without a state change (an approval given, a ticket linked), with optional workflow data. */
-  async annotate(request: ResetRequest, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
+  /** A timeline note without a state change (a notification written, a submission held), with optional workflow data. */
+  annotate(request: ResetRequest, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
+    return this.recordEvent(request, 'note', note, workflow);
+  }
+
+  /**
+   * An event on the request (an approval recorded): a timeline entry, and an audit record, that leaves the request in
+   * its state (`from` and `to` both name it). Returns false when the request was no longer in `request.state`.
+   */
+  async recordEvent(request: ResetRequest, event: TimelineEvent, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
     const entry: TimelineEntry = {
       at: this.now().toISOString(),
       from: request.state,
@@ -63,6 +71,7 @@ export class WorkflowStore {
       actor: note.actor,
       reason: note.reason,
       ...(note.details === undefined ? {} : { details: note.details }),
+      ...(event === 'note' ? {} : { event }),
     };
     const keys = this.requests.keys;
     const result = await storeCall(() =>

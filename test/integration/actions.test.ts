@@ -18,14 +18,46 @@ async function submit(serial: string, requestedBy = 'anna@contoso.com', extra: R
 }
 
 describe('POST /v1/resets/{id}/approve', () => {
-  it('records the approver, named by the token, in the timeline', async () => {
+  it('answers what happened: the approval recorded, by whom, and the state it leads to', async () => {
     const id = await submit('ACT-SN-1');
     const res = await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('approver') });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ id, state: 'received' });
+    expect(res.json()).toEqual({ id, result: 'approval_recorded', approvedBy: TOKEN_NAMES.approver, state: 'received', next: 'approved' });
     const stored = await t.store.get(id);
     expect(stored?.workflow.apiApproval?.by).toBe(TOKEN_NAMES.approver);
-    expect(stored?.timeline.at(-1)).toMatchObject({ actor: TOKEN_NAMES.approver, reason: `approved by ${TOKEN_NAMES.approver}`, from: 'received', to: 'received' });
+    // Stored as an event: `from` and `to` name the state it stayed in, so readers of moves (metrics, notifications) pass over it.
+    expect(stored?.timeline.at(-1)).toMatchObject({ event: 'approval_recorded', actor: TOKEN_NAMES.approver, reason: `approved by ${TOKEN_NAMES.approver}`, from: 'received', to: 'received' });
+  });
+
+  it('shows the approval in the API timeline as an event, not as a move to the same state', async () => {
+    const id = await submit('ACT-SN-EVENT');
+    await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('approver') });
+    const shown = await t.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: t.auth('operator') });
+    expect(shown.statusCode).toBe(200);
+    const timeline = shown.json<{ timeline: Record<string, unknown>[] }>().timeline;
+    expect(timeline[0]).toMatchObject({ from: null, to: 'received', actor: TOKEN_NAMES.submitter });
+    const approval = timeline.at(-1);
+    expect(approval).toEqual({ at: expect.any(String), event: 'approval_recorded', state: 'received', actor: TOKEN_NAMES.approver, reason: `approved by ${TOKEN_NAMES.approver}` });
+    expect(approval).not.toHaveProperty('from');
+    expect(approval).not.toHaveProperty('to');
+  });
+
+  it('answers already_approved to a second approval, with the first approver, and records nothing more', async () => {
+    const id = await submit('ACT-SN-TWICE');
+    await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('approver') });
+    const entries = (await t.store.get(id))?.timeline.length;
+    const again = await t.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: t.auth('admin') });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ id, result: 'already_approved', approvedBy: TOKEN_NAMES.approver, state: 'received', next: 'approved' });
+    expect((await t.store.get(id))?.timeline.length).toBe(entries);
+  });
+
+  it('documents the answer in the OpenAPI response schema', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> }> }>> }>();
+    const schema = doc.paths['/v1/resets/{id}/approve']?.post?.responses['200']?.content['application/json']?.schema;
+    expect(Object.keys(schema?.properties ?? {})).toEqual(['id', 'result', 'approvedBy', 'state', 'next']);
+    expect(schema?.required).toEqual(['id', 'result', 'approvedBy', 'state']);
+    expect(JSON.stringify(schema?.properties.result)).toContain('approval_recorded');
   });
 
   it('refuses self-approval with 403 and the reason', async () => {

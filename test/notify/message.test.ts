@@ -105,6 +105,15 @@ describe('notification content', () => {
     expect(message.text).not.toContain('Intune admin center:');
   });
 
+  it('names each candidate once when the reason already lists them', () => {
+    const candidates = [{ id: 'a1', deviceName: 'FRONTDESK-TAB', operatingSystem: 'Android' }, { id: 'b2', deviceName: 'FRONTDESK-TAB', operatingSystem: 'Android' }];
+    const reason = '2 Intune devices have deviceName "FRONTDESK-TAB"; name the device by its id: FRONTDESK-TAB (Android, a1), FRONTDESK-TAB (Android, b2)';
+    const message = composeMessage(buildFacts(input('ineligible', { outcomeReason: 'device_ambiguous', candidates }, reason), LINKS));
+    expect(message.text).toContain(`Reason: ${reason} (device_ambiguous)`);
+    expect(message.text).not.toContain('- matching device:');
+    expect(message.text.split('FRONTDESK-TAB (Android, a1)').length - 1).toBe(1);
+  });
+
   it('escapes every value in the HTML part', () => {
     const hostile = input('failed', { outcomeReason: 'action_failed', deviceName: '<img src=x onerror=alert(1)>' }, '"><script>alert(1)</script>');
     const message = composeMessage(buildFacts(hostile, LINKS));

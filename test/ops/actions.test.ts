@@ -22,6 +22,23 @@ afterAll(async () => {
 const stateOf = async (id: string) => (await t.store.get(id))?.request.state;
 const lastEntry = async (id: string) => (await t.store.get(id))?.timeline.at(-1);
 
+/**
+ * A refused action returns to the request's page (303), which shows why inline, in its Actions card; returns the
+ * refusal's text as the page shows it.
+ */
+async function refusalShown(res: { statusCode: number; headers: Record<string, unknown> }, id: string, login: OpsLogin): Promise<string> {
+  expect(res.statusCode).toBe(303);
+  const location = String(res.headers.location);
+  expect(location).toMatch(new RegExp(`^/ops/requests/${id}\\?refused=[A-Za-z0-9_-]{12}$`));
+  const page = await t.app.inject({ method: 'GET', url: location, headers: { cookie: login.cookie } });
+  expect(page.statusCode).toBe(200);
+  expect(page.body).toContain(`<h1>Request <code>${id}</code></h1>`);
+  const refusal = /<div id="refusal"><div class="banner bad" role="alert"><strong>That action was not done<\/strong><span>([^<]*)<\/span><\/div><\/div>/.exec(page.body);
+  expect(refusal).not.toBeNull();
+  expect(page.body.indexOf('id="refusal"')).toBeGreaterThan(page.body.indexOf('id="h-actions"'));
+  return refusal?.[1] ?? '';
+}
+
 describe('approve', () => {
   it('needs the approve role and the CSRF token, then records the approver in the timeline', async () => {
     const id = await submit(t, 'ACT-APPROVE-1');
@@ -40,12 +57,35 @@ describe('approve', () => {
     expect(page.body).toContain('Approved. The worker picks the request up now.');
   });
 
-  it('shows the service\'s refusal as a page: a ticket\'s approval belongs in the ticket', async () => {
+  it('shows the service\'s refusal inline on the request\'s page: a ticket\'s approval belongs in the ticket', async () => {
     const id = await submit(t, 'ACT-APPROVE-2', { ticket: { system: 'servicenow', key: 'INC0012345' } });
     const res = await postForm(t, `/ops/requests/${id}/approve`, approver);
-    expect(res.statusCode).toBe(409);
-    expect(res.body).toContain('approve it there');
-    expect(res.body).toContain(`href="/ops/requests/${id}"`);
+    expect(await refusalShown(res, id, approver)).toContain('approve it there');
+    expect((await t.store.get(id))?.workflow.apiApproval).toBeUndefined();
+  });
+
+  it('refuses self-approval inline, on the page where it was tried', async () => {
+    const submitted = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('admin'), payload: { device: { serialNumber: 'ACT-APPROVE-3' }, requestedBy: 'anna@contoso.com' } });
+    const id = submitted.json<{ id: string }>().id;
+    await walk(t, id, 'checking_eligibility', 'awaiting_approval');
+    const res = await postForm(t, `/ops/requests/${id}/approve`, admin);
+    expect(await refusalShown(res, id, admin)).toContain('cannot also approve it');
+    expect((await t.store.get(id))?.workflow.apiApproval).toBeUndefined();
+  });
+
+  it('shows a refusal only to the session that was refused, and only our own words', async () => {
+    const id = await submit(t, 'ACT-APPROVE-4');
+    await walk(t, id, 'checking_eligibility', 'failed');
+    const res = await postForm(t, `/ops/requests/${id}/approve`, approver);
+    expect(await refusalShown(res, id, approver)).toBe('The request is already failed.');
+    const location = String(res.headers.location);
+    const other = await t.app.inject({ method: 'GET', url: location, headers: { cookie: operator.cookie } });
+    expect(other.statusCode).toBe(200);
+    expect(other.body).not.toContain('id="refusal"');
+    const forged = await t.app.inject({ method: 'GET', url: `/ops/requests/${id}?refused=%3Cb%3Eyou%20were%20hacked`, headers: { cookie: approver.cookie } });
+    expect(forged.statusCode).toBe(200);
+    expect(forged.body).not.toContain('id="refusal"');
+    expect(forged.body).not.toContain('hacked');
   });
 });
 
@@ -60,8 +100,7 @@ describe('cancel', () => {
     expect(await stateOf(id)).toBe('cancelled');
     expect(await lastEntry(id)).toMatchObject({ actor: TOKEN_NAMES.operator, reason: `cancelled by ${TOKEN_NAMES.operator}: user found the passcode` });
     const again = await postForm(t, `/ops/requests/${id}/cancel`, operator);
-    expect(again.statusCode).toBe(409);
-    expect(again.body).toContain('already cancelled');
+    expect(await refusalShown(again, id, operator)).toBe('The request is already cancelled.');
   });
 
   it('takes an empty reason as none', async () => {
@@ -88,11 +127,10 @@ describe('retry', () => {
     expect(await t.queues.reset.getJob(id)).toBeDefined();
   });
 
-  it('refuses to retry a request that has not failed, saying why', async () => {
+  it('refuses to retry a request that has not failed, saying why on its page', async () => {
     const id = await submit(t, 'ACT-RETRY-2');
     const res = await postForm(t, `/ops/requests/${id}/retry`, operator);
-    expect(res.statusCode).toBe(409);
-    expect(res.body).toContain('Only a failed or timed-out request can be retried; this one is received');
+    expect(await refusalShown(res, id, operator)).toBe('Only a failed or timed-out request can be retried; this one is received.');
   });
 
   it('answers a malformed id with 400 and an unknown one with 404, never 500', async () => {
@@ -117,7 +155,7 @@ describe('retry a notification', () => {
     expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, approver, { jobId })).statusCode).toBe(403);
     expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId }, null)).statusCode).toBe(403);
     const other = await submit(t, 'ACT-NOTIFY-2');
-    expect((await postForm(t, `/ops/requests/${other}/notifications/retry`, operator, { jobId })).statusCode).toBe(404);
+    expect(await refusalShown(await postForm(t, `/ops/requests/${other}/notifications/retry`, operator, { jobId }), other, operator)).toBe('That notification does not belong to this request.');
     expect(await (await t.queues.notify.getJob(jobId))?.getState()).toBe('failed');
 
     const res = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId });
@@ -126,8 +164,7 @@ describe('retry a notification', () => {
     expect(await (await t.queues.notify.getJob(jobId))?.getState()).toBe('waiting');
     expect(await lastEntry(id)).toMatchObject({ actor: TOKEN_NAMES.operator, reason: `notification failed on the email channel retried by ${TOKEN_NAMES.operator}`, from: 'received', to: 'received' });
     const twice = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId });
-    expect(twice.statusCode).toBe(409);
-    expect(twice.body).toContain('has not failed');
+    expect(await refusalShown(twice, id, operator)).toContain('has not failed');
   });
 });
 

@@ -1,4 +1,6 @@
 import { spawnRedisServer } from '../../src/redis/spawn';
+import { WorkflowStore } from '../../src/store/workflow-store';
+import { waitFor } from '../support/env';
 import { TOKEN_NAMES, createTestIntake, type TestIntake } from '../support/intake';
 import { postForm, signIn, type OpsLogin } from './session';
 import { submit, walk } from './support';
@@ -17,6 +19,16 @@ afterAll(async () => {
 });
 
 const get = (url: string, login?: OpsLogin, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers: { ...(login === undefined ? {} : { cookie: login.cookie }), ...headers } });
+
+describe('the overview before any request finished', () => {
+  it('says "no resets yet in this window" for both charts instead of drawing empty ones', async () => {
+    const body = (await get('/ops', operator)).body;
+    expect(body.match(/No resets yet in this window/g)).toHaveLength(2);
+    expect(body).toContain('none finished in the last hour');
+    expect(body).toContain('none finished in the last day');
+    expect(body).not.toContain('<svg viewBox');
+  });
+});
 
 describe('sign-in', () => {
   it('sends a visitor without a session to the sign-in form, remembering the page', async () => {
@@ -121,11 +133,24 @@ describe('pages', () => {
     expect(body).toMatch(/<span class="state failed">failed<\/span><\/dt><dd>1<\/dd>/);
     expect(body).toContain('Last hour');
     expect(body).toContain('Last day');
-    expect(body).toContain('<svg viewBox');
-    expect(body).toMatch(/<th scope="row">reset<\/th><td class="num">3<\/td>/);
+    expect(body).toMatch(/<th scope="row">reset<\/th><td class="num" data-label="waiting">3<\/td>/);
     expect(body).toContain('No tenant seen yet');
     expect(body).toContain('Every notification so far was delivered');
     expect(body).toContain('data-live');
+  });
+
+  it('draws the charts with labelled axes once a request has finished', async () => {
+    // The audit stream is folded into the charts every 2 s (src/ops/index.ts).
+    let body = '';
+    await waitFor(async () => (body = (await get('/ops', operator)).body).includes('<svg viewBox'), 10_000, 'the charts to show the finished requests');
+    const hourChart = body.slice(body.indexOf('<strong>Last hour</strong>'), body.indexOf('<strong>Last day</strong>'));
+    expect(hourChart).toContain('finished per minute</text>');
+    expect(hourChart).toContain('time (UTC)</text>');
+    expect(hourChart).toMatch(/text-anchor="end">0<\/text>/);
+    expect(hourChart).toMatch(/text-anchor="end">1<\/text>/);
+    expect(hourChart).toMatch(/>\d\d:\d[05]<\/text>/);
+    expect(hourChart).toContain('Showing the last 15 minutes');
+    expect(hourChart).not.toContain('No resets yet');
   });
 
   it('lists requests newest first with each filter, and says so when nothing matches', async () => {
@@ -146,6 +171,30 @@ describe('pages', () => {
     const past = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
     expect((await get(`/ops/requests?from=${past}&to=${future}&state=received`, operator)).body).toContain('PAGES-SN-3');
     expect((await get(`/ops/requests?to=${past}`, operator)).body).toContain('No request matches');
+  });
+
+  it('shows why each finished request did not succeed in a Reason column: the code in words and the timeline\'s reason', async () => {
+    const ineligible = await submit(t, 'PAGES-SN-INELIGIBLE');
+    await walk(t, ineligible, 'checking_eligibility');
+    const workflow = new WorkflowStore(t.redis, t.store);
+    const current = await workflow.load(ineligible);
+    const why = 'The device last synced with Intune 41 days ago (2024-11-21T08:00:00Z), more than the 168-hour limit. Ask the user to connect the device and sync it.';
+    expect(await workflow.transition(current!.request, 'ineligible', { actor: 'test-worker', reason: why }, { ...current!.workflow, outcomeReason: 'stale_sync' })).toBe(true);
+
+    const body = (await get('/ops/requests', operator)).body;
+    expect(body).toContain('<th scope="col">Reason</th>');
+    const row = (serial: string) => body.slice(body.lastIndexOf('<tr>', body.indexOf(serial)), body.indexOf('</tr>', body.indexOf(serial)));
+    expect(row('PAGES-SN-2')).toContain('<span title="action_failed">Intune reported the reset failed</span>');
+    expect(row('PAGES-SN-2')).toContain('test moved it to failed');
+    expect(row('PAGES-SN-INELIGIBLE')).toContain('<span title="stale_sync">Device has not synced recently</span>');
+    expect(row('PAGES-SN-INELIGIBLE')).toContain('The device last synced with Intune 41 days ago');
+    expect(row('PAGES-SN-INELIGIBLE')).toContain(`title="${why}"`);
+    expect(row('PAGES-SN-INELIGIBLE')).not.toContain('Ask the user to connect the device and sync it.</span>');
+    // A request that succeeded or is still going has an empty cell.
+    expect(row('PAGES-SN-1')).toContain('<td class="reason"></td>');
+    expect(row('PAGES-SN-3')).toContain('<td class="reason"></td>');
+    // The request's own page says the same words next to the code.
+    expect((await get(`/ops/requests/${ineligible}`, operator)).body).toContain('<strong>Device has not synced recently</strong> <code>stale_sync</code>');
   });
 
   it('explains invalid filters instead of failing', async () => {
@@ -218,12 +267,106 @@ describe('pages', () => {
     expect((await get('/ops/static/other.js')).statusCode).toBe(404);
   });
 
+  it('serves an icon at /favicon.svg and /favicon.ico, linked from every page, within the CSP', async () => {
+    const body = (await get('/ops', operator)).body;
+    expect(body).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+    for (const url of ['/favicon.svg', '/favicon.ico']) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(res.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      expect(res.body).not.toMatch(/<script|\sstyle=|\son[a-z]+=/);
+    }
+    expect(String((await get('/ops', operator)).headers['content-security-policy'])).toContain("img-src 'self'");
+  });
+
+  it('lets wide tables reflow or scroll inside their card on a narrow screen', async () => {
+    const admin = await signIn(t, 'admin');
+    expect((await postForm(t, '/ops/tenants', admin, { tenantId: '3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a' })).statusCode).toBe(303);
+    const body = (await get('/ops', admin)).body;
+    // The tenant and queue tables become one labelled box per row under 600 px.
+    expect(body).toContain('<table class="stack"><caption class="sr-only">Tenants</caption>');
+    expect(body).toContain('<table class="stack"><caption class="sr-only">Queue depth</caption>');
+    expect(body).toContain('data-label="Graph writes (window)"');
+    expect(body).toContain('<td class="block" data-label="Actions">');
+    const css = (await get(/href="(\/ops\/static\/app\.[0-9a-f]{12}\.css)"/.exec(body)?.[1] ?? '')).body;
+    expect(css).toMatch(/@media \(max-width: 600px\) \{\n {2}table\.stack, table\.stack tbody, table\.stack tr \{ display: block;/);
+    expect(css).toContain('td::before { content: attr(data-label)');
+    // The others scroll inside their own box; grid cells may shrink below their content.
+    expect(css).toContain('.table-wrap { overflow-x: auto; max-width: 100%;');
+    expect(css).toContain('.grid > * { min-width: 0; }');
+  });
+
   it('lets an approver in to read but shows no operator actions', async () => {
     const approver = await signIn(t, 'approver');
     const res = await get(`/ops/requests/${failed}`, approver);
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain(`Signed in as <strong>${TOKEN_NAMES.approver}</strong>`);
     expect(res.body).not.toContain('/retry"');
+  });
+});
+
+describe('the Approve button', () => {
+  let approver: OpsLogin;
+  let admin: OpsLogin;
+  const approveForm = (id: string) => `action="/ops/requests/${id}/approve"`;
+  const page = async (id: string, login: OpsLogin) => (await get(`/ops/requests/${id}`, login)).body;
+
+  beforeAll(async () => {
+    [approver, admin] = await Promise.all([signIn(t, 'approver'), signIn(t, 'admin')]);
+  });
+
+  it('shows on an API request awaiting approval to an approver who neither asked for it nor submitted it', async () => {
+    const id = await submit(t, 'APPROVE-SHOW-1');
+    await walk(t, id, 'checking_eligibility', 'awaiting_approval');
+    expect(await page(id, approver)).toContain(approveForm(id));
+    expect(await page(id, admin)).toContain(approveForm(id));
+  });
+
+  it('is absent on the viewer\'s own submission, saying why', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/resets', headers: t.auth('admin'), payload: { device: { serialNumber: 'APPROVE-OWN-1' }, requestedBy: 'anna@contoso.com' } });
+    expect(res.statusCode).toBe(202);
+    const id = res.json<{ id: string }>().id;
+    await walk(t, id, 'checking_eligibility', 'awaiting_approval');
+    const body = await page(id, admin);
+    expect(body).not.toContain(approveForm(id));
+    expect(body).toContain('You submitted this request, so you cannot also approve it');
+    // Someone else still sees it.
+    expect(await page(id, approver)).toContain(approveForm(id));
+  });
+
+  it('is absent for the requester', async () => {
+    const id = await submit(t, 'APPROVE-OWN-2', { requestedBy: TOKEN_NAMES.approver });
+    await walk(t, id, 'checking_eligibility', 'awaiting_approval');
+    const body = await page(id, approver);
+    expect(body).not.toContain(approveForm(id));
+    expect(body).toContain('You asked for this reset, so you cannot also approve it');
+  });
+
+  it('is gone once the request is approved, and says by whom', async () => {
+    const id = await submit(t, 'APPROVE-DONE-1');
+    await walk(t, id, 'checking_eligibility', 'awaiting_approval');
+    expect((await postForm(t, `/ops/requests/${id}/approve`, approver)).statusCode).toBe(303);
+    const after = await page(id, admin);
+    expect(after).not.toContain(approveForm(id));
+    expect(after).toContain(`Approved by ${TOKEN_NAMES.approver}.`);
+    await walk(t, id, 'approved');
+    expect(await page(id, admin)).not.toContain(approveForm(id));
+  });
+
+  it('is absent on a ticket\'s request, a finished one, and for an operator', async () => {
+    const ticketed = await submit(t, 'APPROVE-TICKET-1', { ticket: { system: 'jira', key: 'HD-78' } });
+    const ticketPage = await page(ticketed, approver);
+    expect(ticketPage).not.toContain(approveForm(ticketed));
+    expect(ticketPage).toContain('This request came from jira ticket HD-78: its approval is given in the ticket.');
+    const finished = await submit(t, 'APPROVE-FINAL-1');
+    await walk(t, finished, 'checking_eligibility', 'failed');
+    expect(await page(finished, approver)).not.toContain(approveForm(finished));
+    const waiting = await submit(t, 'APPROVE-OPERATOR-1');
+    await walk(t, waiting, 'checking_eligibility', 'awaiting_approval');
+    const operatorPage = await page(waiting, operator);
+    expect(operatorPage).not.toContain(approveForm(waiting));
+    expect(operatorPage).toContain(`action="/ops/requests/${waiting}/cancel"`);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   resolveLookup,
   sameIdentifier,
   toCandidate,
+  withCandidates,
   type DeviceLookup,
   type DeviceMatches,
 } from '../../src/domain/device-match';
@@ -121,5 +122,17 @@ describe('toCandidate', () => {
   it('lists no more than the id, name, platform and last sync', () => {
     const full = { ...device(1, 'SBX1009'), lastSyncDateTime: '2026-01-01T00:00:00Z', userPrincipalName: 'anna@contoso.com' };
     expect(toCandidate(full)).toEqual({ id: 'id-1', deviceName: 'DEV-1', operatingSystem: 'Android', lastSyncDateTime: '2026-01-01T00:00:00Z' });
+  });
+});
+
+describe('withCandidates: the refusal names the devices to look at', () => {
+  const a = { id: 'id-1', deviceName: 'FRONTDESK-TAB', operatingSystem: 'Android' };
+  const b = { id: 'id-2', deviceName: 'frontdesk-tab', operatingSystem: 'iOS', lastSyncDateTime: '2026-01-01T00:00:00Z' };
+  it.each([
+    ['device_not_found', 'No Intune device has deviceName "FRONTDESK"', [a, b], 'No Intune device has deviceName "FRONTDESK"; near matches: FRONTDESK-TAB (Android, id-1), frontdesk-tab (iOS, id-2)'],
+    ['device_ambiguous', '2 Intune devices have deviceName "FRONTDESK-TAB"; name the device by its id', [a, b], '2 Intune devices have deviceName "FRONTDESK-TAB"; name the device by its id: FRONTDESK-TAB (Android, id-1), frontdesk-tab (iOS, id-2)'],
+    ['device_not_found', 'No Intune device has serialNumber "NOPE404"', [], 'No Intune device has serialNumber "NOPE404"'],
+  ] as const)('%s: %s', (reason, message, candidates, expected) => {
+    expect(withCandidates(reason, message, candidates)).toBe(expected);
   });
 });

@@ -22,8 +22,15 @@ describe('the reason → documentation link table', () => {
     ['wipe_pending', 'actions/wipe'],
     ['graph_forbidden', 'graph/permissions-reference'],
     ['action_failed', 'actions/reset-passcode'],
+    ['device_not_found', 'device-management/overview#find-your-managed-devices'],
+    ['device_ambiguous', 'inventory-and-status/device-details#hardware-device-details'],
   ] as const)('sends %s readers to the page about it (%s)', (reason, page) => {
     expect(reasonLink(reason)).toContain(page);
+  });
+
+  // A help-desk agent acts on these in the Intune admin center; the Graph API reference is for developers.
+  it.each(['device_not_found', 'device_ambiguous'] as const)('sends %s readers to an Intune admin page, not the Graph API reference', (reason) => {
+    expect(new URL(reasonLink(reason)).pathname).toMatch(/^\/intune\//);
   });
 
   it.each([

@@ -73,7 +73,10 @@ describe('device lookup when Intune ignores the filter', () => {
     it('refuses a name that is only part of the device\'s name, and lists the device as a candidate', async () => {
       const id = await request({ deviceName: 'SOLO-TAB' });
       await h.until(id, 'ineligible');
-      expect((await h.intake.store.get(id))?.workflow).toMatchObject({ outcomeReason: 'device_not_found', candidates: [{ id: soloId, deviceName: 'SOLO-TAB-01', operatingSystem: 'Android' }] });
+      const stored = await h.intake.store.get(id);
+      expect(stored?.workflow).toMatchObject({ outcomeReason: 'device_not_found', candidates: [{ id: soloId, deviceName: 'SOLO-TAB-01', operatingSystem: 'Android' }] });
+      // The reason (hence the ticket and the email) names the near match.
+      expect(stored?.timeline.at(-1)?.reason).toMatch(new RegExp(`^No Intune device has deviceName "SOLO-TAB".*; near matches: SOLO-TAB-01 \\(Android, ${soloId}\\)$`));
       expect(resets()).toEqual({});
     });
 

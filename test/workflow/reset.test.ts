@@ -1,4 +1,5 @@
 import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
+import { waitFor } from '../support/env';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
 /** The reset workflow end to end: intake → worker → the sandbox's Graph, ServiceNow and Jira → final state. */
@@ -30,10 +31,12 @@ describe('the reset workflow', () => {
     await h.until(id, 'awaiting_approval');
     const approve = await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: h.intake.auth('approver') });
     expect(approve.statusCode).toBe(200);
+    expect(approve.json()).toEqual({ id, result: 'approval_recorded', approvedBy: 'mia.approver@contoso.com', state: 'awaiting_approval', next: 'approved' });
     await h.until(id, 'succeeded');
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
     const stored = await h.intake.store.get(id);
-    expect(stored?.timeline.map((t) => t.to)).toEqual(['received', 'checking_eligibility', 'awaiting_approval', 'awaiting_approval', 'approved', 'submitting', 'awaiting_device', 'succeeded']);
+    // The approval is an event in the timeline; the worker's move to `approved` follows it.
+    expect(stored?.timeline.map((t) => t.event ?? t.to)).toEqual(['received', 'checking_eligibility', 'awaiting_approval', 'approval_recorded', 'approved', 'submitting', 'awaiting_device', 'succeeded']);
     expect(stored?.workflow).toMatchObject({ managedDeviceId: device, effect: 'device_passcode_reset', approver: 'mia.approver@contoso.com', outcomeReason: 'done' });
     // The device lock is released: the same device can be asked for again.
     await request({ id: device });
@@ -88,12 +91,50 @@ describe('the reset workflow', () => {
     await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${first}/cancel`, headers: h.intake.auth('operator') });
   });
 
-  it('lists the candidates when two devices share the name', async () => {
+  /**
+   * What a help-desk agent reads when two devices share the name: the reason names both (name, platform, Intune id),
+   * and links.failureDetails is a page they act on in the Intune admin center, not the Graph API reference: Learn's
+   * "See device details in Intune" (learn.microsoft.com/intune/device-management/inventory-and-status/device-details,
+   * "Hardware device details": the Intune Device ID that tells the two apart). For device_not_found the link is
+   * "Device management in Microsoft Intune", "Find your managed devices" (…/intune/device-management/overview).
+   */
+  it('lists the candidates when two devices share the name, and links to where the agent finds their Intune ids', async () => {
     const id = await request({ deviceName: 'FRONTDESK-TAB' });
     await h.until(id, 'ineligible');
     const stored = await h.intake.store.get(id);
     expect(stored?.workflow.outcomeReason).toBe('device_ambiguous');
     expect(stored?.workflow.candidates?.map((c) => c.id).sort()).toEqual([FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]);
+    const shown = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: h.intake.auth('operator') });
+    const body = shown.json<{ links: { failureDetails?: string }; timeline: { reason: string }[] }>();
+    expect(body.links.failureDetails).toBe('https://learn.microsoft.com/intune/device-management/inventory-and-status/device-details#hardware-device-details');
+    const reason = body.timeline.at(-1)?.reason ?? '';
+    expect(reason).toMatch(/^2 Intune devices have deviceName "FRONTDESK-TAB"; name the device by its id: /);
+    for (const device of [FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]) expect(reason).toContain(`FRONTDESK-TAB (Android, ${device})`);
+  });
+
+  it('counts the resetPasscode POST under the status Graph answered (204) on GET /metrics', async () => {
+    const device = 'e0000000-0000-4000-8000-000000000002';
+    const template = h.sandbox.control.device(FIXTURE_DEVICES.androidFullyManaged)?.device;
+    if (template === undefined) throw new Error('the fixture device is missing');
+    h.sandbox.control.upsertDevice({ device: { ...template, id: device, deviceName: 'AE-METRICS-01', serialNumber: 'SBXMETRICS01' } });
+    fastAction(device);
+    const id = await request({ id: device });
+    await h.until(id, 'awaiting_approval');
+    await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: h.intake.auth('approver') });
+    await h.until(id, 'succeeded');
+    const series = (text: string, name: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line === undefined ? undefined : Number(line.slice(name.length + 1));
+    };
+    let text = '';
+    // The worker adds its counts to Redis every second.
+    await waitFor(async () => {
+      const res = await h.intake.app.inject({ method: 'GET', url: '/metrics', headers: h.intake.auth('operator') });
+      text = res.body;
+      return (series(text, 'resetpc_graph_calls_total{route="resetPasscode",status="204"}') ?? 0) >= 1;
+    }, 10_000, 'the resetPasscode call to be counted');
+    expect(series(text, 'resetpc_graph_calls_total{route="resetPasscode",status="200"}')).toBeUndefined();
+    expect(series(text, 'resetpc_graph_calls_total{route="getDevice",status="200"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('makes no second resetPasscode when the answer to the first is lost', async () => {

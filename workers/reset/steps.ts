@@ -1,7 +1,7 @@
 import { NOT_REQUIRED_APPROVER, decideApproval, nextApprovalCheckDelayMs } from '../../src/domain/approval-policy';
 import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../src/domain/eligibility';
 import type { ResetRequest } from '../../src/domain/request';
-import { addMatches, NO_MATCHES, resolveLookup, toCandidate, type DeviceResolution } from '../../src/domain/device-match';
+import { addMatches, NO_MATCHES, resolveLookup, toCandidate, withCandidates, type DeviceResolution } from '../../src/domain/device-match';
 import type { WorkflowData } from '../../src/domain/workflow';
 import type { ActionResult } from '../../src/graph/gateway';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
@@ -45,7 +45,8 @@ async function resolveDevice(deps: ResetDeps, request: ResetRequest, signal?: Ab
 export async function checkEligibility(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult> {
   const resolution = await resolveDevice(deps, request, signal);
   if (resolution.kind === 'refused') {
-    return moveTo(deps, request, 'ineligible', resolution.message, { ...workflow, candidates: resolution.candidates.map(toCandidate), outcomeReason: resolution.reason });
+    const candidates = resolution.candidates.map(toCandidate);
+    return moveTo(deps, request, 'ineligible', withCandidates(resolution.reason, resolution.message, candidates), { ...workflow, candidates, outcomeReason: resolution.reason });
   }
   const { device } = resolution;
   const lock = await deps.store.lockManagedDevice(request.id, device.id);

@@ -7,6 +7,17 @@ import type { OperatorActions } from '../services/operator-actions';
 
 const params = requestIdParams;
 const result = z.object({ id: z.uuid(), state: stateSchema });
+const approval = z
+  .object({
+    id: z.uuid(),
+    result: z
+      .enum(['approval_recorded', 'already_approved'])
+      .describe('approval_recorded: this call recorded the approval (an approval_recorded event in the timeline). already_approved: the request had its approval already; nothing was recorded'),
+    approvedBy: z.string().describe('Who approved: this caller, or for already_approved whoever approved first (policy:not-required when policy needs no approval)'),
+    state: stateSchema.describe('The request\'s state now. An approval does not move the request itself: the worker reads it and moves the request on'),
+    next: stateSchema.optional().describe('The state the approval leads to (approved), while the request has not reached it. A request still being checked waits there for its eligibility verdict first'),
+  })
+  .describe('What the approval did');
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 415: errorSchema, 503: errorSchema };
 
 /** Actions on a request: approve (API requests), cancel. Each needs a role and is recorded in the timeline. */
@@ -21,12 +32,15 @@ export function actionRoutes(deps: { actions: OperatorActions }) {
         schema: {
           summary: 'Approve an API request',
           description:
-            'For requests without a ticket. The approver is the token\'s name, which must differ from requestedBy (403 self_approval) ' +
-            'and be on APPROVAL_ALLOWED_APPROVERS when that is set. A ticket\'s approval is read from ServiceNow or Jira instead (409).',
+            'For requests without a ticket. The approver is the token\'s name, which must differ from requestedBy and from the caller that submitted ' +
+            'the request (403 self_approval) and be on APPROVAL_ALLOWED_APPROVERS when that is set (403 approver_not_allowed). A ticket\'s approval ' +
+            'is read from ServiceNow or Jira instead (409 approval_in_ticket). The approval is recorded as an approval_recorded event in the ' +
+            'timeline; the worker then moves the request to approved (at once when it is awaiting_approval, else once the device qualifies). ' +
+            'Approving again answers already_approved and records nothing.',
           tags: ['actions'],
           security: [{ bearer: [] }],
           params,
-          response: { 200: result, ...errors },
+          response: { 200: approval, ...errors },
         },
       },
       async (request) => {

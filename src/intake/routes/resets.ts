@@ -13,7 +13,7 @@ import { JiraError } from '../../ticketing/jira';
 import { ServiceNowError } from '../../ticketing/servicenow';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import type { WorkflowData } from '../../domain/workflow';
-import { deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestIdParams, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
+import { apiTimelineEntry, deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestIdParams, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
 import type { SubmissionService } from '../services/submissions';
 
 export interface ResetRoutesDeps {
@@ -225,6 +225,11 @@ export function resetRoutes(deps: ResetRoutesDeps) {
         onRequest: fastify.requireRole('submit', 'approve', 'operate'),
         schema: {
           summary: 'A request: its state and timeline',
+          description:
+            'The timeline lists, oldest first, moves (from → to) and events that left the state as it was (approval_recorded, note). ' +
+            'links.failureDetails, on an outcome other than success, is the Microsoft Learn page for its reason (progress.outcomeReason): for ' +
+            'device_not_found and device_ambiguous, how to find the device in the Intune admin center and read its Intune device id; the ' +
+            'timeline\'s last reason lists the candidates, name (platform, id).',
           tags: ['resets'],
           security: [{ bearer: [] }],
           params: requestIdParams,
@@ -247,7 +252,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
           ...(workflow.managedDeviceId === undefined ? {} : { adminCenter: adminCenterDeviceLink(deps.adminCenterDeviceUrl, workflow.managedDeviceId) }),
           ...(reason !== undefined && reason !== 'done' && isFailureReason(reason) ? { failureDetails: reasonLink(reason) } : {}),
         };
-        return { ...withLinks(found.request), links, progress: progressOf(workflow), timeline: found.timeline.map((t) => ({ ...t, ...(t.details === undefined ? {} : { details: { ...t.details } }) })) };
+        return { ...withLinks(found.request), links, progress: progressOf(workflow), timeline: found.timeline.map(apiTimelineEntry) };
       },
     );
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, PLAIN_TEXT, SERIAL_NUMBER, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../../domain/identifiers';
-import { DEVICE_KINDS, REQUEST_STATES, type DeviceRef } from '../../domain/request';
+import { DEVICE_KINDS, REQUEST_STATES, TIMELINE_EVENTS, timelineEventOf, type DeviceRef, type TimelineEntry } from '../../domain/request';
 
 export const errorSchema = z
   .object({
@@ -61,14 +61,40 @@ export const requestIdParams = z.strictObject({ id: requestIdSchema });
 
 export const stateSchema = z.enum(REQUEST_STATES);
 
-export const timelineEntrySchema = z.object({
-  at: z.string(),
-  from: stateSchema.nullable(),
-  to: stateSchema,
-  actor: z.string(),
-  reason: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
+const timelineMoveSchema = z
+  .object({
+    at: z.string(),
+    from: stateSchema.nullable().describe('null on the first entry'),
+    to: stateSchema,
+    actor: z.string(),
+    reason: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe('A move: the request went from one state to another');
+
+const timelineEventSchema = z
+  .object({
+    at: z.string(),
+    event: z
+      .enum(TIMELINE_EVENTS)
+      .describe('approval_recorded: an approval given through the API or the dashboard (the worker then moves the request to approved); note: anything else that left the state as it was (a notification written, a submission held)'),
+    state: stateSchema.describe('The state the request was in, and stayed in'),
+    actor: z.string(),
+    reason: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe('An event: something happened to the request that did not move it (no from or to)');
+
+/** A timeline entry: a move (`from`, `to`) or an event (`event`, `state`). */
+export const timelineEntrySchema = z.union([timelineMoveSchema, timelineEventSchema]);
+
+/** A stored timeline entry as the API shows it: an event has no `from` and `to`, as it moved nothing. */
+export function apiTimelineEntry(entry: TimelineEntry): z.infer<typeof timelineEntrySchema> {
+  const { at, actor, reason } = entry;
+  const details = entry.details === undefined ? {} : { details: { ...entry.details } };
+  const event = timelineEventOf(entry);
+  return event === undefined ? { at, from: entry.from, to: entry.to, actor, reason, ...details } : { at, event, state: entry.to, actor, reason, ...details };
+}
 
 const ticketRefSchema = z.object({
   system: z.enum(['servicenow', 'jira']),

@@ -9,6 +9,21 @@ export interface ActionResult {
   readonly state: RequestState;
 }
 
+/**
+ * What an approval did. `approval_recorded`: this call recorded it (a timeline event, `approval_recorded`);
+ * `already_approved`: the request had its approval already, from `approvedBy`, and nothing was recorded. `state` is the
+ * request's state now (an approval does not move it: the worker reads the approval and moves it on), and `next` the
+ * state the approval leads to while the request has not reached it.
+ */
+export interface ApprovalResult extends ActionResult {
+  readonly result: 'approval_recorded' | 'already_approved';
+  readonly approvedBy: string;
+  readonly next?: RequestState;
+}
+
+/** The states in which an approval is still ahead: it leads the request to `approved`. */
+const BEFORE_APPROVAL: ReadonlySet<RequestState> = new Set<RequestState>(['received', 'checking_eligibility', 'awaiting_approval']);
+
 const conflict = (message: string, code = 'conflict'): HttpError => new HttpError(409, code, message);
 
 /**
@@ -17,8 +32,11 @@ const conflict = (message: string, code = 'conflict'): HttpError => new HttpErro
  */
 export function createOperatorActions(deps: { store: WorkflowStore; requests: RequestStore; queues: Queues; allowedApprovers: readonly string[] }) {
   return {
-    /** Approves an API request (one without a ticket: a ticket's approval is read from its system of record). */
-    async approve(id: string, approver: string): Promise<ActionResult> {
+    /**
+     * Approves an API request (one without a ticket: a ticket's approval is read from its system of record). The
+     * approval is an event in the timeline, not a move: the worker reads it and moves the request to `approved`.
+     */
+    async approve(id: string, approver: string): Promise<ApprovalResult> {
       const stored = await deps.store.load(id);
       if (stored === undefined) throw notFound(`No request with id ${id}`);
       const { request, workflow } = stored;
@@ -37,11 +55,15 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       if (allowed.length > 0 && !allowed.includes(approver.toLowerCase())) {
         throw new HttpError(403, 'approver_not_allowed', `${approver} is not on the approver allow-list`);
       }
-      if (workflow.apiApproval !== undefined) return { id, state: request.state };
-      const saved = await deps.store.annotate(request, { actor: approver, reason: `approved by ${approver}` }, { ...workflow, apiApproval: { by: approver, at: new Date().toISOString() } });
+      const ahead = BEFORE_APPROVAL.has(request.state) ? { next: 'approved' as const } : {};
+      const approvedBy = workflow.apiApproval?.by ?? workflow.approver;
+      if (approvedBy !== undefined) return { id, result: 'already_approved', approvedBy, state: request.state, ...ahead };
+      if (!BEFORE_APPROVAL.has(request.state)) throw conflict(`The request is ${request.state}: it no longer waits for an approval`, 'not_awaiting_approval');
+      const apiApproval = { by: approver, at: new Date().toISOString() };
+      const saved = await deps.store.recordEvent(request, 'approval_recorded', { actor: approver, reason: `approved by ${approver}` }, { ...workflow, apiApproval });
       if (!saved) throw conflict('The request changed while approving; retry', 'request_changed');
       await wakeJob(deps.queues, id);
-      return { id, state: request.state };
+      return { id, result: 'approval_recorded', approvedBy: approver, state: request.state, ...ahead };
     },
 
     /**

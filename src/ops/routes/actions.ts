@@ -1,11 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GUID } from '../../domain/identifiers';
 import { HttpError } from '../../intake/errors';
 import { reasonSchema, requestIdParams } from '../../intake/schemas/common';
 import { requireSession, sendPage, sessionOf } from '../guard';
+import { query } from '../html';
 import type { OpsServices } from '../services';
+import { SESSION_COOKIE } from '../session';
 import { errorPage } from '../views/layout';
 
 const requestParams = requestIdParams;
@@ -16,38 +18,51 @@ const optionalReason = z.preprocess((v) => (typeof v === 'string' && v.trim() ==
 /**
  * The dashboard's actions: HTML forms posting here, each gated by role and by the session's CSRF token, each reusing
  * the intake's own service (so the API and the dashboard behave the same) and recorded: request actions in the
- * request's timeline, tenant actions in the tenant action log. Success redirects back (303) with a `done` note.
+ * request's timeline, tenant actions in the tenant action log. Success redirects back (303) with a `done` note; a
+ * refusal redirects back too, and the page shows it inline.
  */
 export function actionRoutes(services: OpsServices) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const guard = (...roles: ('approve' | 'operate' | 'admin')[]) => requireSession(roles, { csrf: true });
 
-    /** A service's refusal (409 not retryable, 403 self-approval, ...) shown as a page with the way back. */
-    async function attempt(reply: FastifyReply, back: string, run: () => Promise<unknown>, done: string): Promise<FastifyReply> {
+    /**
+     * Runs a request action and returns to the request's page: with a `done` note, or with the service's refusal
+     * (409 the request changed or is final, 403 self-approval, ...) shown inline there. The refusal's words are kept
+     * for this session in Redis; the address carries only their random id. A request that does not exist has no
+     * page to return to: that is a 404 page.
+     */
+    async function attempt(request: FastifyRequest, reply: FastifyReply, id: string, run: () => Promise<unknown>, done: string): Promise<FastifyReply> {
+      const back = `/ops/requests/${id}`;
       try {
         await run();
       } catch (err) {
-        if (!(err instanceof HttpError)) throw err;
-        const session = sessionOf(reply.request);
-        return sendPage(reply, err.statusCode, errorPage(session, err.statusCode, 'That action was not done', `${err.message}.`, back));
+        if (!(err instanceof HttpError) || err.statusCode >= 500) throw err;
+        const session = sessionOf(request);
+        request.log.info({ caller: session.name, requestId: id, code: err.code }, 'ops action refused');
+        const message = /[.!?]$/.test(err.message) ? err.message : `${err.message}.`;
+        if (err.statusCode === 404 && (await services.store.getCurrent(id)) === undefined) {
+          return sendPage(reply, 404, errorPage(session, 404, 'That action was not done', message));
+        }
+        const note = await services.sessions.keepRefusal(request.cookies[SESSION_COOKIE], message);
+        return reply.redirect(`${back}${query({ refused: note })}`, 303);
       }
       return reply.redirect(`${back}?done=${done}`, 303);
     }
 
     app.post('/ops/requests/:id/approve', { preValidation: guard('approve'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
       const { id } = request.params;
-      return attempt(reply, `/ops/requests/${id}`, () => services.actions.approve(id, sessionOf(request).name), 'approve');
+      return attempt(request, reply, id, () => services.actions.approve(id, sessionOf(request).name), 'approve');
     });
 
     app.post('/ops/requests/:id/cancel', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({ reason: optionalReason }) } }, async (request, reply) => {
       const { id } = request.params;
-      return attempt(reply, `/ops/requests/${id}`, () => services.actions.cancel(id, sessionOf(request).name, request.body.reason), 'cancel');
+      return attempt(request, reply, id, () => services.actions.cancel(id, sessionOf(request).name, request.body.reason), 'cancel');
     });
 
     app.post('/ops/requests/:id/retry', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
       const { id } = request.params;
-      return attempt(reply, `/ops/requests/${id}`, () => services.actions.retry(id, sessionOf(request).name), 'retry');
+      return attempt(request, reply, id, () => services.actions.retry(id, sessionOf(request).name), 'retry');
     });
 
     app.post(
@@ -58,8 +73,9 @@ export function actionRoutes(services: OpsServices) {
         const { jobId } = request.body;
         const who = sessionOf(request).name;
         return attempt(
+          request,
           reply,
-          `/ops/requests/${id}`,
+          id,
           async () => {
             if (!jobId.startsWith(`${id}|`)) throw new HttpError(404, 'not_found', 'That notification does not belong to this request');
             // Recorded in the request's timeline by the retry itself.

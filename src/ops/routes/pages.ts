@@ -7,6 +7,7 @@ import { decodeCursor, type ListFilter } from '../../store/requests';
 import { requireSession, sendPage, sessionOf } from '../guard';
 import type { SafeHtml } from '../html';
 import type { OpsServices } from '../services';
+import { SESSION_COOKIE } from '../session';
 import { errorPage, banner } from '../views/layout';
 import { overviewPage } from '../views/overview';
 import { requestPage } from '../views/request';
@@ -65,7 +66,7 @@ export function pageRoutes(services: OpsServices) {
       if (to !== undefined && Number.isNaN(to)) problems.push('"Created to" is not a date and time');
       const position = view.cursor === undefined ? undefined : decodeCursor(view.cursor);
       if (view.cursor !== undefined && position === undefined) problems.push('the page link is not valid; start from the first page');
-      if (problems.length > 0) return sendPage(reply, 400, requestsPage(sessionOf(request), view, [], null, `${problems.join('; ')}.`));
+      if (problems.length > 0) return sendPage(reply, 400, requestsPage(sessionOf(request), view, [], null, new Map(), `${problems.join('; ')}.`));
       const filter: ListFilter = {
         ...(state === undefined ? {} : { state: state as RequestState }),
         ...(view.ticket === undefined ? {} : { ticket: view.ticket }),
@@ -75,12 +76,16 @@ export function pageRoutes(services: OpsServices) {
         ...(to === undefined ? {} : { createdTo: to }),
       };
       const pageOf = await services.store.list(filter, PAGE_SIZE, position);
-      return sendPage(reply, 200, requestsPage(sessionOf(request), view, pageOf.items, pageOf.nextCursor));
+      const outcomes = await services.outcomes(pageOf.items);
+      return sendPage(reply, 200, requestsPage(sessionOf(request), view, pageOf.items, pageOf.nextCursor, outcomes));
     });
 
     app.get(
       '/ops/requests/:id',
-      { preValidation: viewer, schema: { hide: true, params: z.object({ id: z.string().max(64) }), querystring: z.object({ done: z.string().max(40).optional() }) } },
+      {
+        preValidation: viewer,
+        schema: { hide: true, params: z.object({ id: z.string().max(64) }), querystring: z.object({ done: z.string().max(40).optional(), refused: z.string().max(40).optional() }) },
+      },
       async (request, reply) => {
         const session = sessionOf(request);
         // Any case, as the API takes it; an address that is no request id at all is a page that says so, not a 400.
@@ -88,8 +93,9 @@ export function pageRoutes(services: OpsServices) {
         const id = parsed.success ? parsed.data : request.params.id;
         const stored = parsed.success ? await services.store.get(id) : undefined;
         if (stored === undefined) return sendPage(reply, 404, errorPage(session, 404, 'No such request', `There is no request with id ${id}.`));
-        const notifications = await services.notifications.forRequest(id);
-        return sendPage(reply, 200, requestPage(session, { stored, notifications, adminCenterDeviceUrl: services.adminCenterDeviceUrl }, flashOf(request.query.done)));
+        const [notifications, refusal] = await Promise.all([services.notifications.forRequest(id), services.sessions.refusal(request.cookies[SESSION_COOKIE], request.query.refused)]);
+        const data = { stored, notifications, adminCenterDeviceUrl: services.adminCenterDeviceUrl, approval: services.approval };
+        return sendPage(reply, 200, requestPage(session, data, refusal === undefined ? flashOf(request.query.done) : undefined, refusal));
       },
     );
 
@@ -97,11 +103,5 @@ export function pageRoutes(services: OpsServices) {
     app.get('/ops/*', { schema: { hide: true } }, (request, reply) =>
       sendPage(reply, 404, errorPage(request.opsSession ?? undefined, 404, 'No such page', `There is no dashboard page at ${request.url.split('?')[0] ?? ''}.`)),
     );
-
-    app.get('/ops/static/:file', { schema: { hide: true, params: z.object({ file: z.string().max(64) }) } }, (request, reply) => {
-      const asset = services.assets.get(request.params.file);
-      if (asset === undefined) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
-      return reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body);
-    });
   };
 }

@@ -1,4 +1,4 @@
-import { CSS_PATH, JS_PATH } from '../assets';
+import { CSS_PATH, FAVICON_PATH, JS_PATH } from '../assets';
 import { html, type SafeHtml } from '../html';
 import type { OpsSession } from '../session';
 
@@ -34,6 +34,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${options.title} · Passcode resets</title>
+<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
 <link rel="stylesheet" href="${CSS_PATH}">
 <script src="${JS_PATH}" defer></script>
 </head>

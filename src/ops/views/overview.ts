@@ -48,8 +48,8 @@ function stateCounts(snapshot: Snapshot): SafeHtml {
 
 function queues(snapshot: Snapshot): SafeHtml {
   const cols = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
-  return html`<div class="table-wrap"><table><caption class="sr-only">Queue depth</caption><thead><tr><th scope="col">Queue</th>${cols.map((c) => html`<th scope="col" class="num">${c}</th>`)}</tr></thead>
-<tbody>${(['reset', 'notify'] as const).map((q) => html`<tr><th scope="row">${q}</th>${cols.map((c) => html`<td class="num">${snapshot.queues[q][c]}</td>`)}</tr>`)}</tbody></table></div>
+  return html`<div class="table-wrap"><table class="stack"><caption class="sr-only">Queue depth</caption><thead><tr><th scope="col">Queue</th>${cols.map((c) => html`<th scope="col" class="num">${c}</th>`)}</tr></thead>
+<tbody>${(['reset', 'notify'] as const).map((q) => html`<tr><th scope="row">${q}</th>${cols.map((c) => html`<td class="num" data-label="${c}">${snapshot.queues[q][c]}</td>`)}</tr>`)}</tbody></table></div>
 <p class="small muted">Delayed reset jobs are requests waiting on an approval, the budget or the device; that is normal. <a href="/admin/queues/">Open the queues</a>.</p>`;
 }
 
@@ -60,11 +60,11 @@ function tenantRow(t: TenantSnapshot, session: OpsSession): SafeHtml {
   const pct = (used: number, limit: number) => `${String(Math.round((100 * used) / Math.max(1, limit)))} %`;
   return html`<tr>
 <th scope="row"><code>${t.tenantId}</code></th>
-<td>${t.submissions.paused === null ? 'running' : html`<strong>paused</strong> by ${t.submissions.paused.by}`}</td>
-<td class="num">${b.usedLastHour} / ${b.limitPerHour}${b.overridden ? ' (raised)' : ''}</td>
-<td class="num">${t.budget.writes} / ${t.budget.writeLimit} (${pct(t.budget.writes, t.budget.writeLimit)})</td>
-<td class="num">${t.budget.reads} / ${t.budget.readLimit} (${pct(t.budget.reads, t.budget.readLimit)})</td>
-<td>${admin
+<td data-label="Submissions">${t.submissions.paused === null ? 'running' : html`<strong>paused</strong> by ${t.submissions.paused.by}`}</td>
+<td class="num" data-label="Blast radius (last hour)">${b.usedLastHour} / ${b.limitPerHour}${b.overridden ? ' (raised)' : ''}</td>
+<td class="num" data-label="Graph writes (window)">${t.budget.writes} / ${t.budget.writeLimit} (${pct(t.budget.writes, t.budget.writeLimit)})</td>
+<td class="num" data-label="Graph reads (window)">${t.budget.reads} / ${t.budget.readLimit} (${pct(t.budget.reads, t.budget.readLimit)})</td>
+<td class="block" data-label="Actions">${admin
     ? html`<div class="actions">
 ${t.submissions.paused === null
         ? html`<form class="inline" method="post" action="/ops/tenants/${id}/pause" data-confirm="Pause every resetPasscode submission for this tenant?">${csrfField(session)}<label class="sr-only" for="pause-${t.tenantId}">Reason</label><input id="pause-${t.tenantId}" name="reason" placeholder="Reason" maxlength="500"><button class="danger" type="submit">Pause</button></form>`
@@ -79,7 +79,7 @@ function tenants(data: OverviewData, session: OpsSession): SafeHtml {
   if (data.snapshot.tenants.length === 0) {
     return html`<p class="empty">No tenant seen yet. A tenant appears here once a worker for it has started or called Graph, or once an admin acts on it.</p>`;
   }
-  return html`<div class="table-wrap"><table><caption class="sr-only">Tenants</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Submissions</th><th scope="col" class="num">Blast radius (last hour)</th><th scope="col" class="num">Graph writes (window)</th><th scope="col" class="num">Graph reads (window)</th><th scope="col">Actions</th></tr></thead>
+  return html`<div class="table-wrap"><table class="stack"><caption class="sr-only">Tenants</caption><thead><tr><th scope="col">Tenant</th><th scope="col">Submissions</th><th scope="col" class="num">Blast radius (last hour)</th><th scope="col" class="num">Graph writes (window)</th><th scope="col" class="num">Graph reads (window)</th><th scope="col">Actions</th></tr></thead>
 <tbody>${data.snapshot.tenants.map((t) => tenantRow(t, session))}</tbody></table></div>`;
 }
 
@@ -103,7 +103,7 @@ export function overviewPage(session: OpsSession, data: OverviewData, flash?: Sa
 ${flash ?? ''}
 <div id="live-alerts" data-live>${alerts(data)}</div>
 <section class="card" aria-labelledby="h-states"><h2 id="h-states">Requests by state</h2><div id="live-states" data-live>${stateCounts(data.snapshot)}</div></section>
-<section class="card" aria-labelledby="h-flow"><h2 id="h-flow">Throughput and time to outcome</h2><div id="live-charts" data-live class="grid">${seriesChart('Last hour', data.hour)}${seriesChart('Last day', data.day)}</div></section>
+<section class="card" aria-labelledby="h-flow"><h2 id="h-flow">Throughput and time to outcome</h2><div id="live-charts" data-live class="grid">${seriesChart('Last hour', data.hour, 'the last hour')}${seriesChart('Last day', data.day, 'the last day')}</div></section>
 <div class="grid">
 <section class="card" aria-labelledby="h-queues"><h2 id="h-queues">Queue depth</h2><div id="live-queues" data-live>${queues(data.snapshot)}</div></section>
 <section class="card" aria-labelledby="undeliverable"><h2 id="undeliverable">Undeliverable notifications</h2><div id="live-undeliverable" data-live>${undeliverable(data)}</div></section>

@@ -4,13 +4,16 @@ import { explainAction } from '../../domain/action-errors';
 import type { StoredRequest } from '../../store/requests';
 import { html, time, type SafeHtml } from '../html';
 import type { NotificationView } from '../notifications';
+import { mayApprove, mayCancel, mayRetry, type ApprovalRules } from '../request-actions';
 import { sessionHasRole, type OpsSession } from '../session';
-import { csrfField, page, stateBadge } from './layout';
+import { banner, csrfField, page, stateBadge } from './layout';
+import { endingEntry, reasonWords } from './outcome';
 
 export interface RequestPageData {
   readonly stored: StoredRequest;
   readonly notifications: readonly NotificationView[];
   readonly adminCenterDeviceUrl: string;
+  readonly approval: ApprovalRules;
 }
 
 const fact = (label: string, value: SafeHtml | string | number | undefined): SafeHtml =>
@@ -69,9 +72,11 @@ function outcome(data: RequestPageData): SafeHtml {
   const { request, workflow, timeline } = data.stored;
   if (!isFinal(request.state)) return html`<p>${stateBadge(request.state)} <span class="muted">Not finished yet.</span></p>`;
   const reason = workflow.outcomeReason;
-  const last = [...timeline].reverse().find((t) => t.to === request.state && t.from !== t.to);
+  const last = endingEntry({ request, timeline });
   const link = reason !== undefined && reason !== 'done' && isFailureReason(reason) ? reasonLink(reason) : undefined;
-  return html`<p>${stateBadge(request.state)}${reason === undefined ? '' : html` <code>${reason}</code>`}</p>
+  // The code in words, unless they only repeat the state (cancelled).
+  const words = reason === undefined || reasonWords(reason).toLowerCase() === request.state.replaceAll('_', ' ') ? '' : html` <strong>${reasonWords(reason)}</strong>`;
+  return html`<p>${stateBadge(request.state)}${words}${reason === undefined ? '' : html` <code>${reason}</code>`}</p>
 ${last === undefined ? '' : html`<p>${last.reason}</p>`}
 ${link === undefined ? '' : html`<p><a href="${link}" rel="noopener noreferrer" target="_blank">What this means and how to fix it (Microsoft Learn)</a></p>`}`;
 }
@@ -93,27 +98,31 @@ function entry(t: TimelineEntry): SafeHtml {
   }</li>`;
 }
 
+/** Only the actions this viewer may take on the request in its state (src/ops/request-actions.ts), and why not. */
 function actions(data: RequestPageData, session: OpsSession): SafeHtml {
   const { request } = data.stored;
   const id = request.id;
   const forms: SafeHtml[] = [];
-  if (request.ticket === undefined && !isFinal(request.state) && sessionHasRole(session, 'approve')) {
+  const approve = mayApprove(session, data.stored, data.approval);
+  if (approve.may) {
     forms.push(html`<form class="inline" method="post" action="/ops/requests/${id}/approve">${csrfField(session)}<button type="submit">Approve</button></form>`);
   }
-  if ((request.state === 'failed' || request.state === 'timed_out') && sessionHasRole(session, 'operate')) {
+  if (mayRetry(session, data.stored).may) {
     const warn = request.state === 'timed_out' ? 'The first reset may still have taken effect: a retry makes a new passcode. Retry?' : 'Retry this request from the device check?';
     forms.push(html`<form class="inline" method="post" action="/ops/requests/${id}/retry" data-confirm="${warn}">${csrfField(session)}<button type="submit">Retry</button></form>`);
   }
-  if (!isFinal(request.state) && sessionHasRole(session, 'operate')) {
+  if (mayCancel(session, data.stored).may) {
     forms.push(
       html`<form class="inline" method="post" action="/ops/requests/${id}/cancel" data-confirm="Cancel this request? A reset already sent to Graph cannot be taken back.">${csrfField(session)}<label class="sr-only" for="cancel-reason">Reason</label><input id="cancel-reason" name="reason" placeholder="Reason (optional)" maxlength="500"><button class="danger" type="submit">Cancel</button></form>`,
     );
   }
-  if (forms.length === 0) return html`<p class="muted small">No action available to you on a request in this state.</p>`;
-  return html`<div class="actions">${forms}</div>${request.ticket === undefined ? '' : html`<p class="small muted">This request came from ${request.ticket.system} ticket ${request.ticket.key}: its approval is given in the ticket.</p>`}`;
+  const why = approve.may || approve.why === undefined ? '' : html`<p class="small muted" id="approve-note">${approve.why}</p>`;
+  if (forms.length === 0) return html`<p class="muted small">No action available to you on a request in this state.</p>${why}`;
+  return html`<div class="actions">${forms}</div>${why}`;
 }
 
-export function requestPage(session: OpsSession, data: RequestPageData, flash?: SafeHtml): string {
+/** The request's page; `flash` is a done action's note, `refusal` why an action tried from this page was refused. */
+export function requestPage(session: OpsSession, data: RequestPageData, flash?: SafeHtml, refusal?: string): string {
   const { request, timeline } = data.stored;
   const tickets = [request.ticket, ...request.linkedTickets].filter((t) => t !== undefined);
   return page(
@@ -122,7 +131,7 @@ export function requestPage(session: OpsSession, data: RequestPageData, flash?: 
 <h1>Request <code>${request.id}</code></h1>
 ${flash ?? ''}
 <div id="live-head" data-live><p>${stateBadge(request.state)} <span class="muted small">updated ${time(request.updatedAt)}</span></p></div>
-<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><div id="live-actions" data-live>${actions(data, session)}</div></section>
+<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2>${refusal === undefined ? '' : html`<div id="refusal">${banner('bad', 'That action was not done', refusal)}</div>`}<div id="live-actions" data-live>${actions(data, session)}</div></section>
 <div class="grid">
 <section class="card" aria-labelledby="h-request"><h2 id="h-request">Request</h2><dl class="facts">
 ${fact('Requested by', requesterLabel(request))}

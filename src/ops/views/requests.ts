@@ -2,6 +2,7 @@ import { REQUEST_STATES, requesterLabel, type ResetRequest } from '../../domain/
 import { html, query, time, type SafeHtml } from '../html';
 import type { OpsSession } from '../session';
 import { banner, page, stateBadge } from './layout';
+import type { OutcomeSummary } from './outcome';
 
 export interface ListQuery {
   readonly state?: string;
@@ -32,11 +33,20 @@ ${field('to', 'Created to (UTC)', q.to, 'datetime-local')}
 </form>`;
 }
 
-function row(r: ResetRequest): SafeHtml {
+/** Why a finished request did not succeed: the reason code in words, and the timeline's reason, shortened. */
+function reasonCell(outcome: OutcomeSummary | undefined): SafeHtml {
+  if (outcome === undefined) return html`<td class="reason"></td>`;
+  const words = outcome.words === undefined ? '' : html`<span title="${outcome.code ?? ''}">${outcome.words}</span>`;
+  const detail = outcome.detail === undefined ? '' : html`<br><span class="muted small"${outcome.full === undefined ? '' : html` title="${outcome.full}"`}>${outcome.detail}</span>`;
+  return html`<td class="reason">${words}${detail}</td>`;
+}
+
+function row(r: ResetRequest, outcome: OutcomeSummary | undefined): SafeHtml {
   const ticket = r.ticket === undefined ? '' : `${r.ticket.key}${r.linkedTickets.length > 0 ? ` +${String(r.linkedTickets.length)}` : ''}`;
   return html`<tr>
 <td><a href="/ops/requests/${r.id}">${r.id.slice(0, 8)}…</a></td>
 <td>${stateBadge(r.state)}</td>
+${reasonCell(outcome)}
 <td>${time(r.createdAt)}</td>
 <td>${r.device.value} <span class="muted small">${r.device.kind}</span></td>
 <td>${requesterLabel(r)}</td>
@@ -46,15 +56,22 @@ function row(r: ResetRequest): SafeHtml {
 </tr>`;
 }
 
-export function requestsPage(session: OpsSession, q: ListQuery, items: readonly ResetRequest[], nextCursor: string | null, error?: string): string {
+export function requestsPage(
+  session: OpsSession,
+  q: ListQuery,
+  items: readonly ResetRequest[],
+  nextCursor: string | null,
+  outcomes: ReadonlyMap<string, OutcomeSummary> = new Map(),
+  error?: string,
+): string {
   const rest: Readonly<Record<string, string | undefined>> = { ...q, cursor: undefined };
   const filtered = [rest.state, rest.ticket, rest.device, rest.requester, rest.from, rest.to].some((v) => v !== undefined && v !== '');
   const body =
     items.length === 0
       ? html`<p class="empty">${filtered ? html`No request matches these filters. <a href="/ops/requests">Clear the filters</a>.` : 'No request yet. Requests arrive from the API and from ServiceNow and Jira tickets.'}</p>`
       : html`<div class="table-wrap"><table><caption class="sr-only">Requests, newest first</caption>
-<thead><tr><th scope="col">Request</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Device</th><th scope="col">Requester</th><th scope="col">Ticket</th><th scope="col">Source</th><th scope="col">Updated</th></tr></thead>
-<tbody>${items.map(row)}</tbody></table></div>`;
+<thead><tr><th scope="col">Request</th><th scope="col">State</th><th scope="col">Reason</th><th scope="col">Created</th><th scope="col">Device</th><th scope="col">Requester</th><th scope="col">Ticket</th><th scope="col">Source</th><th scope="col">Updated</th></tr></thead>
+<tbody>${items.map((r) => row(r, outcomes.get(r.id)))}</tbody></table></div>`;
   return page(
     { title: 'Requests', session, section: 'requests', refreshSeconds: 10 },
     html`<h1>Requests</h1>

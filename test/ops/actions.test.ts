@@ -55,6 +55,9 @@ describe('approve', () => {
     expect(await lastEntry(id)).toMatchObject({ actor: TOKEN_NAMES.approver, reason: `approved by ${TOKEN_NAMES.approver}` });
     const page = await t.app.inject({ method: 'GET', url: res.headers.location ?? '', headers: { cookie: approver.cookie } });
     expect(page.body).toContain('Approved. The worker picks the request up now.');
+    // The timeline names the approval as an event, not a move to the same state.
+    expect(page.body).toContain(`<span class="muted">approval recorded</span> · <strong>${TOKEN_NAMES.approver}</strong><br>approved by ${TOKEN_NAMES.approver}`);
+    expect(page.body).not.toContain(`action="/ops/requests/${id}/approve"`);
   });
 
   it('shows the service\'s refusal inline on the request\'s page: a ticket\'s approval belongs in the ticket', async () => {

@@ -1,5 +1,5 @@
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
-import { isFinal, requesterLabel, type TimelineEntry } from '../../domain/request';
+import { isFinal, requesterLabel, timelineEventOf, type TimelineEntry } from '../../domain/request';
 import { explainAction } from '../../domain/action-errors';
 import type { StoredRequest } from '../../store/requests';
 import { html, time, type SafeHtml } from '../html';
@@ -92,7 +92,9 @@ function notifications(data: RequestPageData, session: OpsSession): SafeHtml {
 }
 
 function entry(t: TimelineEntry): SafeHtml {
-  const change = t.from === t.to ? html`<span class="muted">note</span>` : html`${t.from === null ? '' : html`${stateBadge(t.from)} → `}${stateBadge(t.to)}`;
+  // An event (an approval recorded, a note) leaves the state as it was: it is named, not drawn as a move.
+  const event = timelineEventOf(t);
+  const change = event !== undefined ? html`<span class="muted">${event.replaceAll('_', ' ')}</span>` : html`${t.from === null ? '' : html`${stateBadge(t.from)} → `}${stateBadge(t.to)}`;
   return html`<li class="${isFinal(t.to) && t.from !== t.to ? 'final' : ''}">${time(t.at)} · ${change} · <strong>${t.actor}</strong><br>${t.reason}${
     t.details === undefined ? '' : html`<details><summary class="small">details</summary><pre class="small">${JSON.stringify(t.details, null, 2)}</pre></details>`
   }</li>`;

@@ -55,6 +55,20 @@ export const FAILURE_REASONS = [
   'approver_not_allowed',
   'ticket_mismatch',
   'cancelled',
+  // A remote system or the product itself failed the request: `<system>_<code>` for what a retry cannot fix.
+  'servicenow_unauthorized',
+  'servicenow_forbidden',
+  'servicenow_not_found',
+  'servicenow_rejected',
+  'servicenow_not_configured',
+  'jira_unauthorized',
+  'jira_forbidden',
+  'jira_not_found',
+  'jira_rejected',
+  'jira_not_configured',
+  'graph_unavailable',
+  'ticketing_unavailable',
+  'internal_error',
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];
@@ -86,6 +100,12 @@ export const DOCS = {
   graphActionResult: `${LEARN}/graph/api/resources/intune-devices-deviceactionresult`,
   graphPermissions: `${LEARN}/graph/permissions-reference`,
   graphErrors: `${LEARN}/graph/errors`,
+  /** ServiceNow's Table API reference: "The calling user must have sufficient roles to access the data in the table". */
+  servicenowTableApi: 'https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html',
+  /** Atlassian: authenticating to Jira Cloud's REST APIs with an account email and API token. */
+  jiraBasicAuth: 'https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/',
+  /** Jira Service Management's REST API (approvals and request comments need an agent). */
+  jiraServiceDeskApi: 'https://developer.atlassian.com/cloud/jira/service-desk/rest/intro/',
 } as const;
 
 /** Reason → the page a reader should open. Every reason has one (the type makes a missing row a compile error). */
@@ -136,6 +156,19 @@ export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
   approver_not_allowed: DOCS.multiAdminApproval,
   // The ticket no longer names this device or requester (or cannot be read): its approval does not cover the request.
   ticket_mismatch: DOCS.multiAdminApproval,
+  servicenow_unauthorized: DOCS.servicenowTableApi,
+  servicenow_forbidden: DOCS.servicenowTableApi,
+  servicenow_not_found: DOCS.servicenowTableApi,
+  servicenow_rejected: DOCS.servicenowTableApi,
+  servicenow_not_configured: DOCS.servicenowTableApi,
+  jira_unauthorized: DOCS.jiraBasicAuth,
+  jira_forbidden: DOCS.jiraServiceDeskApi,
+  jira_not_found: DOCS.jiraServiceDeskApi,
+  jira_rejected: DOCS.jiraServiceDeskApi,
+  jira_not_configured: DOCS.jiraBasicAuth,
+  graph_unavailable: DOCS.graphErrors,
+  ticketing_unavailable: DOCS.servicenowTableApi,
+  internal_error: DOCS.resetPasscode,
   cancelled: DOCS.resetPasscode,
 };
 

@@ -164,7 +164,7 @@ beforeAll(() => {
 });
 
 describe('README.md quick start, run as written against npm start', () => {
-  let product: Product;
+  let product: Product | undefined;
   let quickStart: ReturnType<typeof readDoc>;
   let steps: DocStep[];
   let walk: Walk;
@@ -178,21 +178,21 @@ describe('README.md quick start, run as written against npm start', () => {
   }, 40_000);
 
   afterAll(async () => {
-    await product.stop();
+    await product?.stop();
   });
 
   it('runs the walkthrough: the Android request waits for approval, the approver token approves it, and it succeeds', async () => {
     expect(steps.filter((s) => s.kind === 'curl').length).toBeGreaterThanOrEqual(4);
     await runAll(steps, walk);
     walkthroughRequest = walk.requestId;
-    expect(walk.vars).toMatchObject({ TOKEN, APPROVER: product.banner.approver });
+    expect(walk.vars).toMatchObject({ TOKEN, APPROVER: product!.banner.approver });
   }, 60_000);
 
   it('"Try {"deviceName":"DESKTOP-7QK2M"} too": the same request for that device ends ineligible at once, with the reason the README names', async () => {
     const text = quickStart.map((l) => l.text).join('\n');
     const sentence = /Try `(\{"deviceName":"[^"]+"\})` too: .*? is `([a-z_]+)` at once with `([a-z_]+)`/s.exec(text);
-    expect(sentence).not.toBeNull();
-    const [, device = '', state = '', reason = ''] = sentence ?? [];
+    if (sentence === null) throw new Error('README.md quick start: the sentence "Try `{"deviceName":…}` too: … is `<state>` at once with `<reason>`" changed; change the docs check with it');
+    const [, device = '', state = '', reason = ''] = sentence;
     const line = quickStart.find((l) => l.text.includes(device))?.n ?? 0;
     const submit = steps.find((s) => /-X POST \S+\/v1\/resets\s/.test(s.command));
     const read = steps.find((s) => s.kind === 'curl' && s.command.includes('/v1/resets/<id> '));
@@ -219,9 +219,10 @@ describe('README.md quick start, run as written against npm start', () => {
   it('the /metrics line: a bearer token with the operate role is needed, and both demo tokens have it', async () => {
     const line = readDoc(README).find((l) => l.text.includes('metrics at `/metrics`'));
     expect(line?.text).toContain('`operate` role');
-    const metrics = `${product.banner.api}/metrics`;
+    const { banner } = product!;
+    const metrics = `${banner.api}/metrics`;
     expect((await fetch(metrics)).status).toBe(401);
-    for (const token of [product.banner.token, product.banner.approver]) {
+    for (const token of [banner.token, banner.approver]) {
       const res = await fetch(metrics, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('# TYPE');
@@ -230,7 +231,7 @@ describe('README.md quick start, run as written against npm start', () => {
 });
 
 describe('docs/sandbox.md, run as written against npm start', () => {
-  let product: Product;
+  let product: Product | undefined;
   let walk: Walk;
 
   beforeAll(async () => {
@@ -239,7 +240,7 @@ describe('docs/sandbox.md, run as written against npm start', () => {
   }, 40_000);
 
   afterAll(async () => {
-    await product.stop();
+    await product?.stop();
   });
 
   it('shows the banner npm start prints, line by line', () => {
@@ -247,7 +248,7 @@ describe('docs/sandbox.md, run as written against npm start', () => {
     const intro = lines.find((l) => l.text.startsWith('The banner ('));
     const block = fencedBlocks(lines).find((b) => intro !== undefined && b.open > intro.n);
     if (block === undefined) throw new Error('docs/sandbox.md: no banner block after "The banner (..."');
-    const printed = product.banner.text.split('\n');
+    const printed = product!.banner.text.split('\n');
     const fill = (text: string): string => walk.fill(text).replaceAll('redis://127.0.0.1:6379', testRedisUrl());
     block.body.forEach((doc, i) => {
       const pattern = new RegExp(`^${fill(doc.text).split('rpt_...').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('rpt_[A-Za-z0-9_.-]+')}$`);
@@ -327,9 +328,9 @@ describe('docs/deploy.md §2: what the worker process needs for each credential 
   });
 
   const refusals = [
-    { kind: 'client_secret', env: {}, variable: 'AZURE_CLIENT_SECRET' },
-    { kind: 'certificate', env: {}, variable: 'AZURE_CLIENT_CERTIFICATE_PATH' },
-    { kind: 'workload_identity', env: {}, variable: 'AZURE_FEDERATED_TOKEN_FILE' },
+    { kind: 'client_secret', variable: 'AZURE_CLIENT_SECRET' },
+    { kind: 'certificate', variable: 'AZURE_CLIENT_CERTIFICATE_PATH' },
+    { kind: 'workload_identity', variable: 'AZURE_FEDERATED_TOKEN_FILE' },
   ];
   it.each(refusals)('$kind without $variable: the worker refuses to start, naming $variable, as the table says', async ({ kind, variable }) => {
     expect(table).toMatch(new RegExp(`\\| \`${kind}\` \\| \`${variable}\``));

@@ -41,6 +41,7 @@ interface TimelineLine {
   readonly line: number;
   readonly kind: 'move' | 'event';
   readonly name: string;
+  readonly shown: string;
   readonly reason: RegExp;
 }
 
@@ -226,7 +227,8 @@ function answerBlock(file: string, block: Block, fill: (text: string) => string)
     .map((l): TimelineLine => {
       const m = /^(->| {2,})\s*([a-z_]+)\s{2,}(\S.*)$/.exec(l.text);
       if (m === null) throw new Error(`${file}:${l.n}: an answer block after a command must be JSON, or timeline lines ("-> state   reason", "   event   reason")`);
-      return { line: l.n, kind: m[1] === '->' ? 'move' : 'event', name: m[2] ?? '', reason: valuePattern((m[3] ?? '').trimEnd()) };
+      const reason = (m[3] ?? '').trimEnd();
+      return { line: l.n, kind: m[1] === '->' ? 'move' : 'event', name: m[2] ?? '', shown: reason, reason: valuePattern(reason) };
     });
   return [{ kind: 'timeline', line: block.open, entries }];
 }
@@ -277,7 +279,7 @@ function timelineProblem(answer: unknown, expected: readonly TimelineLine[]): st
   for (const [i, want] of expected.entries()) {
     const got = actual[i];
     if (got?.kind !== want.kind || got.name !== want.name || !want.reason.test(got.reason)) {
-      return `line ${want.line} shows ${want.kind} "${want.name}", entry ${i + 1} of the timeline is ${got === undefined ? 'missing' : `${got.kind} "${got.name}": ${got.reason}`}`;
+      return `line ${want.line} shows ${want.kind} "${want.name}": ${want.shown}; entry ${i + 1} of the timeline is ${got === undefined ? 'missing' : `${got.kind} "${got.name}": ${got.reason}`}`;
     }
   }
   return actual.length === expected.length ? undefined : `the timeline has ${actual.length} entries, the docs show ${expected.length}`;
@@ -322,7 +324,7 @@ export async function curlOnce(step: DocStep, walk: Walk): Promise<Answer> {
     ({ stdout } = await run('bash', ['--norc', '--noprofile', '-c', command], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...walk.vars }, timeout: 15_000, maxBuffer: 16 * 1024 * 1024 }));
   } catch (err) {
     const { code, stderr } = err as { code?: unknown; stderr?: string };
-    throw new Error(`${step.file}:${step.line} drifted: \`${step.command}\` exited ${String(code)}: ${stderr ?? String(err)}`);
+    throw new Error(`${step.file}:${step.line} drifted: \`${step.command}\` exited ${String(code)}: ${stderr ?? String(err)}`, { cause: err });
   }
   const cut = stdout.lastIndexOf('\n');
   const body = stdout.slice(0, Math.max(cut, 0));

@@ -270,6 +270,7 @@ export function tenantCredentialProblem(config: Config): string | undefined {
     config.AZURE_TENANT_ID === undefined ? 'AZURE_TENANT_ID' : undefined,
     config.AZURE_CLIENT_ID === undefined ? 'AZURE_CLIENT_ID' : undefined,
     config.AZURE_CREDENTIAL_KIND === 'client_secret' && config.AZURE_CLIENT_SECRET === undefined ? 'AZURE_CLIENT_SECRET' : undefined,
+    config.AZURE_CREDENTIAL_KIND === 'workload_identity' && config.AZURE_FEDERATED_TOKEN_FILE === undefined ? 'AZURE_FEDERATED_TOKEN_FILE' : undefined,
   ].filter((name) => name !== undefined);
   return missing.length === 0 ? undefined : `${missing.join(', ')}: required to reach the tenant with AZURE_CREDENTIAL_KIND=${config.AZURE_CREDENTIAL_KIND}`;
 }

@@ -10,7 +10,7 @@ import type { TrackedFaultInjector } from './control';
 import type { Fault, FaultRuleInput } from './faults';
 
 const fault = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('status'), status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)]), retryAfterSeconds: z.number().int().min(0).nullable().optional() }),
+  z.strictObject({ kind: z.literal('status'), status: z.number().int().min(400).max(599), retryAfterSeconds: z.number().int().min(0).nullable().optional() }),
   z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
   z.strictObject({ kind: z.literal('reset') }),
   z.strictObject({ kind: z.literal('lostResponse') }),

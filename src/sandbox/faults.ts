@@ -3,12 +3,18 @@
  * or from a scripted sequence (one entry per matching request; `null` means "no fault this time").
  */
 
+/**
+ * An error status to answer instead of the route: throttling and outages (429, 5xx), and also refusals for good (401,
+ * 403, 404, …), so that a permanent error can be put on any simulated service. Any status from 400 to 599.
+ */
+export type FaultStatus = number;
+
 export type Fault =
   /**
    * `retryAfterSeconds`: the Retry-After header (default 1 on 429 and 503); `null` sends none, as Intune sometimes
    * answers a 429 (users report it; DOMAIN.md §2).
    */
-  | { readonly kind: 'status'; readonly status: 429 | 500 | 503 | 504; readonly retryAfterSeconds?: number | null }
+  | { readonly kind: 'status'; readonly status: FaultStatus; readonly retryAfterSeconds?: number | null }
   | { readonly kind: 'latency'; readonly ms: number }
   /** The connection is destroyed before the request takes effect. */
   | { readonly kind: 'reset' }

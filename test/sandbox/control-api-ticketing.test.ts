@@ -145,7 +145,9 @@ describe('sandbox control API: ServiceNow, Jira and mail', () => {
       expect((await snGet(path)).status).toBe(200);
       expect(await call('DELETE', `/_sandbox/servicenow/faults/${String(id)}`)).toMatchObject({ status: 404, json: { error: { code: 'not_found', message: `no ServiceNow fault rule ${String(id)}` } } });
 
-      expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', fault: { kind: 'status', status: 418 } })).status).toBe(400);
+      expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', fault: { kind: 'status', status: 302 } })).status).toBe(400);
+      // Refusals for good can be injected too (issue 12): any status from 400 to 599.
+      expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/sysapproval_approver', fault: { kind: 'status', status: 403 } })).status).toBe(201);
       expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', fault: { kind: 'reset' } })).status).toBe(201);
       expect((await call('DELETE', '/_sandbox/servicenow/faults')).status).toBe(204);
       expect((await snGet(path)).status).toBe(200);

@@ -1,10 +1,11 @@
 import { ADMIN_CENTER_DEVICE_URL, FAILURE_REASONS, INELIGIBLE_REASONS, REASON_LINKS, adminCenterDeviceLink, isDeviceLinkTemplate, isFailureReason, reasonLink } from '../../src/domain/reasons';
 
 describe('the reason → documentation link table', () => {
-  it.each(FAILURE_REASONS.map((reason) => [reason]))('links %s to a Microsoft Learn or Intune page', (reason) => {
+  it.each(FAILURE_REASONS.map((reason) => [reason]))('links %s to a Microsoft Learn or Intune page, or a ticketing reason to its vendor\'s reference', (reason) => {
     const url = new URL(reasonLink(reason));
     expect(url.protocol).toBe('https:');
-    expect(['learn.microsoft.com', 'intune.microsoft.com']).toContain(url.hostname);
+    const hosts = reason.startsWith('servicenow_') || reason === 'ticketing_unavailable' ? ['www.servicenow.com'] : reason.startsWith('jira_') ? ['developer.atlassian.com'] : ['learn.microsoft.com', 'intune.microsoft.com'];
+    expect(hosts).toContain(url.hostname);
     expect(url.pathname).not.toMatch(/^\/[a-z]{2}-[a-z]{2}\//); // locale-less: Learn picks the reader's language
   });
 

@@ -4,6 +4,8 @@ import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import { JiraError } from '../../src/ticketing/jira';
 import { ServiceNowError } from '../../src/ticketing/servicenow';
 import { isFinal } from '../../src/domain/request';
+import type { FailureReason } from '../../src/domain/reasons';
+import { TicketingNotConfiguredError } from './approvals';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
 import { announce, moveTo } from './outcome';
 import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from './steps';
@@ -83,9 +85,36 @@ export async function runStep(deps: ResetDeps, requestId: string, signal?: Abort
     if (err instanceof GraphError && err.permanent) {
       return moveTo(deps, request, 'failed', err.message, { ...workflow, outcomeReason: err.code }, err.missingPermission === undefined ? undefined : { missingPermission: err.missingPermission });
     }
+    // What a retry cannot fix ends the request now, with its system's reason and link, instead of retrying for half an
+    // hour and then blaming Graph.
+    const permanent = permanentRemoteFailure(err);
+    if (permanent !== undefined) return moveTo(deps, request, 'failed', permanent.message, { ...workflow, outcomeReason: permanent.reason });
+    // A bug (a TypeError and the like) fails the same way every time: the request ends, and the log says where.
+    if (isProgrammingError(err)) {
+      deps.log.error({ requestId: request.id, state: request.state, err }, 'unexpected error in a reset step; the request is marked failed and not retried');
+      return moveTo(deps, request, 'failed', 'an unexpected error stopped the request; nothing more will be tried (see the worker log)', { ...workflow, outcomeReason: 'internal_error' });
+    }
+    // Anything else (Redis unreachable, a connection dropped) is retried by BullMQ's attempts, with backoff.
     throw err;
   }
   return { kind: 'done' };
+}
+
+/** An error no retry can fix, because the code itself threw it. Redis and network failures are never among them. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
+}
+
+/** A permanent ServiceNow or Jira refusal, or a ticketing system that is not configured: the reason and what to say. */
+function permanentRemoteFailure(err: unknown): { reason: FailureReason; message: string } | undefined {
+  const system = err instanceof ServiceNowError ? 'servicenow' : err instanceof JiraError ? 'jira' : undefined;
+  if (system !== undefined && (err as ServiceNowError | JiraError).permanent) {
+    const { code, message } = err as ServiceNowError | JiraError;
+    const kind = code === 'unauthorized' || code === 'forbidden' || code === 'not_found' ? code : 'rejected';
+    return { reason: `${system}_${kind}`, message };
+  }
+  if (err instanceof TicketingNotConfiguredError) return { reason: `${err.system}_not_configured`, message: err.message };
+  return undefined;
 }
 
 /** Marks a request failed when its job has used its last attempt on transient errors, so nothing stays stuck. */
@@ -93,7 +122,8 @@ export async function failExhausted(deps: ResetDeps, requestId: string, err: unk
   const stored = await deps.store.load(requestId);
   if (stored === undefined || isFinal(stored.request.state)) return;
   const message = err instanceof Error ? err.message : String(err);
-  await moveTo(deps, stored.request, 'failed', `gave up after repeated transient errors: ${message}`, { ...stored.workflow, outcomeReason: 'graph_unavailable' });
+  const outcomeReason: FailureReason = err instanceof GraphError ? 'graph_unavailable' : err instanceof ServiceNowError || err instanceof JiraError ? 'ticketing_unavailable' : 'internal_error';
+  await moveTo(deps, stored.request, 'failed', `gave up after repeated errors: ${message}`, { ...stored.workflow, outcomeReason });
 }
 
 /**

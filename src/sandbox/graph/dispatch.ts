@@ -37,7 +37,17 @@ function intuneMessage(activityId: string): string {
   return body.replaceAll('\n', '\r\n');
 }
 
-const STATUS_FAULTS = { 429: 'TooManyRequests', 500: 'InternalServerError', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' } as const;
+const STATUS_FAULTS: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'InvalidAuthenticationToken',
+  403: 'Forbidden',
+  404: 'ResourceNotFound',
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
 const TOKEN_MESSAGES = {
   missing: 'Access token is empty.',
   malformed: 'IDX14100: JWT is not well formed.',
@@ -118,7 +128,7 @@ export function registerGraph(app: FastifyInstance, options: GraphDispatchOption
       const headers: Record<string, string> = (plan.fault.status === 429 || plan.fault.status === 503) && retryAfter !== null ? { 'Retry-After': String(retryAfter) } : {};
       // Intune's own services answer with a `message` that is itself a JSON string (DOMAIN.md §2).
       const message = segments[0] === 'deviceManagement' ? intuneMessage(randomUUID()) : 'Injected by the sandbox.';
-      return error(request, reply, record, new GraphHttpError(plan.fault.status, STATUS_FAULTS[plan.fault.status], message, headers));
+      return error(request, reply, record, new GraphHttpError(plan.fault.status, STATUS_FAULTS[plan.fault.status] ?? 'UnknownError', message, headers));
     }
 
     const candidates = routes.map((route) => ({ route, params: matchRoute(route, segments) })).filter((c) => c.params !== undefined);

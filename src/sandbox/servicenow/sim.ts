@@ -75,6 +75,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const STATUS_FAULT_MESSAGES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'User Not Authenticated',
+  403: 'Operation Failed',
+  404: 'No Record found',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

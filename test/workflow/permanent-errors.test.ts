@@ -1,0 +1,66 @@
+import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { FIXTURE_ACCOUNTS } from '../../src/sandbox/jira/state';
+import { DOCS } from '../../src/domain/reasons';
+import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
+
+/**
+ * A remote refusal that no retry can fix ends the request at once, with that system's reason and link (issue 12, the
+ * part users see): before, a 401/403/404 from ServiceNow or Jira kept a request retrying for about half an hour, and it
+ * then ended `graph_unavailable`, with the wrong reason and link in the ticket. ServiceNow answers 403 "Operation
+ * Failed" when an ACL denies a read (docs: "Table API", "the calling user must have sufficient roles"); Jira answers 401
+ * to a bad account or API token (developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/). The sandbox's
+ * fault rules inject them.
+ */
+describe('permanent remote errors', () => {
+  let h: WorkflowHarness;
+
+  beforeAll(async () => {
+    h = await startWorkflowHarness('permerr');
+  }, 30_000);
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const serialOf = (deviceId: string): string => h.sandbox.control.device(deviceId)?.device.serialNumber ?? '';
+
+  it('ends a ServiceNow request failed with servicenow_forbidden when the approval read is denied, at once and with the Table API link', async () => {
+    const device = FIXTURE_DEVICES.androidDedicated;
+    const incident = h.sandbox.servicenow.control.addIncident({ requester: SN_FIXTURE.users.requester.user_name, u_device_serial: serialOf(device), short_description: 'Phone locked' });
+    h.sandbox.servicenow.control.injectFault({ method: 'GET', path: '/api/now/table/sysapproval_approver', fault: { kind: 'status', status: 403 } });
+    try {
+      const delivery = await h.sandbox.servicenow.control.sendWebhook(incident.number ?? '', { intakeUrl: `${h.intakeUrl}/v1/webhooks/servicenow`, secret: SERVICENOW_SECRET });
+      expect(delivery.status).toBe(202);
+      const id = (await h.intake.store.list({ ticket: incident.number ?? '' }, 1)).items[0]?.id ?? '';
+      await h.until(id, 'failed', 15_000);
+      const res = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: h.intake.auth('operator') });
+      const body = res.json<{ progress: { outcomeReason: string }; links: { failureDetails?: string }; timeline: { reason: string }[] }>();
+      expect(body.progress.outcomeReason).toBe('servicenow_forbidden');
+      expect(body.links.failureDetails).toBe(DOCS.servicenowTableApi);
+      expect(body.timeline.at(-1)?.reason).toMatch(/ServiceNow answered 403/);
+      expect(h.sandbox.control.resetPasscodeCount(device)).toBe(0);
+    } finally {
+      h.sandbox.servicenow.control.clearFaults();
+    }
+  });
+
+  it('ends a Jira request failed with jira_unauthorized when Jira refuses the account, at once', async () => {
+    const device = FIXTURE_DEVICES.androidFullyManaged;
+    const issue = h.sandbox.jira.control.addIssue({ projectKey: 'HD', summary: 'Locked out', reporter: FIXTURE_ACCOUNTS.anna.accountId, device: serialOf(device), requestType: { id: '12', name: 'Reset device passcode' }, approvals: [{ name: 'Manager approval', approvers: [FIXTURE_ACCOUNTS.ben.accountId] }] });
+    const rule = h.sandbox.jira.control.injectFault({ method: 'GET', path: '/rest/servicedeskapi/request/*/approval', fault: { kind: 'status', status: 401 } });
+    try {
+      const sent = await h.sandbox.jira.control.sendIssueWebhook(issue.key, 'jira:issue_created', { intakeUrl: `${h.intakeUrl}/v1/webhooks/jira`, secret: JIRA_SECRET });
+      expect(sent.finalStatus).toBe(202);
+      const id = (await h.intake.store.list({ ticket: issue.key }, 1)).items[0]?.id ?? '';
+      await h.until(id, 'failed', 15_000);
+      const stored = await h.intake.store.get(id);
+      expect(stored?.workflow.outcomeReason).toBe('jira_unauthorized');
+      expect(stored?.timeline.at(-1)?.reason).toMatch(/API token/);
+      expect(h.sandbox.control.resetPasscodeCount(device)).toBe(0);
+    } finally {
+      h.sandbox.jira.control.faults.remove(rule);
+    }
+  });
+});

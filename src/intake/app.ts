@@ -26,7 +26,7 @@ import { createNotificationDeliveries } from '../notify/deliveries';
 import { webhookRoutes } from './routes/webhooks';
 import { createSubmissionService } from './services/submissions';
 import { registerOperations } from '../ops';
-import type { TicketReader } from '../ticketing/ticket-facts';
+import { ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
 
 export interface IntakeDeps {
   readonly config: Config;
@@ -150,14 +150,8 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
         ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { secret: config.JIRA_WEBHOOK_SECRET }),
         toleranceSeconds: config.JIRA_WEBHOOK_TOLERANCE_SECONDS,
         dedupeTtlSeconds: config.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS,
-        mapping: {
-          projects: config.JIRA_PROJECTS,
-          issueTypes: config.JIRA_ISSUE_TYPES,
-          requestTypes: config.JIRA_REQUEST_TYPES,
-          requestTypeField: config.JIRA_REQUEST_TYPE_FIELD,
-          deviceField: config.JIRA_DEVICE_FIELD,
-          deviceKind: config.JIRA_DEVICE_KIND,
-        },
+        // The same mapping as a cited ticket is read with: one scope for every way a ticket comes in.
+        mapping: ticketScopeOf(config).jira,
       },
       servicenow: {
         ...(config.SERVICENOW_WEBHOOK_SECRET === undefined ? {} : { secret: config.SERVICENOW_WEBHOOK_SECRET }),

@@ -88,7 +88,8 @@ describe('outcome words', () => {
   it('says each reason code in words, and an unknown code readably', () => {
     expect(reasonWords('stale_sync')).toBe('Device has not synced recently');
     expect(reasonWords('action_failed')).toBe('Intune reported the reset failed');
-    expect(reasonWords('graph_unavailable')).toBe('Graph unavailable');
+    expect(reasonWords('graph_unavailable')).toBe('Microsoft Graph kept failing');
+    expect(reasonWords('servicenow_forbidden')).toBe('ServiceNow denied the product\'s account');
     expect(reasonWords('something_new')).toBe('something new');
   });
 

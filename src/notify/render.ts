@@ -4,6 +4,7 @@
  * item, the item being `{{.}}`); `{{^name}}…{{/name}}` shows it when the value is false or empty. A tag alone on its
  * line takes the line with it. An unknown name is an error, so a typo in a template fails a test, not an email.
  */
+import { escapeHtml } from '../text/escape-html';
 
 export type TemplateValue = string | boolean | readonly string[];
 export type TemplateValues = Readonly<Record<string, TemplateValue>>;
@@ -17,9 +18,8 @@ export class TemplateError extends Error {
   }
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export const escapeHtml: Escape = (text) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+/** For HTML output, the product's one HTML escaper (src/text/escape-html.ts); for text, none. */
+export { escapeHtml };
 export const noEscape: Escape = (text) => text;
 
 type Node = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'var'; readonly name: string } | { readonly kind: 'section'; readonly name: string; readonly inverted: boolean; readonly body: readonly Node[] };

@@ -1,18 +1,15 @@
 /**
  * Server-side HTML with escaping by default: every value put into an `html` template is escaped unless it is itself
- * the result of `html` (SafeHtml). There is no other way to build page markup in src/ops.
+ * the result of `html` (SafeHtml). There is no other way to build page markup in src/ops. The escaping is the
+ * product's one HTML escaper (src/text/escape-html.ts).
  */
+import { escapeHtml } from '../text/escape-html';
+
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
 }
 
 type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[];

@@ -1,8 +1,6 @@
-import { isFinal, type RequestState } from '../../domain/request';
-import { enqueueEventNotifications, enqueueReset, wakeJob, type Queues } from '../../queue/queues';
-import type { RequestStore } from '../../store/requests';
-import type { WorkflowStore } from '../../store/workflow-store';
-import { HttpError, notFound } from '../errors';
+import { isFinal, type RequestState } from '../domain/request';
+import { AppError, conflict as refuse, forbidden, notFound } from './errors';
+import type { JobScheduler, RequestRepository, WorkflowRepository } from './ports';
 
 export interface ActionResult {
   readonly id: string;
@@ -24,13 +22,13 @@ export interface ApprovalResult extends ActionResult {
 /** The states in which an approval is still ahead: it leads the request to `approved`. */
 const BEFORE_APPROVAL: ReadonlySet<RequestState> = new Set<RequestState>(['received', 'checking_eligibility', 'awaiting_approval']);
 
-const conflict = (message: string, code = 'conflict'): HttpError => new HttpError(409, code, message);
+const conflict = (message: string, code = 'conflict'): AppError => refuse(code, message);
 
 /**
  * Operator and approver actions on a request. Each is recorded in the request's timeline with the caller's name,
  * and wakes the request's job so the worker acts on it now rather than at its next scheduled check.
  */
-export function createOperatorActions(deps: { store: WorkflowStore; requests: RequestStore; queues: Queues; allowedApprovers: readonly string[] }) {
+export function createRequestActions(deps: { store: WorkflowRepository; requests: RequestRepository; jobs: JobScheduler; allowedApprovers: readonly string[] }) {
   return {
     /**
      * Approves an API request (one without a ticket: a ticket's approval is read from its system of record). The
@@ -45,15 +43,15 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       }
       if (isFinal(request.state)) throw conflict(`The request is already ${request.state}`, 'request_final');
       if (approver.toLowerCase() === request.requestedBy.toLowerCase()) {
-        throw new HttpError(403, 'self_approval', 'The requester cannot approve their own request');
+        throw forbidden('self_approval', 'The requester cannot approve their own request');
       }
       // Nor the caller who submitted it: `requestedBy` is what the submitter wrote, so it alone proves nothing.
       if (approver.toLowerCase() === request.submittedBy.toLowerCase()) {
-        throw new HttpError(403, 'self_approval', 'The caller who submitted this request cannot also approve it; someone else must approve');
+        throw forbidden('self_approval', 'The caller who submitted this request cannot also approve it; someone else must approve');
       }
       const allowed = deps.allowedApprovers.map((a) => a.toLowerCase());
       if (allowed.length > 0 && !allowed.includes(approver.toLowerCase())) {
-        throw new HttpError(403, 'approver_not_allowed', `${approver} is not on the approver allow-list`);
+        throw forbidden('approver_not_allowed', `${approver} is not on the approver allow-list`);
       }
       const ahead = BEFORE_APPROVAL.has(request.state) ? { next: 'approved' as const } : {};
       const approvedBy = workflow.apiApproval?.by ?? workflow.approver;
@@ -62,7 +60,7 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       const apiApproval = { by: approver, at: new Date().toISOString() };
       const saved = await deps.store.recordEvent(request, 'approval_recorded', { actor: approver, reason: `approved by ${approver}` }, { ...workflow, apiApproval });
       if (!saved) throw conflict('The request changed while approving; retry', 'request_changed');
-      await wakeJob(deps.queues, id);
+      await deps.jobs.wake(id);
       return { id, result: 'approval_recorded', approvedBy: approver, state: request.state, ...ahead };
     },
 
@@ -78,15 +76,15 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
         throw conflict(`Only a failed or timed-out request can be retried; this one is ${request.state}`, 'not_retryable');
       }
       const locked = await deps.requests.relock(id, request);
-      if (!locked.ok) throw new HttpError(409, `${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
+      if (!locked.ok) throw refuse(`${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
       const attempt = (workflow.attempt ?? 1) + 1;
       const moved = await deps.store.transition(request, 'checking_eligibility', { actor: operator, reason: `retried by ${operator} (attempt ${attempt})` }, { attempt });
       if (!moved) {
         await deps.requests.release(id, request);
         throw conflict('The request changed while retrying; retry', 'request_changed');
       }
-      await deps.queues.reset.remove(id);
-      await enqueueReset(deps.queues, { requestId: id });
+      await deps.jobs.removeReset(id);
+      await deps.jobs.scheduleReset(id);
       return { id, state: 'checking_eligibility' };
     },
 
@@ -99,11 +97,11 @@ export function createOperatorActions(deps: { store: WorkflowStore; requests: Re
       const why = reason === undefined ? `cancelled by ${operator}` : `cancelled by ${operator}: ${reason}`;
       const moved = await deps.store.transition(request, 'cancelled', { actor: operator, reason: why }, { ...workflow, outcomeReason: 'cancelled' });
       if (!moved) throw conflict('The request changed while cancelling; retry', 'request_changed');
-      await enqueueEventNotifications(deps.queues, request, 'cancelled');
-      await wakeJob(deps.queues, id);
+      await deps.jobs.notifyEvent(request, 'cancelled');
+      await deps.jobs.wake(id);
       return { id, state: 'cancelled' };
     },
   };
 }
 
-export type OperatorActions = ReturnType<typeof createOperatorActions>;
+export type RequestActions = ReturnType<typeof createRequestActions>;

@@ -1,12 +1,11 @@
-import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { deviceKey, isFinal, type AtlassianAccount, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../../domain/request';
-import { enqueueEventNotifications, enqueueNotification, enqueueReset, removeResetJob, wakeJob, type NotifyChannel, type Queues } from '../../queue/queues';
-import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
-import type { RequestStore } from '../../store/requests';
-import type { Log } from '../../logging/logger';
-import { normaliseIdentity } from '../../domain/approval-policy';
-import type { TicketReader, TicketRefusal } from '../../ticketing/ticket-facts';
+import { deviceKey, isFinal, type AtlassianAccount, type DeviceRef, type RequestSource, type RequestState, type ResetRequest, type TicketRef, type TimelineEntry } from '../domain/request';
+import { StoreOutcomeUnknownError, StoreUnavailableError } from '../store/errors';
+import type { Log } from '../logging/logger';
+import { normaliseIdentity } from '../domain/approval-policy';
+import type { TicketReader, TicketRefusal } from '../ticketing/ticket-facts';
+import { unprocessable } from './errors';
+import type { JobScheduler, NotifyChannel, RequestRepository } from './ports';
 
 export interface NewRequest {
   readonly device: DeviceRef;
@@ -79,21 +78,26 @@ export interface SubmissionService {
  * expires by itself, and the job finds no record: the worker discards it (a job without a record is never run).
  */
 export function createSubmissionService(deps: {
-  store: RequestStore;
-  queues: Queues;
+  store: RequestRepository;
+  jobs: JobScheduler;
   log: Log;
+  /**
+   * The ticketing systems whose REST API is configured, so that a ticket's approval can be read and its answer written.
+   * A ticket from any other system is refused (422 ticket_system_not_configured) before anything is stored.
+   */
+  ticketSystems?: ReadonlySet<TicketRef['system']>;
   /** Reads cited tickets from their system of record; without it, no API request may cite a ticket. */
   tickets?: TicketReader;
   now?: () => Date;
   /** The channels the optional `accepted` notification goes to (NOTIFY_TICKET_EVENTS, NOTIFY_EMAIL_EVENTS); default none. */
   acceptedChannels?: readonly NotifyChannel[];
 }): SubmissionService {
-  const { store, queues } = deps;
+  const { store, jobs } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function undo(id: string, input: NewRequest, log: Log): Promise<void> {
     try {
-      await removeResetJob(queues, id);
+      await jobs.removeReset(id);
     } catch (err) {
       log.warn({ err, requestId: id }, 'could not remove the job of a failed submission; the worker will discard it');
     }
@@ -126,7 +130,7 @@ export function createSubmissionService(deps: {
       const first: TimelineEntry = { at, from: null, to: 'received', actor: input.submittedBy, reason: 'request accepted' };
       let committing = false;
       try {
-        await enqueueReset(queues, { requestId: id });
+        await jobs.scheduleReset(id);
         committing = true;
         const committed = await store.commit(request, first);
         committing = false;
@@ -134,7 +138,7 @@ export function createSubmissionService(deps: {
       } catch (err) {
         // Only a commit that got no answer has an unknown outcome. One that answered "not committed", or that Redis
         // answered with an error (a script or permission error is raised before any write), was not applied.
-        if (committing && !(err instanceof StoreUnavailableError && err.cause instanceof ReplyError)) {
+        if (committing && !(err instanceof StoreUnavailableError && isRedisReply(err.cause))) {
           // The commit may have been applied before Redis stopped answering. Look before undoing anything: undoing
           // a stored request would strand it (no job) or free its device for a second reset.
           const found = await store.getCurrent(id).then(
@@ -158,7 +162,7 @@ export function createSubmissionService(deps: {
       log.info({ requestId: id, source: input.source, device: input.device, ticket: input.ticket }, 'request accepted');
       if (deps.acceptedChannels !== undefined && deps.acceptedChannels.length > 0) {
         // After the commit: the request is stored whatever happens here. A lost "accepted" note is logged, never a 503.
-        await enqueueEventNotifications(queues, request, 'accepted', deps.acceptedChannels).catch((err: unknown) => {
+        await jobs.notifyEvent(request, 'accepted', deps.acceptedChannels).catch((err: unknown) => {
           log.warn({ err, requestId: id }, 'the accepted notification could not be queued');
         });
       }
@@ -181,7 +185,7 @@ export function createSubmissionService(deps: {
       // and a retry after a failed enqueue still gets the note out.
       if (result !== 'gone') {
         try {
-          await enqueueNotification(queues, { requestId: activeId, event: 'linked_to_active_request', channel: 'ticket', ticket: { system: ticket.system, key: ticket.key } });
+          await jobs.notifyLinkedTicket(activeId, ticket);
         } catch (err) {
           throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
         }
@@ -191,10 +195,13 @@ export function createSubmissionService(deps: {
     },
 
     async submitFromTicket(input, log = deps.log) {
+      if (deps.ticketSystems !== undefined && !deps.ticketSystems.has(input.ticket.system)) {
+        throw unprocessable('ticket_system_not_configured', `${input.ticket.system === 'jira' ? 'Jira is not configured (JIRA_SITE_URL, JIRA_EMAIL, JIRA_API_TOKEN)' : 'ServiceNow is not configured (SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD)'}: the ticket's approval could not be read nor its answer written, so no request was made`);
+      }
       const previous = (await store.list({ ticket: input.ticket.key }, 1)).items[0];
       if (previous !== undefined) {
         // The ticket changed: re-check its request now (an approval may have been given) instead of at the next check.
-        if (!isFinal(previous.state)) await wakeJob(queues, previous.id);
+        if (!isFinal(previous.state)) await jobs.wake(previous.id);
         return isFinal(previous.state)
           ? { kind: 'already_handled', id: previous.id, state: previous.state }
           : { kind: 'already_active', id: previous.id };
@@ -202,7 +209,7 @@ export function createSubmissionService(deps: {
       const outcome = await service.submit(input, log);
       if (outcome.kind === 'accepted') return { kind: 'accepted', id: outcome.request.id };
       if (outcome.conflict === 'ticket') {
-        await wakeJob(queues, outcome.activeId);
+        await jobs.wake(outcome.activeId);
         return { kind: 'already_active', id: outcome.activeId };
       }
       const linked = await service.linkTicket(outcome.activeId, input.ticket, input.submittedBy, log);
@@ -246,4 +253,12 @@ export function createSubmissionService(deps: {
     },
   };
   return service;
+}
+
+/**
+ * True when Redis answered the command with an error (ioredis' ReplyError): a script or permission error is raised
+ * before any write, so the command was not applied. Told by name, so that this layer needs no ioredis import.
+ */
+function isRedisReply(cause: unknown): boolean {
+  return cause instanceof Error && cause.name === 'ReplyError';
 }

@@ -19,12 +19,19 @@ import { SubmissionControl } from '../store/submission-control';
 import { actionRoutes } from './routes/actions';
 import { tenantRoutes } from './routes/tenants';
 import { healthRoutes } from './routes/health';
-import { createOperatorActions } from './services/operator-actions';
+import { createRequestActions } from '../app/request-actions';
+import { createTenantControls } from '../app/tenant-controls';
+import { createApiSubmissions } from '../app/api-submissions';
+import { createJobScheduler } from '../queue/scheduler';
+import { createTenantDirectory } from '../metrics/tenants';
+import { createTenantActionLog } from '../ops/tenant-actions';
+import { GUID } from '../domain/identifiers';
+import { ticketingSettingsFromConfig } from '../ticketing/clients';
 import { resetRoutes } from './routes/resets';
 import { notificationRoutes } from './routes/notifications';
 import { createNotificationDeliveries } from '../notify/deliveries';
 import { webhookRoutes } from './routes/webhooks';
-import { createSubmissionService } from './services/submissions';
+import { createSubmissionService } from '../app/submissions';
 import { registerOperations } from '../ops';
 import { ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
 
@@ -105,11 +112,15 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     ...(config.NOTIFY_TICKET_EVENTS.includes('accepted') ? (['ticket'] as const) : []),
     ...(config.NOTIFY_EMAIL_EVENTS.includes('accepted') ? (['email'] as const) : []),
   ];
+  const jobs = createJobScheduler(deps.queues);
+  const ticketing = ticketingSettingsFromConfig(config);
   const submissions = createSubmissionService({
     store,
-    queues: deps.queues,
+    jobs,
     log,
     acceptedChannels,
+    // A webhook's ticket is refused (422) unless its system's REST API is configured: its approval could not be read.
+    ticketSystems: new Set([...(ticketing.jira === undefined ? [] : (['jira'] as const)), ...(ticketing.servicenow === undefined ? [] : (['servicenow'] as const))]),
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.tickets === undefined ? {} : { tickets: deps.tickets }),
   });
@@ -120,14 +131,18 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   await app.register(openApiPlugin, { version: deps.version ?? '0.0.0' });
 
   await app.register(healthRoutes({ redis: deps.redis }));
-  await app.register(resetRoutes({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS), adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
+  const apiSubmissions = createApiSubmissions({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) });
+  await app.register(resetRoutes({ submissions: apiSubmissions, store, adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
   const workflow = new WorkflowStore(deps.redis, store);
   const control = new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR);
   const deliveries = createNotificationDeliveries({ redis: deps.redis, prefix: config.REDIS_PREFIX, queues: deps.queues, workflow });
-  const actions = createOperatorActions({ store: workflow, requests: store, queues: deps.queues, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
+  const actions = createRequestActions({ store: workflow, requests: store, jobs, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
+  const tenants = createTenantDirectory(deps.redis, config.REDIS_PREFIX, config.AZURE_TENANT_ID !== undefined && GUID.test(config.AZURE_TENANT_ID) ? [config.AZURE_TENANT_ID] : []);
+  const tenantActions = createTenantActionLog(deps.redis, config.REDIS_PREFIX);
+  const tenantControls = createTenantControls({ control, tenants, actions: tenantActions, requests: store, jobs });
   await app.register(actionRoutes({ actions }));
   await app.register(notificationRoutes({ deliveries, exists: async (id) => (await store.getCurrent(id)) !== undefined }));
-  await app.register(tenantRoutes({ control, store, queues: deps.queues }));
+  await app.register(tenantRoutes({ tenants: tenantControls }));
   // The operations dashboard (/ops), bull-board (/admin/queues) and GET /metrics: src/ops, docs/operations.md.
   await registerOperations(app, {
     config,
@@ -137,7 +152,10 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     store,
     workflow,
     actions,
+    tenantControls,
     control,
+    tenants,
+    tenantActions,
     deliveries,
   });
   await app.register(

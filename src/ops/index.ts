@@ -5,15 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { TokenRegistry } from '../auth/tokens';
 import type { Config } from '../config/schema';
-import { GUID } from '../domain/identifiers';
 import { GraphBudget } from '../graph/budget';
 import { PAGE_HELMET } from '../http/page-security';
-import type { OperatorActions } from '../intake/services/operator-actions';
+import type { RequestActions } from '../app/request-actions';
+import type { TenantControls } from '../app/tenant-controls';
 import { createAuditAggregator } from '../metrics/aggregator';
 import { metricsRoutes } from '../metrics/route';
 import { createMetricsRenderer } from '../metrics/prometheus';
 import { createSnapshotReader } from '../metrics/snapshot';
-import { createTenantDirectory } from '../metrics/tenants';
+import type { TenantDirectory } from '../metrics/tenants';
 import type { Queues } from '../queue/queues';
 import type { RequestStore } from '../store/requests';
 import { StoreUnavailableError } from '../store/errors';
@@ -27,9 +27,9 @@ import { actionRoutes } from './routes/actions';
 import { authRoutes } from './routes/auth';
 import { pageRoutes } from './routes/pages';
 import { staticRoutes } from './routes/static';
-import { heldWaker, outcomeReader, overviewLoader, staticAssets, type OpsServices } from './services';
+import { outcomeReader, overviewLoader, staticAssets, type OpsServices } from './services';
 import { SESSION_COOKIE, SessionStore } from './session';
-import { createTenantActionLog } from './tenant-actions';
+import type { TenantActionLog } from './tenant-actions';
 import { errorPage } from './views/layout';
 
 export interface OperationsDeps {
@@ -39,8 +39,12 @@ export interface OperationsDeps {
   readonly tokens: TokenRegistry;
   readonly store: RequestStore;
   readonly workflow: WorkflowStore;
-  readonly actions: OperatorActions;
+  readonly actions: RequestActions;
+  readonly tenantControls: TenantControls;
   readonly control: SubmissionControl;
+  /** The tenants reported on, and the log of tenant actions: shared with the API's tenant controls. */
+  readonly tenants: TenantDirectory;
+  readonly tenantActions: TenantActionLog;
   /** The notify worker's delivery ledger and retry (src/notify/deliveries.ts), shared with the API's routes. */
   readonly deliveries: NotificationDeliveries;
 }
@@ -55,15 +59,15 @@ const AGGREGATE_EVERY_MS = 2000;
 export async function registerOperations(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
   const { config, redis } = deps;
   const prefix = config.REDIS_PREFIX;
-  const tenants = createTenantDirectory(redis, prefix, config.AZURE_TENANT_ID !== undefined && GUID.test(config.AZURE_TENANT_ID) ? [config.AZURE_TENANT_ID] : []);
+  const { tenants, tenantActions } = deps;
   const budget = new GraphBudget(redis, prefix, { windowMs: config.GRAPH_WINDOW_MS, writes: config.GRAPH_WRITE_BUDGET, reads: config.GRAPH_READ_BUDGET });
   const snapshot = createSnapshotReader({ redis, prefix, queues: deps.queues, control: deps.control, budget, tenants });
   const notifications = createNotificationReader(deps.queues, deps.deliveries);
-  const tenantActions = createTenantActionLog(redis, prefix);
   const services: OpsServices = {
     store: deps.store,
     workflow: deps.workflow,
     actions: deps.actions,
+    tenantControls: deps.tenantControls,
     control: deps.control,
     queues: deps.queues,
     notifications,
@@ -78,7 +82,6 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
     assets: staticAssets(),
     overview: overviewLoader({ snapshot, notifications, tenantActions }),
     outcomes: outcomeReader(deps.store),
-    wakeHeld: heldWaker(deps.store, deps.queues),
   };
 
   // The audit stream → metrics and the overview's charts, in the background. A failure (Redis down) is retried next tick.

@@ -1,8 +1,9 @@
 import type { TokenRegistry } from '../auth/tokens';
-import type { OperatorActions } from '../intake/services/operator-actions';
+import type { RequestActions } from '../app/request-actions';
+import type { TenantControls } from '../app/tenant-controls';
 import type { SnapshotReader } from '../metrics/snapshot';
 import type { TenantDirectory } from '../metrics/tenants';
-import { wakeJob, type Queues } from '../queue/queues';
+import type { Queues } from '../queue/queues';
 import { isFinal, type ResetRequest } from '../domain/request';
 import type { RequestStore } from '../store/requests';
 import type { SubmissionControl } from '../store/submission-control';
@@ -19,7 +20,8 @@ import type { OverviewData } from './views/overview';
 export interface OpsServices {
   readonly store: RequestStore;
   readonly workflow: WorkflowStore;
-  readonly actions: OperatorActions;
+  readonly actions: RequestActions;
+  readonly tenantControls: TenantControls;
   readonly control: SubmissionControl;
   readonly queues: Queues;
   readonly notifications: NotificationReader;
@@ -36,8 +38,6 @@ export interface OpsServices {
   overview(): Promise<OverviewData>;
   /** Why each finished, unsuccessful request of a list page ended, by id (the list's Reason column). */
   outcomes(items: readonly ResetRequest[]): Promise<ReadonlyMap<string, OutcomeSummary>>;
-  /** Wakes approved requests held by a pause or the blast-radius limit (as the tenant API routes do). */
-  wakeHeld(): Promise<void>;
 }
 
 export function staticAssets(): ReadonlyMap<string, { type: string; body: string }> {
@@ -67,11 +67,5 @@ export function outcomeReader(store: RequestStore): OpsServices['outcomes'] {
     const ended = items.filter((r) => isFinal(r.state) && r.state !== 'succeeded');
     const stored = await Promise.all(ended.map((r) => store.get(r.id)));
     return new Map(stored.filter((s) => s !== undefined).map((s) => [s.request.id, outcomeSummary(s)]));
-  };
-}
-
-export function heldWaker(store: RequestStore, queues: Queues): () => Promise<void> {
-  return async () => {
-    for (const request of (await store.list({ state: 'approved' }, 200)).items) await wakeJob(queues, request.id);
   };
 }

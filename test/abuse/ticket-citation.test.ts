@@ -1,7 +1,8 @@
 import { FIXTURE_DEVICES } from '../../src/sandbox';
 import { SN_FIXTURE } from '../../src/sandbox/servicenow';
 import { FIXTURE_ACCOUNTS } from '../../src/sandbox/jira/state';
-import { createSubmissionService } from '../../src/intake/services/submissions';
+import { createSubmissionService } from '../../src/app/submissions';
+import { createJobScheduler } from '../../src/queue/scheduler';
 import { createLogger } from '../../src/logging/logger';
 import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
@@ -158,7 +159,7 @@ describe('abuse: citing a ticket through the API', () => {
     const victim = FIXTURE_DEVICES.androidNoPasscodePolicy;
     const key = approvedJiraIssue(FIXTURE_DEVICES.androidDedicated);
     // What the old intake stored for a submit-only caller: the caller's device and requester, the ticket attached.
-    const legacy = createSubmissionService({ store: h.intake.store, queues: h.intake.queues, log: createLogger('silent', 'test') });
+    const legacy = createSubmissionService({ store: h.intake.store, jobs: createJobScheduler(h.intake.queues), log: createLogger('silent', 'test') });
     const outcome = await legacy.submit({ device: { kind: 'serialNumber', value: serialOf(victim) }, requestedBy: 'eve@contoso.com', ticket: { system: 'jira', key }, source: 'api', submittedBy: 'submitter' });
     if (outcome.kind !== 'accepted') throw new Error('the legacy request was not stored');
     await h.until(outcome.request.id, 'rejected');

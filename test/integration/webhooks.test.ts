@@ -226,4 +226,23 @@ describe('webhooks without a configured secret', () => {
       await bare.close();
     }
   });
+
+  it('refuses with 422 a signed ticket from a system whose REST API is not configured, and stores nothing', async () => {
+    // The webhook secret alone is not enough: the ticket's approval is read, and its answer written, through the API.
+    const half = await createTestIntake('half-configured', { SERVICENOW_INSTANCE_URL: '', JIRA_SITE_URL: '' });
+    try {
+      const snRaw = JSON.stringify(serviceNowDelivery({ number: 'INC0099001', serial: 'HALF-1' }));
+      const sn = await half.app.inject({ method: 'POST', url: '/v1/webhooks/servicenow', headers: serviceNowHeaders(SERVICENOW_SECRET, snRaw), payload: snRaw });
+      expect(sn.statusCode).toBe(422);
+      expect(sn.json()).toMatchObject({ error: { code: 'ticket_system_not_configured', message: expect.stringContaining('SERVICENOW_INSTANCE_URL') } });
+      const jiraRaw = JSON.stringify(jiraIssueCreated({ key: 'HD-99', serial: 'HALF-2' }));
+      const jira = await half.app.inject({ method: 'POST', url: '/v1/webhooks/jira', headers: jiraHeaders(JIRA_SECRET, jiraRaw), payload: jiraRaw });
+      expect(jira.statusCode).toBe(422);
+      expect(jira.json()).toMatchObject({ error: { code: 'ticket_system_not_configured', message: expect.stringContaining('JIRA_SITE_URL') } });
+      expect((await half.store.list({}, 10)).items).toEqual([]);
+      expect(await half.queues.reset.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
+    } finally {
+      await half.close();
+    }
+  });
 });

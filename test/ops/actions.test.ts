@@ -214,6 +214,18 @@ describe('tenant controls', () => {
     expect(after).toContain('set the blast-radius limit of tenant');
   });
 
+  it('records a pause, resume and limit made through the API in the same tenant action log, with the caller', async () => {
+    const api = (path: string, payload?: unknown) => t.app.inject({ method: path.endsWith('blast-radius') ? 'PUT' : 'POST', url: `/v1/tenants/${TENANT}/${path}`, headers: t.auth('admin'), ...(payload === undefined ? {} : { payload }) });
+    expect((await api('pause', { reason: 'Graph incident 42' })).statusCode).toBe(200);
+    expect((await api('resume')).statusCode).toBe(200);
+    expect((await api('blast-radius', { limitPerHour: 25 })).statusCode).toBe(200);
+    const overview = (await t.app.inject({ method: 'GET', url: '/ops', headers: { cookie: operator.cookie } })).body;
+    // The API token is named `admin`, like the dashboard session of the test above: each line names who acted.
+    expect(overview).toMatch(new RegExp(`<strong>${TOKEN_NAMES.admin}</strong> paused tenant <code>${TENANT}</code>: Graph incident 42`));
+    expect(overview).toMatch(new RegExp(`<strong>${TOKEN_NAMES.admin}</strong> resumed tenant <code>${TENANT}</code>`));
+    expect(overview).toMatch(new RegExp(`<strong>${TOKEN_NAMES.admin}</strong> set the blast-radius limit of tenant <code>${TENANT}</code>: 25 per hour`));
+  });
+
   it('adds a tenant to the overview (admin, CSRF) and rejects a malformed tenant id', async () => {
     const other = '99999999-aaaa-4bbb-8ccc-dddddddddddd';
     expect((await postForm(t, '/ops/tenants', operator, { tenantId: other })).statusCode).toBe(403);

@@ -42,6 +42,14 @@ export async function createTestIntake(label: string, env: Record<string, string
     JIRA_WEBHOOK_SECRET: JIRA_SECRET,
     JIRA_PROJECTS: 'HD',
     SERVICENOW_WEBHOOK_SECRET: SERVICENOW_SECRET,
+    // A webhook's ticket is accepted only when its system's REST API is configured (its approval is read there). The
+    // intake itself never calls them: API citations are read by `options.tickets`.
+    SERVICENOW_INSTANCE_URL: 'https://servicenow.example.invalid',
+    SERVICENOW_USERNAME: 'resetpc.integration',
+    SERVICENOW_PASSWORD: 'servicenow-password-for-tests',
+    JIRA_SITE_URL: 'https://jira.example.invalid',
+    JIRA_EMAIL: 'resetpc@contoso.com',
+    JIRA_API_TOKEN: 'jira-api-token-for-tests',
     ...env,
   });
   const prefix = config.REDIS_PREFIX;

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError } from '../../app/errors';
+import { appErrorResponse } from '../../http/app-errors';
 import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
 import { HttpError, outcomeUnknown, unavailable, type ErrorBody } from '../errors';
 
@@ -45,6 +47,7 @@ function toResponse(error: unknown): Mapped {
     const e = error instanceof StoreOutcomeUnknownError ? outcomeUnknown() : unavailable();
     return { status: e.statusCode, body: { error: { code: e.code, message: e.message } }, headers: e.headers };
   }
+  if (error instanceof AppError) return appErrorResponse(error);
   if (error instanceof HttpError) {
     const details = error.details === undefined ? {} : { details: error.details };
     return { status: error.statusCode, body: { error: { code: error.code, message: error.message, ...details } }, headers: error.headers };
@@ -71,7 +74,7 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: unknown, request, reply) => {
       const { status, body, headers } = toResponse(error);
       if (error instanceof StoreUnavailableError) request.log.warn({ err: error.cause }, 'request store unavailable');
-      else if (status >= 500 && error instanceof HttpError) request.log.warn({ status, code: body.error.code }, 'request not served');
+      else if (status >= 500 && (error instanceof HttpError || error instanceof AppError)) request.log.warn({ status, code: body.error.code }, 'request not served');
       else if (status >= 500) request.log.error({ err: error }, 'unhandled error');
       else request.log.info({ status, code: body.error.code }, 'request refused');
       return reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);

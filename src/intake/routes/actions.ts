@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../plugins/auth';
 import { errorSchema, reasonSchema, requestIdParams, stateSchema } from '../schemas/common';
-import type { OperatorActions } from '../services/operator-actions';
+import type { RequestActions } from '../../app/request-actions';
 
 const params = requestIdParams;
 const result = z.object({ id: z.uuid(), state: stateSchema });
@@ -21,7 +21,7 @@ const approval = z
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 415: errorSchema, 503: errorSchema };
 
 /** Actions on a request: approve (API requests), cancel. Each needs a role and is recorded in the timeline. */
-export function actionRoutes(deps: { actions: OperatorActions }) {
+export function actionRoutes(deps: { actions: RequestActions }) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 

@@ -1,25 +1,20 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { ApiSubmissions } from '../../app/api-submissions';
+import type { RequestRepository } from '../../app/ports';
 import type { ResetRequest } from '../../domain/request';
-import { StoreOutcomeUnknownError } from '../../store/errors';
-import type { IdempotencyStore, StoredResponse } from '../../store/idempotency';
-import { decodeCursor, type RequestStore } from '../../store/requests';
+import { decodeCursor } from '../../store/requests';
 import { HttpError, notFound } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { hasRole } from '../../auth/tokens';
-import { JiraError } from '../../ticketing/jira';
-import { ServiceNowError } from '../../ticketing/servicenow';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import type { WorkflowData } from '../../domain/workflow';
 import { apiTimelineEntry, deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestIdParams, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
-import type { SubmissionService } from '../services/submissions';
 
 export interface ResetRoutesDeps {
-  readonly submissions: SubmissionService;
-  readonly store: RequestStore;
-  readonly idempotency: IdempotencyStore;
+  readonly submissions: ApiSubmissions;
+  readonly store: RequestRepository;
   readonly adminCenterDeviceUrl: string;
 }
 
@@ -63,31 +58,8 @@ const idempotencyHeader = z.object({
 
 const selfLink = (id: string): string => `/v1/resets/${id}`;
 
-/**
- * A pending Idempotency-Key claim this old, whose request was never stored, belonged to a call that stopped without
- * an answer (Redis went away mid-commit): a retry takes it over. Longer than any submission can take.
- */
-const ABANDONED_CLAIM_MS = 30_000;
-
 function withLinks(request: ResetRequest) {
   return { ...request, linkedTickets: [...request.linkedTickets], links: { self: selfLink(request.id) } };
-}
-
-async function sendStored(reply: FastifyReply, stored: StoredResponse): Promise<FastifyReply> {
-  if (stored.location !== undefined) void reply.header('location', stored.location);
-  return reply.code(stored.statusCode as 202).header('idempotent-replayed', 'true').send(stored.body);
-}
-
-/** A ticketing system that failed while a cited ticket was read: 503 to retry later, 502 for what a retry will not fix. */
-function ticketingFailure(err: unknown, system: 'jira' | 'servicenow'): unknown {
-  if (!(err instanceof JiraError) && !(err instanceof ServiceNowError)) return err;
-  const name = system === 'jira' ? 'Jira' : 'ServiceNow';
-  if (err.kind === 'permanent') {
-    return new HttpError(502, 'ticketing_error', `${name} refused to show the ticket (${err.code}); nothing was stored. Check the integration's credentials and permissions.`);
-  }
-  const ms = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : 30_000;
-  const seconds = Math.min(Math.max(1, Math.ceil(ms / 1000)), 3600);
-  return new HttpError(503, 'ticketing_unavailable', `${name} could not be read just now; nothing was stored. Retry later.`, undefined, { 'retry-after': String(seconds) });
 }
 
 export function resetRoutes(deps: ResetRoutesDeps) {
@@ -127,95 +99,22 @@ export function resetRoutes(deps: ResetRoutesDeps) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        if (request.body.ticket !== undefined && !hasRole(caller, 'ticket')) {
-          throw new HttpError(403, 'forbidden', 'Citing a ticket needs the "ticket" role: the request would be built from that ticket and answered in it');
-        }
-        const key = request.headers['idempotency-key'];
-        let requestId = randomUUID();
-        if (key !== undefined) {
-          const claim = await deps.idempotency.claim(caller.name, key, request.body, requestId);
-          if (claim.kind === 'replay') return sendStored(reply, claim.response);
-          if (claim.kind === 'mismatch') {
-            throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different body');
-          }
-          if (claim.kind === 'in_progress') {
-            // A first call whose commit went unanswered may have stored its request: if so, this is its answer.
-            const earlier = claim.requestId === undefined ? undefined : await deps.store.getCurrent(claim.requestId);
-            if (earlier !== undefined && claim.requestId !== undefined) {
-              const found: StoredResponse = { statusCode: 202, body: { id: claim.requestId, state: earlier.request.state, links: { self: selfLink(claim.requestId) } }, location: selfLink(claim.requestId) };
-              await deps.idempotency.complete(caller.name, key, request.body, found);
-              return sendStored(reply, found);
-            }
-            if (claim.at === undefined || Date.now() - claim.at < ABANDONED_CLAIM_MS) {
-              throw new HttpError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
-            }
-            // The first call stopped long ago and stored nothing: this one takes its place.
-            requestId = randomUUID();
-            await deps.idempotency.takeOver(caller.name, key, request.body, requestId);
-          }
-        }
-
-        let stored: StoredResponse;
-        try {
-          const { device, requestedBy, reason, ticket } = request.body;
-          const outcome =
-            ticket === undefined
-              ? await deps.submissions.submit({
-                  device: deviceRefFrom(device ?? {}),
-                  requestedBy: requestedBy ?? '',
-                  ...(reason === undefined ? {} : { reason }),
-                  source: 'api',
-                  submittedBy: caller.name,
-                }, request.log, requestId)
-              : await deps.submissions
-                  .submitCitingTicket({
-                    ticket,
-                    ...(device === undefined ? {} : { device: deviceRefFrom(device) }),
-                    ...(requestedBy === undefined ? {} : { requestedBy }),
-                    ...(reason === undefined ? {} : { reason }),
-                    submittedBy: caller.name,
-                  }, request.log, requestId)
-                  .catch((err: unknown) => {
-                    throw ticketingFailure(err, ticket.system);
-                  });
-          if (outcome.kind === 'refused') {
-            stored = { statusCode: 422, body: { error: { code: outcome.code, message: outcome.message } } };
-          } else if (outcome.kind === 'used') {
-            stored = {
-              statusCode: 409,
-              body: {
-                error: {
-                  code: 'ticket_already_used',
-                  message: `Ticket ${ticket?.key ?? ''} already had request ${outcome.activeId} (${outcome.state}); a ticket starts at most one reset`,
-                  details: { activeRequestId: outcome.activeId, links: { active: selfLink(outcome.activeId) } },
-                },
-              },
-            };
-          } else if (outcome.kind === 'busy') {
-            stored = {
-              statusCode: 409,
-              body: {
-                error: {
-                  code: outcome.conflict === 'device' ? 'device_has_active_request' : 'ticket_has_active_request',
-                  message: `The ${outcome.conflict} already has an active request`,
-                  details: { activeRequestId: outcome.activeId, links: { active: selfLink(outcome.activeId) } },
-                },
-              },
-            };
-          } else {
-            const { id, state } = outcome.request;
-            stored = { statusCode: 202, body: { id, state, links: { self: selfLink(id) } }, location: selfLink(id) };
-          }
-        } catch (err) {
-          // After an unanswered commit the claim stays, with the request id: a retry with the key finds the request.
-          if (key !== undefined && !(err instanceof StoreOutcomeUnknownError)) await deps.idempotency.abandon(caller.name, key).catch(() => undefined);
-          throw err;
-        }
-        // A device conflict is not stored against the key: the same request may succeed once the device is free.
-        if (key !== undefined && stored.statusCode === 202) await deps.idempotency.complete(caller.name, key, request.body, stored);
-        if (key !== undefined && stored.statusCode !== 202) await deps.idempotency.abandon(caller.name, key);
-        if (stored.location !== undefined) void reply.header('location', stored.location);
-        return reply.code(stored.statusCode as 202).send(stored.body as never);
+        const { device, requestedBy, reason, ticket } = request.body;
+        const accepted = await deps.submissions.submit(
+          { name: caller.name, mayCiteTickets: hasRole(caller, 'ticket') },
+          {
+            ...(device === undefined ? {} : { device: deviceRefFrom(device) }),
+            ...(requestedBy === undefined ? {} : { requestedBy }),
+            ...(reason === undefined ? {} : { reason }),
+            ...(ticket === undefined ? {} : { ticket }),
+          },
+          { ...(request.headers['idempotency-key'] === undefined ? {} : { idempotencyKey: request.headers['idempotency-key'] }), asSent: request.body, log: request.log },
+        );
+        if (accepted.replayed) void reply.header('idempotent-replayed', 'true');
+        return reply
+          .code(202)
+          .header('location', selfLink(accepted.id))
+          .send({ id: accepted.id, state: accepted.state, links: { self: selfLink(accepted.id) } });
       },
     );
 

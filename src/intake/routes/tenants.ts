@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { TenantControls } from '../../app/tenant-controls';
 import { GUID } from '../../domain/identifiers';
-import { wakeJob, type Queues } from '../../queue/queues';
-import type { RequestStore } from '../../store/requests';
-import type { SubmissionControl } from '../../store/submission-control';
 import { callerOf } from '../plugins/auth';
 import { errorSchema, reasonSchema } from '../schemas/common';
 
@@ -20,20 +18,17 @@ const bodyErrors = { ...errors, 415: errorSchema };
 
 /**
  * Submission controls per tenant: read them (operate), pause and resume (admin), and set the blast-radius limit
- * (admin). Held requests are woken at once when submissions may go on.
+ * (admin), through the same use cases as the dashboard (src/app/tenant-controls.ts): each is recorded in the tenant
+ * action log with the caller's name, and held requests are woken at once when submissions may go on.
  */
-export function tenantRoutes(deps: { control: SubmissionControl; store: RequestStore; queues: Queues }) {
-  async function wakeHeld(): Promise<void> {
-    for (const request of (await deps.store.list({ state: 'approved' }, 200)).items) await wakeJob(deps.queues, request.id);
-  }
-
+export function tenantRoutes(deps: { tenants: TenantControls }) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.get('/v1/tenants/:tenantId/submissions', {
       onRequest: fastify.requireRole('operate'),
       schema: { summary: 'Submission controls of a tenant', tags: ['tenants'], security: [{ bearer: [] }], params, response: { 200: status, ...errors } },
-    }, (request) => deps.control.status(request.params.tenantId));
+    }, (request) => deps.tenants.status(request.params.tenantId));
 
     app.post('/v1/tenants/:tenantId/pause', {
       onRequest: fastify.requireRole('admin'),
@@ -47,19 +42,18 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
         response: { 200: status, ...bodyErrors },
       },
     }, async (request) => {
-      await deps.control.pause(request.params.tenantId, callerOf(request).name, request.body?.reason);
+      const status = await deps.tenants.pause(request.params.tenantId, callerOf(request).name, request.body?.reason);
       request.log.warn({ tenantId: request.params.tenantId }, 'submissions paused');
-      return deps.control.status(request.params.tenantId);
+      return status;
     });
 
     app.post('/v1/tenants/:tenantId/resume', {
       onRequest: fastify.requireRole('admin'),
       schema: { summary: 'Resume a tenant\'s submissions', tags: ['tenants'], security: [{ bearer: [] }], params, response: { 200: status, ...bodyErrors } },
     }, async (request) => {
-      await deps.control.resume(request.params.tenantId);
+      const status = await deps.tenants.resume(request.params.tenantId, callerOf(request).name);
       request.log.warn({ tenantId: request.params.tenantId }, 'submissions resumed');
-      await wakeHeld();
-      return deps.control.status(request.params.tenantId);
+      return status;
     });
 
     app.put('/v1/tenants/:tenantId/blast-radius', {
@@ -73,10 +67,9 @@ export function tenantRoutes(deps: { control: SubmissionControl; store: RequestS
         response: { 200: status, ...bodyErrors },
       },
     }, async (request) => {
-      await deps.control.setLimit(request.params.tenantId, request.body.limitPerHour);
+      const status = await deps.tenants.setLimit(request.params.tenantId, callerOf(request).name, request.body.limitPerHour);
       request.log.warn({ tenantId: request.params.tenantId, limitPerHour: request.body.limitPerHour }, 'blast-radius limit set');
-      await wakeHeld();
-      return deps.control.status(request.params.tenantId);
+      return status;
     });
   };
 }

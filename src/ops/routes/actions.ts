@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GUID } from '../../domain/identifiers';
+import { AppError } from '../../app/errors';
+import { statusOf } from '../../http/app-errors';
 import { HttpError } from '../../intake/errors';
 import { reasonSchema, requestIdParams } from '../../intake/schemas/common';
 import { requireSession, sendPage, sessionOf } from '../guard';
@@ -37,11 +39,12 @@ export function actionRoutes(services: OpsServices) {
       try {
         await run();
       } catch (err) {
-        if (!(err instanceof HttpError) || err.statusCode >= 500) throw err;
+        const status = err instanceof AppError ? statusOf(err) : err instanceof HttpError ? err.statusCode : 500;
+        if (!(err instanceof AppError || err instanceof HttpError) || status >= 500) throw err;
         const session = sessionOf(request);
         request.log.info({ caller: session.name, requestId: id, code: err.code }, 'ops action refused');
         const message = /[.!?]$/.test(err.message) ? err.message : `${err.message}.`;
-        if (err.statusCode === 404 && (await services.store.getCurrent(id)) === undefined) {
+        if (status === 404 && (await services.store.getCurrent(id)) === undefined) {
           return sendPage(reply, 404, errorPage(session, 404, 'That action was not done', message));
         }
         const note = await services.sessions.keepRefusal(request.cookies[SESSION_COOKIE], message);
@@ -89,28 +92,21 @@ export function actionRoutes(services: OpsServices) {
     );
 
     app.post('/ops/tenants', { preValidation: guard('admin'), schema: { hide: true, body: form({ tenantId: z.string().regex(GUID) }) } }, async (request, reply) => {
-      const { tenantId } = request.body;
-      await services.tenants.remember(tenantId);
-      await services.tenantActions.record({ by: sessionOf(request).name, tenantId, action: 'added' });
+      await services.tenantControls.add(request.body.tenantId, sessionOf(request).name);
       return reply.redirect('/ops?done=tenant', 303);
     });
 
     app.post('/ops/tenants/:tenantId/pause', { preValidation: guard('admin'), schema: { hide: true, params: tenantParams, body: form({ reason: optionalReason }) } }, async (request, reply) => {
       const { tenantId } = request.params;
-      const by = sessionOf(request).name;
-      await services.control.pause(tenantId, by, request.body.reason);
-      await services.tenants.remember(tenantId);
-      await services.tenantActions.record({ by, tenantId, action: 'paused', ...(request.body.reason === undefined ? {} : { detail: request.body.reason }) });
+      await services.tenantControls.pause(tenantId, sessionOf(request).name, request.body.reason);
       request.log.warn({ tenantId }, 'submissions paused');
       return reply.redirect('/ops?done=pause', 303);
     });
 
     app.post('/ops/tenants/:tenantId/resume', { preValidation: guard('admin'), schema: { hide: true, params: tenantParams, body: form({}) } }, async (request, reply) => {
       const { tenantId } = request.params;
-      await services.control.resume(tenantId);
-      await services.tenantActions.record({ by: sessionOf(request).name, tenantId, action: 'resumed' });
+      await services.tenantControls.resume(tenantId, sessionOf(request).name);
       request.log.warn({ tenantId }, 'submissions resumed');
-      await services.wakeHeld();
       return reply.redirect('/ops?done=resume', 303);
     });
 
@@ -120,10 +116,8 @@ export function actionRoutes(services: OpsServices) {
       async (request, reply) => {
         const { tenantId } = request.params;
         const { limitPerHour } = request.body;
-        await services.control.setLimit(tenantId, limitPerHour);
-        await services.tenantActions.record({ by: sessionOf(request).name, tenantId, action: 'set the blast-radius limit of', detail: `${String(limitPerHour)} per hour` });
+        await services.tenantControls.setLimit(tenantId, sessionOf(request).name, limitPerHour);
         request.log.warn({ tenantId, limitPerHour }, 'blast-radius limit set');
-        await services.wakeHeld();
         return reply.redirect('/ops?done=blast-radius', 303);
       },
     );

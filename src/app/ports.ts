@@ -1,0 +1,84 @@
+/**
+ * What the application layer needs from the world, as narrow interfaces. The adapters live elsewhere: the Redis
+ * stores in src/store (RequestStore, WorkflowStore, IdempotencyStore, SubmissionControl, the tenant action log), the
+ * BullMQ scheduler in src/queue/scheduler.ts, the ticket reader in src/ticketing. The layer imports their data types
+ * only, never ioredis, BullMQ or Fastify: a use case can be driven by any edge (API, dashboard, webhook) and reads
+ * the same whichever one calls it.
+ */
+import type { RequestState, ResetRequest, TicketRef, TimelineEntry, TimelineEvent } from '../domain/request';
+import type { WorkflowData } from '../domain/workflow';
+import type { Claim, StoredResponse } from '../store/idempotency';
+import type { CurrentRequest, ListFilter, ListPage, Reservation, StoredRequest } from '../store/requests';
+import type { SubmissionStatus } from '../store/submission-control';
+import type { JobPayload } from '../queue/catalog';
+import type { TransitionNote } from '../store/workflow-store';
+
+/** Requests: their records, timelines, indexes and the ticket and device locks. */
+export interface RequestRepository {
+  reserve(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<Reservation>;
+  relock(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<Reservation>;
+  release(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<void>;
+  commit(request: ResetRequest, first: TimelineEntry): Promise<boolean>;
+  linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'>;
+  get(id: string): Promise<StoredRequest | undefined>;
+  getCurrent(id: string): Promise<CurrentRequest | undefined>;
+  list(filter: ListFilter, limit: number, cursor?: { score: number; id: string }): Promise<ListPage>;
+}
+
+/** A request's conditional writes: each applies only if the request is still in the state the caller saw. */
+export interface WorkflowRepository {
+  load(id: string): Promise<CurrentRequest | undefined>;
+  transition(request: ResetRequest, to: RequestState, note: TransitionNote, workflow?: WorkflowData): Promise<boolean>;
+  recordEvent(request: ResetRequest, event: TimelineEvent, note: TransitionNote, workflow?: WorkflowData): Promise<boolean>;
+}
+
+/** Idempotency-Key records, per caller. */
+export interface IdempotencyRecords {
+  claim(caller: string, idempotencyKey: string, body: unknown, requestId?: string): Promise<Claim>;
+  complete(caller: string, idempotencyKey: string, body: unknown, response: StoredResponse): Promise<void>;
+  takeOver(caller: string, idempotencyKey: string, body: unknown, requestId: string): Promise<void>;
+  abandon(caller: string, idempotencyKey: string): Promise<void>;
+}
+
+export type NotifyChannel = JobPayload<'notify'>['channel'];
+export type NotifyEvent = JobPayload<'notify'>['event'];
+
+/** The job queues, as the use cases see them: run a request's workflow, wake it, and queue its notifications. */
+export interface JobScheduler {
+  /** Queues the request's workflow job (job id = request id). */
+  scheduleReset(requestId: string): Promise<void>;
+  /** Removes it: a failed submission's, or a finished request's before a retry queues a new one. */
+  removeReset(requestId: string): Promise<void>;
+  /** Runs a waiting reset job now (best effort): something it waits for may have changed. */
+  wake(requestId: string): Promise<void>;
+  /** One notification job per channel for an event (the ticket channel only when the request has a ticket). */
+  notifyEvent(request: Pick<ResetRequest, 'id' | 'ticket'>, event: NotifyEvent, channels?: readonly NotifyChannel[]): Promise<void>;
+  /** The note to a ticket linked to an active request. */
+  notifyLinkedTicket(requestId: string, ticket: Pick<TicketRef, 'system' | 'key'>): Promise<void>;
+}
+
+/** Per-tenant submission controls: a pause, and the blast-radius limit. */
+export interface SubmissionControls {
+  status(tenantId: string): Promise<SubmissionStatus>;
+  pause(tenantId: string, by: string, reason?: string): Promise<void>;
+  resume(tenantId: string): Promise<void>;
+  setLimit(tenantId: string, perHour: number): Promise<void>;
+}
+
+/** The tenants the product reports on, and the log of what operators did to them. */
+export interface TenantRecords {
+  remember(tenantId: string): Promise<void>;
+}
+
+/** A tenant-level operator action: it has no request timeline, so it is kept in the tenant action log. */
+export interface TenantAction {
+  readonly at: string;
+  readonly by: string;
+  readonly tenantId: string;
+  readonly action: 'paused' | 'resumed' | 'set the blast-radius limit of' | 'added';
+  readonly detail?: string;
+}
+
+export interface TenantActionRecords {
+  record(action: Omit<TenantAction, 'at'>): Promise<void>;
+}

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { createTicketingClients, ticketingSettingsFromConfig } from '../ticketing/clients';
 import { createTicketReader, ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
+import { productVersion } from '../version';
 
 export interface RunningIntake {
   readonly app: FastifyInstance;
@@ -21,7 +22,7 @@ export interface RunningIntake {
 export async function startIntakeServer(config: Config, tokens: TokenRegistry, redisUrl = config.REDIS_URL, tickets: TicketReader = ticketReaderFromConfig(config)): Promise<RunningIntake> {
   const redis = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-intake' });
   const queues = createQueues(redis, config.REDIS_PREFIX);
-  const app = await buildIntakeApp({ config, redis, queues, tokens, tickets, version: process.env.npm_package_version ?? '0.0.0' });
+  const app = await buildIntakeApp({ config, redis, queues, tokens, tickets, version: productVersion() });
   app.addHook('onClose', async () => {
     await queues.close();
     await redis.quit().catch(() => {

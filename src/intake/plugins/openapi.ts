@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { PAGE_CSP, PAGE_HELMET } from '../../http/page-security';
+import { productVersion } from '../../version';
 
 /**
  * The dashboard's headers, and one exception to its CSP: the only inline style Swagger UI renders, the <style> element
@@ -14,16 +15,21 @@ import { PAGE_CSP, PAGE_HELMET } from '../../http/page-security';
 const SWAGGER_LOGO_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 const DOCS_HELMET = { ...PAGE_HELMET, contentSecurityPolicy: { directives: { ...PAGE_CSP, styleSrc: [...PAGE_CSP.styleSrc, SWAGGER_LOGO_STYLE] } } };
 
+export interface OpenApiOptions {
+  /** `info.version`; by default the product's, from package.json (src/version.ts). */
+  readonly version?: string | undefined;
+}
+
 /** The OpenAPI 3 document, generated from the route schemas: GET /openapi.json, with docs at GET /docs. */
 export const openApiPlugin = fp(
-  async (app: FastifyInstance, opts: { version: string }) => {
+  async (app: FastifyInstance, opts: OpenApiOptions) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
         info: {
           title: 'Intune passcode reset: intake API',
           description: 'Reset requests from the API, ServiceNow and Jira. Errors have the shape { error: { code, message, details? } }.',
-          version: opts.version,
+          version: opts.version ?? productVersion(),
         },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from API_TOKENS' } } },
         tags: [

@@ -9,6 +9,7 @@ import { ServiceNowError } from '../ticketing/servicenow/errors';
 import { StoreUnavailableError } from '../store/errors';
 import type { DeliveryError } from './ledger';
 import { TemplateError } from './render';
+import { retryDelayMs } from '../remote/backoff';
 
 /** A delivery failure of the notify channels themselves (email transports, a missing ticket or configuration). */
 export class NotifyDeliveryError extends Error {
@@ -58,12 +59,13 @@ export class NotifyRetryError extends Error {
   }
 }
 
+/** Half of each notify backoff step is taken off at random, so that retries after an outage spread out. */
+export const NOTIFY_JITTER = 0.5;
+
 /**
- * The wait before attempt `attemptsMade + 1`: exponential from `baseMs` (with jitter between 50% and 100%), at most
- * `maxMs`; never shorter than the remote end's Retry-After (capped at a day).
+ * The wait before attempt `attemptsMade + 1`: the one backoff (src/remote/backoff.ts) from `baseMs`, at most `maxMs`,
+ * with jitter; never shorter than the remote end's Retry-After (capped at a day).
  */
-export function retryDelayMs(attemptsMade: number, backoff: { readonly baseMs: number; readonly maxMs: number }, retryAfterMs: number | undefined, random: () => number = Math.random): number {
-  const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attemptsMade - 1));
-  const jittered = Math.round(exponential * (0.5 + random() / 2));
-  return Math.max(jittered, Math.min(retryAfterMs ?? 0, 86_400_000));
+export function notifyRetryDelayMs(attemptsMade: number, backoff: { readonly baseMs: number; readonly maxMs: number }, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+  return retryDelayMs(attemptsMade, { ...backoff, jitter: NOTIFY_JITTER }, retryAfterMs, random);
 }

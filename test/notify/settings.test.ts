@@ -1,5 +1,5 @@
 import { ConfigError, parseConfig } from '../../src/config/load';
-import { retryDelayMs } from '../../src/notify/errors';
+import { notifyRetryDelayMs } from '../../src/notify/errors';
 import { notifySettings } from '../../src/notify/settings';
 import { stateUpdateFor, tableOfNumber } from '../../src/notify/channels/servicenow';
 import { pickTransition } from '../../src/notify/channels/jira';
@@ -58,9 +58,9 @@ describe('delivery rules', () => {
     [1, 7000, 7000],
     [5, 7000, 16_000],
   ])('waits after attempt %i (Retry-After %p) at least %i ms', (attempts, retryAfter, expected) => {
-    // With no jitter (random 1) the exponential wait is exact; Retry-After is a floor.
-    expect(retryDelayMs(attempts, { baseMs: 1000, maxMs: 60_000 }, retryAfter, () => 1)).toBe(expected);
-    expect(retryDelayMs(attempts, { baseMs: 1000, maxMs: 60_000 }, retryAfter, () => 0)).toBeGreaterThanOrEqual(retryAfter ?? expected / 2);
+    // With nothing taken off (random 0) the exponential wait is exact; Retry-After is a floor.
+    expect(notifyRetryDelayMs(attempts, { baseMs: 1000, maxMs: 60_000 }, retryAfter, () => 0)).toBe(expected);
+    expect(notifyRetryDelayMs(attempts, { baseMs: 1000, maxMs: 60_000 }, retryAfter, () => 1)).toBeGreaterThanOrEqual(retryAfter ?? expected / 2);
   });
 
   it('maps ticket numbers to their tables, and final outcomes to the configured state changes', () => {

@@ -6,7 +6,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { notifyJobId, parsePayload } from '../../src/queue/catalog';
-import { classifyFailure, NotifyRetryError, retryDelayMs } from '../../src/notify/errors';
+import { classifyFailure, notifyRetryDelayMs, NotifyRetryError } from '../../src/notify/errors';
 import type { NotifyDeps } from './deps';
 import { deliverNotification } from './deliver';
 
@@ -62,5 +62,5 @@ export function createNotifyProcessor(deps: NotifyDeps) {
  * NOTIFY_BACKOFF_BASE_MS up to NOTIFY_BACKOFF_MAX_MS, and never sooner than a Retry-After the remote end gave.
  */
 export function notifyBackoff(backoff: { readonly baseMs: number; readonly maxMs: number }) {
-  return (attemptsMade: number, _type?: string, err?: Error): number => retryDelayMs(attemptsMade, backoff, err instanceof NotifyRetryError ? err.retryAfterMs : undefined);
+  return (attemptsMade: number, _type?: string, err?: Error): number => notifyRetryDelayMs(attemptsMade, backoff, err instanceof NotifyRetryError ? err.retryAfterMs : undefined);
 }

@@ -4,6 +4,7 @@ import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import { JiraError } from '../../src/ticketing/jira';
 import { ServiceNowError } from '../../src/ticketing/servicenow';
 import { isFinal } from '../../src/domain/request';
+import { backoffMs, type BackoffPolicy } from '../../src/remote/backoff';
 import type { FailureReason } from '../../src/domain/reasons';
 import { TicketingNotConfiguredError } from './approvals';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
@@ -14,9 +15,10 @@ import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from 
 export const MAX_TRANSIENT_FAILURES = 12;
 
 /** The wait after the n-th transient error in a row: 1 s doubling, up to 5 min, with up to 50 % taken off at random. */
+export const TRANSIENT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_000, jitter: 0.5 };
+
 export function transientBackoffMs(failures: number, random: () => number = Math.random): number {
-  const full = Math.min(1_000 * 2 ** Math.max(0, failures - 1), 5 * 60_000);
-  return Math.round(full * (1 - 0.5 * random()));
+  return backoffMs(failures, TRANSIENT_BACKOFF, random);
 }
 
 /** A failure worth trying again: Graph without an answer or a 5xx, ServiceNow or Jira unavailable or rate-limited. */

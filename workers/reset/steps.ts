@@ -8,6 +8,7 @@ import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import type { ResetDeps, StepResult } from './deps';
 import { moveTo } from './outcome';
 import { describeUnsuccessfulAction } from '../../src/domain/action-errors';
+import { backoffMs } from '../../src/remote/backoff';
 
 /** A held submission is looked at again this often (and at once when an admin resumes or raises the limit). */
 const HELD_RECHECK_MS = 60_000;
@@ -189,7 +190,7 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
 
 /** Polling backs off from seconds to minutes. */
 export function pollDelayMs(checks: number, baseMs = 5_000): number {
-  return Math.min(baseMs * 2 ** Math.max(0, checks - 1), 5 * 60_000);
+  return backoffMs(checks, { baseMs, maxMs: 5 * 60_000 });
 }
 
 /** Step 5: follow the action until the device reports an outcome, or the deadline passes. */

@@ -14,7 +14,7 @@
 export type AppErrorKind = 'invalid' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'upstream_refused' | 'unavailable';
 
 export class AppError extends Error {
-  override readonly name = 'AppError';
+  override name = 'AppError';
 
   constructor(
     readonly kind: AppErrorKind,

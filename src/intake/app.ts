@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health';
 import { createRequestActions } from '../app/request-actions';
 import { createTenantControls } from '../app/tenant-controls';
 import { createApiSubmissions } from '../app/api-submissions';
+import { createNotificationActions } from '../app/notifications';
 import { createJobScheduler } from '../queue/scheduler';
 import { createTenantDirectory } from '../metrics/tenants';
 import { createTenantActionLog } from '../ops/tenant-actions';
@@ -141,7 +142,8 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   const tenantActions = createTenantActionLog(deps.redis, config.REDIS_PREFIX);
   const tenantControls = createTenantControls({ control, tenants, actions: tenantActions, requests: store, jobs });
   await app.register(actionRoutes({ actions }));
-  await app.register(notificationRoutes({ deliveries, exists: async (id) => (await store.getCurrent(id)) !== undefined }));
+  const notifications = createNotificationActions({ ledger: deliveries, requests: store });
+  await app.register(notificationRoutes({ notifications }));
   await app.register(tenantRoutes({ tenants: tenantControls }));
   // The operations dashboard (/ops), bull-board (/admin/queues) and GET /metrics: src/ops, docs/operations.md.
   await registerOperations(app, {
@@ -156,7 +158,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     control,
     tenants,
     tenantActions,
-    deliveries,
+    notifications,
   });
   await app.register(
     webhookRoutes({

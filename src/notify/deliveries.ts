@@ -4,6 +4,7 @@
  * timeline). It reads the ledger and the notify queue; it never touches the reset queue or the request's state.
  */
 import type { Job } from 'bullmq';
+import { AppError } from '../app/errors';
 import type { Redis } from 'ioredis';
 import { NOTIFY_EVENTS, notifyJobId, type JobPayload } from '../queue/catalog';
 import { enqueueNotification, type Queues } from '../queue/queues';
@@ -18,13 +19,14 @@ export interface DeliveryView extends Omit<DeliveryRecord, 'steps' | 'updatedAt'
   readonly jobState: string;
 }
 
-export class DeliveryActionError extends Error {
+/** An operator's retry that cannot be done: an application error (src/app/errors.ts), 404 or 409 over HTTP. */
+export class DeliveryActionError extends AppError {
   constructor(
     readonly status: 404 | 409,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(status === 404 ? 'not_found' : 'conflict', code, message);
     this.name = 'DeliveryActionError';
   }
 }

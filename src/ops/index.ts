@@ -21,7 +21,7 @@ import type { SubmissionControl } from '../store/submission-control';
 import type { WorkflowStore } from '../store/workflow-store';
 import { bullBoardScope } from './bull-board';
 import { sendPage } from './guard';
-import type { NotificationDeliveries } from '../notify/deliveries';
+import type { NotificationActions } from '../app/notifications';
 import { createNotificationReader } from './notifications';
 import { actionRoutes } from './routes/actions';
 import { authRoutes } from './routes/auth';
@@ -45,8 +45,8 @@ export interface OperationsDeps {
   /** The tenants reported on, and the log of tenant actions: shared with the API's tenant controls. */
   readonly tenants: TenantDirectory;
   readonly tenantActions: TenantActionLog;
-  /** The notify worker's delivery ledger and retry (src/notify/deliveries.ts), shared with the API's routes. */
-  readonly deliveries: NotificationDeliveries;
+  /** A request's notifications and their retry (src/app/notifications.ts), shared with the API's routes. */
+  readonly notifications: NotificationActions;
 }
 
 /** How often this process folds new audit entries into the metrics (any number of intake processes may do it). */
@@ -62,7 +62,7 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
   const { tenants, tenantActions } = deps;
   const budget = new GraphBudget(redis, prefix, { windowMs: config.GRAPH_WINDOW_MS, writes: config.GRAPH_WRITE_BUDGET, reads: config.GRAPH_READ_BUDGET });
   const snapshot = createSnapshotReader({ redis, prefix, queues: deps.queues, control: deps.control, budget, tenants });
-  const notifications = createNotificationReader(deps.queues, deps.deliveries);
+  const notifications = createNotificationReader(deps.queues, deps.notifications);
   const services: OpsServices = {
     store: deps.store,
     workflow: deps.workflow,

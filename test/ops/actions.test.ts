@@ -148,26 +148,30 @@ describe('retry a notification', () => {
   it('shows an undeliverable notification on the overview and the request page, and an operator sends it again', async () => {
     const id = await submit(t, 'ACT-NOTIFY-1');
     const jobId = await undeliverableNotification(t, id);
+    const address = { event: 'failed', channel: 'email' };
     const overview = await t.app.inject({ method: 'GET', url: '/ops', headers: { cookie: operator.cookie } });
     expect(overview.body).toContain('1 notifications could not be delivered');
     expect(overview.body).toContain('SMTP 550 mailbox unavailable');
     const page = await t.app.inject({ method: 'GET', url: `/ops/requests/${id}`, headers: { cookie: operator.cookie } });
     expect(page.body).toContain('<span class="state undeliverable">undeliverable</span>');
-    expect(page.body).toContain(`value="${jobId}"`);
+    // Addressed as the API addresses it: event and channel (no queue job id in the page).
+    expect(page.body).toContain('<input type="hidden" name="event" value="failed"><input type="hidden" name="channel" value="email">');
+    expect(page.body).not.toContain(jobId);
 
-    expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, approver, { jobId })).statusCode).toBe(403);
-    expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId }, null)).statusCode).toBe(403);
+    expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, approver, address)).statusCode).toBe(403);
+    expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, address, null)).statusCode).toBe(403);
+    expect((await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { event: 'nonsense', channel: 'email' })).statusCode).toBe(400);
     const other = await submit(t, 'ACT-NOTIFY-2');
-    expect(await refusalShown(await postForm(t, `/ops/requests/${other}/notifications/retry`, operator, { jobId }), other, operator)).toBe('That notification does not belong to this request.');
+    expect(await refusalShown(await postForm(t, `/ops/requests/${other}/notifications/retry`, operator, address), other, operator)).toBe('The request has no failed notification on the email channel.');
     expect(await (await t.queues.notify.getJob(jobId))?.getState()).toBe('failed');
 
-    const res = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId });
+    const res = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, address);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/ops/requests/${id}?done=notification-retry`);
     expect(await (await t.queues.notify.getJob(jobId))?.getState()).toBe('waiting');
     expect(await lastEntry(id)).toMatchObject({ actor: TOKEN_NAMES.operator, reason: `notification failed on the email channel retried by ${TOKEN_NAMES.operator}`, from: 'received', to: 'received' });
-    const twice = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, { jobId });
-    expect(await refusalShown(twice, id, operator)).toContain('has not failed');
+    const twice = await postForm(t, `/ops/requests/${id}/notifications/retry`, operator, address);
+    expect(await refusalShown(twice, id, operator)).toBe('The failed notification on the email channel is queued or being delivered now.');
   });
 });
 
@@ -215,7 +219,7 @@ describe('tenant controls', () => {
   });
 
   it('records a pause, resume and limit made through the API in the same tenant action log, with the caller', async () => {
-    const api = (path: string, payload?: unknown) => t.app.inject({ method: path.endsWith('blast-radius') ? 'PUT' : 'POST', url: `/v1/tenants/${TENANT}/${path}`, headers: t.auth('admin'), ...(payload === undefined ? {} : { payload }) });
+    const api = (path: string, payload?: Record<string, unknown>) => t.app.inject({ method: path.endsWith('blast-radius') ? 'PUT' : 'POST', url: `/v1/tenants/${TENANT}/${path}`, headers: t.auth('admin'), ...(payload === undefined ? {} : { payload }) });
     expect((await api('pause', { reason: 'Graph incident 42' })).statusCode).toBe(200);
     expect((await api('resume')).statusCode).toBe(200);
     expect((await api('blast-radius', { limitPerHour: 25 })).statusCode).toBe(200);

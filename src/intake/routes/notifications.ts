@@ -3,9 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JIRA_ISSUE_KEY, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../../domain/identifiers';
 import { DELIVERY_STATES } from '../../notify/ledger';
-import { DeliveryActionError, type NotificationDeliveries } from '../../notify/deliveries';
+import type { NotificationActions } from '../../app/notifications';
 import { NOTIFY_EVENTS } from '../../queue/catalog';
-import { HttpError } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { errorSchema, requestIdParams } from '../schemas/common';
 
@@ -44,12 +43,8 @@ const retryBody = z
   .nullish();
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 
-function asHttp(err: unknown): unknown {
-  return err instanceof DeliveryActionError ? new HttpError(err.status, err.code, err.message) : err;
-}
-
 /** A request's notifications (ticket write-back, email) and their delivery, and an operator's retry of one. */
-export function notificationRoutes(deps: { deliveries: NotificationDeliveries; exists: (id: string) => Promise<boolean> }) {
+export function notificationRoutes(deps: { notifications: NotificationActions }) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -67,8 +62,7 @@ export function notificationRoutes(deps: { deliveries: NotificationDeliveries; e
         },
       },
       async (request) => {
-        if (!(await deps.exists(request.params.id))) throw new HttpError(404, 'not_found', `No request with id ${request.params.id}`);
-        return { items: await deps.deliveries.list(request.params.id) };
+        return { items: await deps.notifications.list(request.params.id) };
       },
     );
 
@@ -91,11 +85,7 @@ export function notificationRoutes(deps: { deliveries: NotificationDeliveries; e
       async (request) => {
         const { id, event, channel } = request.params;
         const ticket = request.body?.ticket;
-        try {
-          return await deps.deliveries.retry({ requestId: id, event, channel, ...(ticket === undefined ? {} : { ticket }) }, callerOf(request).name);
-        } catch (err) {
-          throw asHttp(err);
-        }
+        return deps.notifications.retry({ requestId: id, event, channel, ...(ticket === undefined ? {} : { ticket }) }, callerOf(request).name);
       },
     );
   };

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GUID } from '../../domain/identifiers';
+import { NOTIFY_EVENTS } from '../../queue/catalog';
 import { AppError } from '../../app/errors';
 import { statusOf } from '../../http/app-errors';
 import { HttpError } from '../../intake/errors';
@@ -15,6 +16,14 @@ import { errorPage } from '../views/layout';
 const requestParams = requestIdParams;
 const tenantParams = z.object({ tenantId: z.string().regex(GUID) });
 const form = <T extends z.ZodRawShape>(shape: T) => z.object({ _csrf: z.string().max(200).optional(), ...shape });
+/** A notification's address in a form: the same fields as the API's (src/app/notifications.ts). */
+const notificationAddress = {
+  event: z.enum(NOTIFY_EVENTS),
+  channel: z.enum(['ticket', 'email']),
+  ticketSystem: z.enum(['servicenow', 'jira']).optional(),
+  ticketKey: z.string().max(64).optional(),
+  attempt: z.coerce.number().int().min(2).max(1000).optional(),
+};
 const optionalReason = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), reasonSchema.optional());
 
 /**
@@ -34,7 +43,7 @@ export function actionRoutes(services: OpsServices) {
      * for this session in Redis; the address carries only their random id. A request that does not exist has no
      * page to return to: that is a 404 page.
      */
-    async function attempt(request: FastifyRequest, reply: FastifyReply, id: string, run: () => Promise<unknown>, done: string): Promise<FastifyReply> {
+    async function tryAction(request: FastifyRequest, reply: FastifyReply, id: string, run: () => Promise<unknown>, done: string): Promise<FastifyReply> {
       const back = `/ops/requests/${id}`;
       try {
         await run();
@@ -55,39 +64,34 @@ export function actionRoutes(services: OpsServices) {
 
     app.post('/ops/requests/:id/approve', { preValidation: guard('approve'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
       const { id } = request.params;
-      return attempt(request, reply, id, () => services.actions.approve(id, sessionOf(request).name), 'approve');
+      return tryAction(request, reply, id, () => services.actions.approve(id, sessionOf(request).name), 'approve');
     });
 
     app.post('/ops/requests/:id/cancel', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({ reason: optionalReason }) } }, async (request, reply) => {
       const { id } = request.params;
-      return attempt(request, reply, id, () => services.actions.cancel(id, sessionOf(request).name, request.body.reason), 'cancel');
+      return tryAction(request, reply, id, () => services.actions.cancel(id, sessionOf(request).name, request.body.reason), 'cancel');
     });
 
     app.post('/ops/requests/:id/retry', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
       const { id } = request.params;
-      return attempt(request, reply, id, () => services.actions.retry(id, sessionOf(request).name), 'retry');
+      return tryAction(request, reply, id, () => services.actions.retry(id, sessionOf(request).name), 'retry');
     });
 
     app.post(
       '/ops/requests/:id/notifications/retry',
-      { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({ jobId: z.string().max(200) }) } },
+      { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form(notificationAddress) } },
       async (request, reply) => {
         const { id } = request.params;
-        const { jobId } = request.body;
-        const who = sessionOf(request).name;
-        return attempt(
-          request,
-          reply,
-          id,
-          async () => {
-            if (!jobId.startsWith(`${id}|`)) throw new HttpError(404, 'not_found', 'That notification does not belong to this request');
-            // Recorded in the request's timeline by the retry itself.
-            const result = await services.notifications.retry(jobId, who);
-            if (result === 'not_found') throw new HttpError(404, 'not_found', 'That notification is no longer in the queue');
-            if (result === 'not_failed') throw new HttpError(409, 'not_failed', 'That notification has not failed: it is delivered or still being tried');
-          },
-          'notification-retry',
-        );
+        const { event, channel, ticketSystem, ticketKey, attempt } = request.body;
+        const target = {
+          requestId: id,
+          event,
+          channel,
+          ...(ticketSystem === undefined || ticketKey === undefined ? {} : { ticket: { system: ticketSystem, key: ticketKey } }),
+          ...(attempt === undefined ? {} : { requestAttempt: attempt }),
+        };
+        // Recorded in the request's timeline by the retry itself.
+        return tryAction(request, reply, id, () => services.notifications.retry(target, sessionOf(request).name), 'notification-retry');
       },
     );
 

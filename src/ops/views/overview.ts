@@ -87,7 +87,7 @@ function undeliverable(data: OverviewData): SafeHtml {
   if (data.undeliverable.count === 0) return html`<p class="empty">Every notification so far was delivered or is still being tried.</p>`;
   return html`<div class="table-wrap"><table><caption class="sr-only">Undeliverable notifications</caption><thead><tr><th scope="col">Request</th><th scope="col">Event</th><th scope="col">Channel</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead>
 <tbody>${data.undeliverable.items.map(
-    (n) => html`<tr><td><a href="/ops/requests/${n.requestId}#notifications">${n.requestId.slice(0, 8)}…</a></td><td>${n.event}</td><td>${n.channel}</td><td class="num">${n.attempts}</td><td>${n.lastError ?? ''}</td></tr>`,
+    (n) => html`<tr><td><a href="/ops/requests/${n.target.requestId}#notifications">${n.target.requestId.slice(0, 8)}…</a></td><td>${n.event}</td><td>${n.channel}</td><td class="num">${n.attempts}</td><td>${n.lastError ?? ''}</td></tr>`,
   )}</tbody></table></div>${data.undeliverable.count > data.undeliverable.items.length ? html`<p class="small muted">Showing the newest ${data.undeliverable.items.length} of ${data.undeliverable.count}.</p>` : ''}`;
 }
 

@@ -86,9 +86,17 @@ function notifications(data: RequestPageData, session: OpsSession): SafeHtml {
   const canRetry = sessionHasRole(session, 'operate');
   return html`<div class="table-wrap"><table><caption class="sr-only">Notifications</caption><thead><tr><th scope="col">Event</th><th scope="col">Channel</th><th scope="col">Delivery</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead>
 <tbody>${data.notifications.map(
-    (n) => html`<tr><td>${n.event.replaceAll('_', ' ')}</td><td>${n.channel}</td><td>${stateBadge(n.status)}</td><td class="num">${n.attempts} / ${n.maxAttempts}</td><td>${n.lastError ?? ''}</td>
-<td>${n.status === 'undeliverable' && canRetry ? html`<form class="inline" method="post" action="/ops/requests/${data.stored.request.id}/notifications/retry">${csrfField(session)}<input type="hidden" name="jobId" value="${n.jobId}"><button class="secondary" type="submit">Retry</button></form>` : ''}</td></tr>`,
+    (n) => html`<tr><td>${n.event.replaceAll('_', ' ')}</td><td>${n.channel}</td><td>${stateBadge(n.state)}</td><td class="num">${n.attempts} / ${n.maxAttempts}</td><td>${n.lastError ?? ''}</td>
+<td>${n.state === 'undeliverable' && canRetry ? retryForm(data.stored.request.id, n, session) : ''}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+/** The notification's address as form fields: its event and channel, and its linked ticket and attempt when it has them. */
+function retryForm(requestId: string, n: NotificationView, session: OpsSession): SafeHtml {
+  const { event, channel, ticket, requestAttempt } = n.target;
+  return html`<form class="inline" method="post" action="/ops/requests/${requestId}/notifications/retry">${csrfField(session)}<input type="hidden" name="event" value="${event}"><input type="hidden" name="channel" value="${channel}">${
+    ticket === undefined ? '' : html`<input type="hidden" name="ticketSystem" value="${ticket.system}"><input type="hidden" name="ticketKey" value="${ticket.key}">`
+  }${requestAttempt === undefined ? '' : html`<input type="hidden" name="attempt" value="${String(requestAttempt)}">`}<button class="secondary" type="submit">Retry</button></form>`;
 }
 
 function entry(t: TimelineEntry): SafeHtml {

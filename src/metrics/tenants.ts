@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { GUID } from '../domain/identifiers';
-import { metricsKeys } from './keys';
+import { metricsKeys, tenantKeyPatterns } from '../store/keys';
 
 /**
  * Which tenants the dashboard and /metrics report on. The intake does not talk to Graph, so it learns them from
@@ -15,7 +15,7 @@ export interface TenantDirectory {
 
 export function createTenantDirectory(redis: Redis, prefix: string, configured: readonly string[], rescanMs = 15_000, now: () => number = Date.now): TenantDirectory {
   const key = metricsKeys(prefix).tenants;
-  const patterns = [`${prefix}:graph:budget:*`, `${prefix}:graph:pause:*`, `${prefix}:tenant:*`];
+  const patterns = tenantKeyPatterns(prefix);
   let scannedAt = -Infinity;
   let scanning: Promise<void> | undefined;
 

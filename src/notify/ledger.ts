@@ -9,6 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import { storeCall } from '../store/errors';
+import { notifyKeys, type NotifyKeys } from '../store/keys';
 import type { NotifyChannel, NotifyEvent } from './settings';
 
 export const DELIVERY_STATES = ['pending', 'delivering', 'retrying', 'delivered', 'skipped', 'undeliverable'] as const;
@@ -48,23 +49,15 @@ export interface DeliveryRecord extends DeliveryTarget {
 
 const TTL_SECONDS = 35 * 86_400;
 
-export function ledgerKeys(prefix: string) {
-  return {
-    record: (id: string) => `${prefix}:notify:delivery:${id}`,
-    byRequest: (requestId: string) => `${prefix}:notify:request:${requestId}`,
-    undeliverable: () => `${prefix}:notify:undeliverable`,
-  };
-}
-
 export class DeliveryLedger {
-  readonly keys: ReturnType<typeof ledgerKeys>;
+  readonly keys: NotifyKeys;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.keys = ledgerKeys(prefix);
+    this.keys = notifyKeys(prefix);
   }
 
   private async write(target: DeliveryTarget & { readonly id: string }, fields: Record<string, string>, drop: readonly string[] = []): Promise<void> {

@@ -3,6 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Caller } from '../auth/tokens';
 import type { Role } from '../config/schema';
 import { storeCall } from '../store/errors';
+import { sessionKeys } from '../store/keys';
 
 /**
  * Dashboard sessions, in Redis so any intake process serves any session. The cookie holds a random 256-bit id; Redis
@@ -32,7 +33,7 @@ export class SessionStore {
   ) {}
 
   private key(sid: string): string {
-    return `${this.prefix}:ops:session:${digest(sid)}`;
+    return sessionKeys(this.prefix).session(digest(sid));
   }
 
   async create(caller: Caller): Promise<{ sid: string; session: OpsSession }> {
@@ -59,7 +60,7 @@ export class SessionStore {
   }
 
   private refusalKey(sid: string, note: string): string {
-    return `${this.prefix}:ops:refusal:${digest(sid)}:${note}`;
+    return sessionKeys(this.prefix).refusal(digest(sid), note);
   }
 
   /**

@@ -131,7 +131,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   await app.register(authPlugin, { tokens: deps.tokens });
   await app.register(openApiPlugin, { version: deps.version ?? '0.0.0' });
 
-  await app.register(healthRoutes({ redis: deps.redis }));
+  await app.register(healthRoutes({ ping: () => deps.redis.ping() }));
   const apiSubmissions = createApiSubmissions({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) });
   await app.register(resetRoutes({ submissions: apiSubmissions, store, adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
   const workflow = new WorkflowStore(deps.redis, store);

@@ -32,8 +32,23 @@ import { SESSION_COOKIE, SessionStore } from './session';
 import type { TenantActionLog } from './tenant-actions';
 import { errorPage } from './views/layout';
 
+/** The settings the operations surface reads: its own section of the configuration, not the whole of it. */
+export type OperationsSettings = Pick<
+  Config,
+  | 'REDIS_PREFIX'
+  | 'GRAPH_WINDOW_MS'
+  | 'GRAPH_WRITE_BUDGET'
+  | 'GRAPH_READ_BUDGET'
+  | 'OPS_SESSION_TTL_SECONDS'
+  | 'OPS_COOKIE_SECURE'
+  | 'ADMIN_CENTER_DEVICE_URL'
+  | 'APPROVAL_REQUIRED'
+  | 'APPROVAL_ALLOWED_APPROVERS'
+  | 'METRICS_PUBLIC'
+>;
+
 export interface OperationsDeps {
-  readonly config: Config;
+  readonly config: OperationsSettings;
   readonly redis: Redis;
   readonly queues: Queues;
   readonly tokens: TokenRegistry;

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 const healthSchema = z.object({ status: z.enum(['live', 'ready', 'unavailable']), checks: z.record(z.string(), z.string()).optional() });
 
-export function healthRoutes(deps: { redis: Redis; timeoutMs?: number }) {
+/** `ping`: asks the store (Redis) whether it answers; it rejects when it does not. */
+export function healthRoutes(deps: { ping: () => Promise<unknown>; timeoutMs?: number }) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const timeoutMs = deps.timeoutMs ?? 1000;
@@ -21,7 +21,7 @@ export function healthRoutes(deps: { redis: Redis; timeoutMs?: number }) {
         let timer: NodeJS.Timeout | undefined;
         try {
           await Promise.race([
-            deps.redis.ping(),
+            deps.ping(),
             new Promise((_, reject) => {
               timer = setTimeout(() => {
                 reject(new Error('timeout'));

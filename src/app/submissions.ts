@@ -72,8 +72,8 @@ export interface SubmissionService {
 /**
  * Accepts a request durably. The order makes "202 means durable" hold, and leaves nothing half-written:
  * 1. reserve the ticket and device locks (short TTL), or report the active request holding one;
- * 2. add the `reset` job (job id = request id);
- * 3. commit the record, its first timeline entry, indexes and audit entry in one script, and make the locks permanent.
+ * 2. add the `reset` job (job id = request id), sent together with step 1; a refused reservation removes it again;
+ * 3. once both are done, commit the record, its first timeline entry, indexes and audit entry in one script, and make the locks permanent.
  * A failure after step 1 removes the job and releases the locks (best effort). If even that fails, the reservation
  * expires by itself, and the job finds no record: the worker discards it (a job without a record is never run).
  */
@@ -95,12 +95,16 @@ export function createSubmissionService(deps: {
   const { store, jobs } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function undo(id: string, input: NewRequest, log: Log): Promise<void> {
+  async function removeJob(id: string, log: Log): Promise<void> {
     try {
       await jobs.removeReset(id);
     } catch (err) {
       log.warn({ err, requestId: id }, 'could not remove the job of a failed submission; the worker will discard it');
     }
+  }
+
+  async function undo(id: string, input: NewRequest, log: Log): Promise<void> {
+    await removeJob(id, log);
     try {
       await store.release(id, input);
     } catch (err) {
@@ -110,8 +114,19 @@ export function createSubmissionService(deps: {
 
   const service: SubmissionService = {
     async submit(input, log = deps.log, id = randomUUID()) {
-      const reservation = await store.reserve(id, input);
-      if (!reservation.ok) return { kind: 'busy', conflict: reservation.conflict, activeId: reservation.holderId };
+      // Steps 1 and 2 go out together (one round trip, not two): the job waits for its record either way, and the
+      // rare refusal removes the job again.
+      const [reserved, scheduled] = await Promise.allSettled([store.reserve(id, input), jobs.scheduleReset(id)]);
+      const reservation = reserved.status === 'fulfilled' ? reserved.value : undefined;
+      if (reservation?.ok !== true) {
+        if (scheduled.status === 'fulfilled') await removeJob(id, log);
+        if (reservation === undefined) throw (reserved as PromiseRejectedResult).reason;
+        return { kind: 'busy', conflict: reservation.conflict, activeId: reservation.holderId };
+      }
+      if (scheduled.status === 'rejected') {
+        await undo(id, input, log);
+        throw scheduled.reason instanceof StoreUnavailableError ? scheduled.reason : new StoreUnavailableError(scheduled.reason);
+      }
       const at = now().toISOString();
       const request: ResetRequest = {
         id,
@@ -128,10 +143,9 @@ export function createSubmissionService(deps: {
         updatedAt: at,
       };
       const first: TimelineEntry = { at, from: null, to: 'received', actor: input.submittedBy, reason: 'request accepted' };
-      let committing = false;
+      // True while the commit is on the wire: only then can its outcome be unknown.
+      let committing = true;
       try {
-        await jobs.scheduleReset(id);
-        committing = true;
         const committed = await store.commit(request, first);
         committing = false;
         if (!committed) throw new StoreUnavailableError(new Error('the lock reservation expired before the commit'));

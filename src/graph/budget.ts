@@ -21,7 +21,7 @@
  */
 import type { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
-import { runScript } from '../store/lua';
+import { defineScript } from '../redis/commands';
 
 export interface BudgetLimits {
   readonly windowMs: number;
@@ -112,6 +112,12 @@ local pausedUntil = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 return {math.max(0, pausedUntil - now), redis.call('ZCOUNT', KEYS[2], min, '+inf'), redis.call('ZCOUNT', KEYS[3], min, '+inf')}
 `;
 
+// The scripts as typed commands (ioredis defineCommand); their replies are checked below.
+type Clock = string;
+const acquireScript = defineScript<[now: Clock, windowMs: number, readInterval: number, writeInterval: number, tolerance: number, member: string, hasHolder: '0' | '1']>('resetpcBudgetAcquire', ACQUIRE);
+const pauseScript = defineScript<[now: Clock, ms: number]>('resetpcBudgetPause', PAUSE);
+const statusScript = defineScript<[now: Clock, windowMs: number]>('resetpcBudgetStatus', STATUS);
+
 function checkLimits(limits: BudgetLimits): void {
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`budget ${name} must be a positive integer, got ${String(value)}`);
@@ -170,8 +176,7 @@ export class GraphBudget {
   async acquire(tenantId: string, kind: BudgetKind, holder?: string): Promise<BudgetDecision> {
     const k = this.keys(tenantId, holder === undefined ? undefined : `${kind}|${holder}`);
     const keys = kind === 'write' ? [k.pause, k.readTat, k.reads, k.slot, k.writeTat, k.writes] : [k.pause, k.readTat, k.reads, k.slot];
-    const args = [this.clock(), this.limits.windowMs, this.readInterval, this.writeInterval, this.tolerance, randomUUID(), holder === undefined ? '0' : '1'];
-    const raw = await runScript(this.redis, ACQUIRE, keys, args);
+    const raw = await acquireScript.run(this.redis, keys, [this.clock(), this.limits.windowMs, this.readInterval, this.writeInterval, this.tolerance, randomUUID(), holder === undefined ? '0' : '1']);
     if (!Array.isArray(raw) || raw.length !== 3) throw new Error('the Graph budget script returned an unexpected reply');
     const [admitted, waitMs, why] = raw as [unknown, unknown, unknown];
     if (admitted === 1) return { ok: true };
@@ -183,7 +188,7 @@ export class GraphBudget {
   async pause(tenantId: string, ms: number): Promise<void> {
     const wait = Math.ceil(ms);
     if (!Number.isFinite(wait) || wait <= 0) return;
-    await runScript(this.redis, PAUSE, [this.keys(tenantId).pause], [this.clock(), wait]);
+    await pauseScript.run(this.redis, [this.keys(tenantId).pause], [this.clock(), wait]);
   }
 
   /** How long the tenant stays paused; 0 when it is not. */
@@ -199,7 +204,7 @@ export class GraphBudget {
 
   private async status(tenantId: string): Promise<{ pausedForMs: number; reads: number; writes: number }> {
     const k = this.keys(tenantId);
-    const [pausedForMs = 0, reads = 0, writes = 0] = integers(await runScript(this.redis, STATUS, [k.pause, k.reads, k.writes], [this.clock(), this.limits.windowMs]), 3, 'status');
+    const [pausedForMs = 0, reads = 0, writes = 0] = integers(await statusScript.run(this.redis, [k.pause, k.reads, k.writes], [this.clock(), this.limits.windowMs]), 3, 'status');
     return { pausedForMs, reads, writes };
   }
 }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { isFinal, type RequestState, type TimelineEntry } from '../domain/request';
 import type { WorkflowData } from '../domain/workflow';
-import { runScript } from '../store/lua';
+import { defineScript } from '../redis/commands';
 import { storeKeys } from '../store/keys';
 import { bucketIndex } from './buckets';
 import { HALF_HOUR_MS, MINUTE_MS, metricsKeys } from './keys';
@@ -28,6 +29,8 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `;
+
+const apply = defineScript<[checkpoint: string, newCheckpoint: string, ops: string], number>('resetpcApplyMetrics', APPLY, z.number().int());
 
 const MINUTE_TTL_MS = 3 * 3_600_000;
 const HALF_HOUR_TTL_MS = 50 * 3_600_000;
@@ -193,7 +196,7 @@ export function createAuditAggregator(redis: Redis, prefix: string, now: () => n
         batch.expire(key, ttl);
       }
     }
-    const applied = await runScript(redis, APPLY, batch.keys, [checkpoint, lastRaw[0], JSON.stringify(batch.ops())]);
+    const applied = await apply.run(redis, batch.keys, [checkpoint, lastRaw[0], JSON.stringify(batch.ops())]);
     lostRace = applied !== 1;
     return applied === 1 ? raw.length : 0;
   }

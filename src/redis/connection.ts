@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { connect } from 'node:net';
+import { registerScripts } from './commands';
 
 export type RedisRole = 'producer' | 'worker';
 
@@ -66,6 +67,7 @@ export function createRedis(url: string, role: RedisRole, options: { commandTime
   // Connection errors are reported by health checks and by the commands that fail; without a listener,
   // ioredis would print each reconnect attempt to stderr.
   redis.on('error', () => undefined);
+  registerScripts(redis);
   return redis;
 }
 

@@ -8,9 +8,8 @@ import {
 } from '../domain/request';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
-import { runScript } from './lua';
 import { storeKeys, type StoreKeys } from './keys';
-import { COMMIT_REQUEST, LINK_TICKET, RELEASE_LOCKS, RESERVE_LOCKS } from './scripts';
+import { commitRequest, linkTicket, releaseLocks, reserveLocks } from './scripts';
 
 const DAY_MS = 86_400_000;
 /** How long a reservation holds a lock before the request is committed. */
@@ -72,15 +71,10 @@ export class RequestStore {
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly auditRetentionDays = 90,
   ) {
     this.keys = storeKeys(prefix);
-  }
-
-  /** The index of requests by requester (requestedBy, lower-cased); scores are createdAt, like every index. */
-  byRequester(requester: string): string {
-    return `${this.prefix}:requests:requester:${requester.trim().toLowerCase()}`;
   }
 
   /** The audit stream keeps `auditRetentionDays` of entries: older ones are trimmed as new ones are added. */
@@ -98,9 +92,7 @@ export class RequestStore {
     const locks = this.lockKeysFor(request);
     const keys = locks.ticket === undefined ? [locks.device] : [locks.ticket, locks.device];
     const kinds: ('ticket' | 'device')[] = locks.ticket === undefined ? ['device'] : ['ticket', 'device'];
-    const [index, holder] = (await storeCall(() =>
-      runScript(this.redis, RESERVE_LOCKS, keys, [id, RESERVATION_TTL_MS, this.keys.request('')]),
-    )) as [number, string];
+    const [index, holder] = await storeCall(() => reserveLocks.run(this.redis, keys, [id, RESERVATION_TTL_MS, this.keys.request('')]));
     if (index === 0) return { ok: true };
     return { ok: false, conflict: kinds[index - 1] ?? 'device', holderId: holder };
   }
@@ -110,14 +102,14 @@ export class RequestStore {
     const locks = this.lockKeysFor(request);
     const keys = locks.ticket === undefined ? [locks.device] : [locks.ticket, locks.device];
     const kinds: ('ticket' | 'device')[] = locks.ticket === undefined ? ['device'] : ['ticket', 'device'];
-    const [index, holder] = (await storeCall(() => runScript(this.redis, RESERVE_LOCKS, keys, [id, 0, this.keys.request('')]))) as [number, string];
+    const [index, holder] = await storeCall(() => reserveLocks.run(this.redis, keys, [id, 0, this.keys.request('')]));
     if (index === 0) return { ok: true };
     return { ok: false, conflict: kinds[index - 1] ?? 'device', holderId: holder };
   }
 
   async release(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<void> {
     const locks = Object.values(this.lockKeysFor(request));
-    await storeCall(() => runScript(this.redis, RELEASE_LOCKS, locks, [id]));
+    await storeCall(() => releaseLocks.run(this.redis, locks, [id]));
   }
 
   /** Stores a new request atomically. Returns false when its reservation expired before the commit. */
@@ -125,7 +117,7 @@ export class RequestStore {
     const locks = Object.values(this.lockKeysFor(request));
     const indexes = [this.keys.byCreated, this.keys.byState(request.state), this.keys.byDevice(request.device.value)];
     if (request.ticket !== undefined) indexes.push(this.keys.byTicket(request.ticket.key));
-    indexes.push(this.byRequester(request.requestedBy));
+    indexes.push(this.keys.byRequester(request.requestedBy));
     const core: StoredCore = {
       id: request.id,
       device: request.device,
@@ -139,7 +131,7 @@ export class RequestStore {
     };
     const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
     const result = await storeCall(() =>
-      runScript(this.redis, COMMIT_REQUEST, keys, [request.id, JSON.stringify(core), request.state, Date.parse(request.createdAt), request.updatedAt, JSON.stringify(first), this.auditMinId(), locks.length]),
+      commitRequest.run(this.redis, keys, [request.id, JSON.stringify(core), request.state, Date.parse(request.createdAt), request.updatedAt, JSON.stringify(first), this.auditMinId(), locks.length]),
     );
     return result === 1;
   }
@@ -148,7 +140,7 @@ export class RequestStore {
   async linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'> {
     const keys = [this.keys.request(id), this.keys.links(id), this.keys.timeline(id), this.keys.byTicket(ticket.key), this.keys.audit];
     const result = await storeCall(() =>
-      runScript(this.redis, LINK_TICKET, keys, [id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), this.auditMinId()]),
+      linkTicket.run(this.redis, keys, [id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), this.auditMinId()]),
     );
     return result === 1 ? 'linked' : result === 2 ? 'already_linked' : 'gone';
   }
@@ -197,7 +189,7 @@ export class RequestStore {
         : filter.device !== undefined
           ? this.keys.byDevice(filter.device)
           : filter.requester !== undefined
-            ? this.byRequester(filter.requester)
+            ? this.keys.byRequester(filter.requester)
             : filter.state !== undefined
               ? this.keys.byState(filter.state)
               : this.keys.byCreated;

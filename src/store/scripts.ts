@@ -1,8 +1,13 @@
+import { z } from 'zod';
 import { FINAL_STATES } from '../domain/request';
+import { defineScript } from '../redis/commands';
 
 /**
- * Lua scripts for the multi-key writes that must be atomic. Each touches keys under one hash tag.
+ * Lua scripts for the multi-key writes that must be atomic, each registered as a typed command (src/redis/commands.ts).
+ * Each touches keys under one hash tag.
  */
+
+const count = z.number().int();
 
 /** The final states as a Lua set, from the one list in the domain. */
 const LUA_FINAL_SET = `{ ${[...FINAL_STATES].map((s) => `${s}=true`).join(', ')} }`;
@@ -13,7 +18,7 @@ const LUA_FINAL_SET = `{ ${[...FINAL_STATES].map((s) => `${s}=true`).join(', ')}
  * A lock whose holder no longer exists, or has reached a final state, is stale and is taken over.
  * Returns {0, ''} when reserved, or {i, holderId} for the first lock (1-based) held by another active request.
  */
-export const RESERVE_LOCKS = `
+const RESERVE_LOCKS = `
 local final = ${LUA_FINAL_SET}
 for i, key in ipairs(KEYS) do
   local holder = redis.call('GET', key)
@@ -34,6 +39,8 @@ end
 return { 0, '' }
 `;
 
+export const reserveLocks = defineScript<[id: string, ttlMs: number, requestKeyPrefix: string], [number, string]>('resetpcReserveLocks', RESERVE_LOCKS, z.tuple([count, z.string()]));
+
 /**
  * Commit a new request: record, first timeline entry, indexes, audit, and make its locks permanent.
  * KEYS[1] request hash, KEYS[2] timeline, KEYS[3] audit stream, KEYS[4..3+ARGV[8]] locks, then index keys.
@@ -41,7 +48,7 @@ return { 0, '' }
  *       7 audit min id (entries older are trimmed), 8 number of lock keys.
  * Returns 1, or 0 when a lock no longer belongs to this request (its reservation expired).
  */
-export const COMMIT_REQUEST = `
+const COMMIT_REQUEST = `
 local locks = tonumber(ARGV[8])
 for i = 4, 3 + locks do
   if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
@@ -54,13 +61,20 @@ redis.call('XADD', KEYS[3], 'MINID', '=', ARGV[7], '*', 'request', ARGV[1], 'ent
 return 1
 `;
 
+export const commitRequest = defineScript<
+  [id: string, record: string, state: string, createdAtMs: number, updatedAt: string, entry: string, auditMinId: string, lockCount: number],
+  number
+>('resetpcCommitRequest', COMMIT_REQUEST, count);
+
 /** Release locks still held by this request. KEYS: lock keys. ARGV[1]: request id. */
-export const RELEASE_LOCKS = `
+const RELEASE_LOCKS = `
 for _, key in ipairs(KEYS) do
   if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
 end
 return 1
 `;
+
+export const releaseLocks = defineScript<[id: string], number>('resetpcReleaseLocks', RELEASE_LOCKS, count);
 
 /**
  * Record another ticket on an active request.
@@ -68,7 +82,7 @@ return 1
  * ARGV: 1 id, 2 ticket json, 3 timeline entry json, 4 score (ms), 5 audit min id.
  * Returns 0 when the request is gone, 2 when that ticket is already linked, 1 when linked now.
  */
-export const LINK_TICKET = `
+const LINK_TICKET = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 2 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
@@ -78,6 +92,8 @@ redis.call('XADD', KEYS[5], 'MINID', '=', ARGV[5], '*', 'request', ARGV[1], 'ent
 return 1
 `;
 
+export const linkTicket = defineScript<[id: string, ticket: string, entry: string, score: number, auditMinId: string], number>('resetpcLinkTicket', LINK_TICKET, count);
+
 /**
  * Move a request from one state to the next, if it is still in the expected state: state, workflow data, state
  * indexes, a timeline entry and an audit entry at once; and on a final state, release the locks it holds.
@@ -86,7 +102,7 @@ return 1
  *       7 workflow json ('' keeps it), 8 '1' to release the locks.
  * Returns 1, or 0 when the request is gone or no longer in the expected state (another worker or an operator moved it).
  */
-export const TRANSITION = `
+const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state or state ~= ARGV[2] then return 0 end
 local score = redis.call('HGET', KEYS[1], 'createdAt')
@@ -106,22 +122,31 @@ end
 return 1
 `;
 
+export const transition = defineScript<
+  [id: string, expected: string, next: string, updatedAt: string, entry: string, auditMinId: string, workflow: string, releaseLocks: '0' | '1'],
+  number
+>('resetpcTransition', TRANSITION, count);
+
 /** Save workflow data if the request is still in the expected state. KEYS[1] request hash. ARGV: state, json. */
-export const SAVE_WORKFLOW = `
+const SAVE_WORKFLOW = `
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'workflow', ARGV[2])
 return 1
 `;
+
+export const saveWorkflow = defineScript<[state: string, workflow: string], number>('resetpcSaveWorkflow', SAVE_WORKFLOW, count);
 
 /**
  * Add a timeline entry (and optionally new workflow data) without a state change, if the request is still in the
  * expected state. KEYS: 1 request hash, 2 timeline, 3 audit. ARGV: 1 id, 2 state, 3 entry json, 4 audit min id,
  * 5 workflow json ('' keeps it). Returns 1, or 0 when the state changed.
  */
-export const ANNOTATE = `
+const ANNOTATE = `
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return 0 end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'workflow', ARGV[5]) end
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('XADD', KEYS[3], 'MINID', '=', ARGV[4], '*', 'request', ARGV[1], 'entry', ARGV[3])
 return 1
 `;
+
+export const annotate = defineScript<[id: string, state: string, entry: string, auditMinId: string, workflow: string], number>('resetpcAnnotate', ANNOTATE, count);

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { storeCall } from './errors';
-import { runScript } from './lua';
+import { tenantKeys } from './keys';
+import { defineScript } from '../redis/commands';
 
 const HOUR_MS = 3_600_000;
 
@@ -21,6 +23,13 @@ redis.call('ZADD', KEYS[2], now, ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ${HOUR_MS * 2})
 return { 1, count + 1, limit }
 `;
+
+const admitted = z.union([
+  z.tuple([z.literal(1), z.number(), z.number()]),
+  z.tuple([z.literal(0), z.literal('paused')]),
+  z.tuple([z.literal(0), z.literal('blast_radius'), z.number(), z.number()]),
+]);
+const admit = defineScript<[nowMs: number, requestId: string, defaultLimit: number], z.output<typeof admitted>>('resetpcAdmitSubmission', ADMIT, admitted);
 
 export type Admission =
   | { readonly ok: true }
@@ -46,20 +55,14 @@ export class SubmissionControl {
   ) {}
 
   private keys(tenantId: string) {
-    const base = `${this.prefix}:tenant:${tenantId.toLowerCase()}`;
-    return { paused: `${base}:paused`, submissions: `${base}:submissions`, limit: `${base}:blast-radius-limit` };
+    return tenantKeys(this.prefix, tenantId);
   }
 
   async admit(tenantId: string, requestId: string): Promise<Admission> {
     const k = this.keys(tenantId);
-    const [ok, why, used, limit] = (await storeCall(() => runScript(this.redis, ADMIT, [k.paused, k.submissions, k.limit], [this.now(), requestId, this.defaultLimitPerHour]))) as [
-      number,
-      string | number,
-      number?,
-      number?,
-    ];
-    if (ok === 1) return { ok: true };
-    return why === 'paused' ? { ok: false, why: 'paused' } : { ok: false, why: 'blast_radius', used: used ?? 0, limit: limit ?? 0 };
+    const reply = await storeCall(() => admit.run(this.redis, [k.paused, k.submissions, k.limit], [this.now(), requestId, this.defaultLimitPerHour]));
+    if (reply[0] === 1) return { ok: true };
+    return reply[1] === 'paused' ? { ok: false, why: 'paused' } : { ok: false, why: 'blast_radius', used: reply[2], limit: reply[3] };
   }
 
   async pause(tenantId: string, by: string, reason?: string): Promise<void> {

@@ -3,9 +3,8 @@ import { isFinal, type RequestState, type ResetRequest, type TimelineEntry, type
 import { canTransition } from '../domain/transitions';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
-import { runScript } from './lua';
 import type { CurrentRequest, RequestStore } from './requests';
-import { ANNOTATE, RESERVE_LOCKS, SAVE_WORKFLOW, TRANSITION } from './scripts';
+import { annotate, reserveLocks, saveWorkflow, transition } from './scripts';
 
 export class IllegalTransitionError extends Error {
   readonly code = 'illegal_transition';
@@ -49,7 +48,7 @@ export class WorkflowStore {
     if (workflow?.managedDeviceId !== undefined) locks.push(this.requests.keys.managedDeviceLock(workflow.managedDeviceId));
     const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
     const result = await storeCall(() =>
-      runScript(this.redis, TRANSITION, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
+      transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
     );
     return result === 1;
   }
@@ -75,13 +74,13 @@ export class WorkflowStore {
     };
     const keys = this.requests.keys;
     const result = await storeCall(() =>
-      runScript(this.redis, ANNOTATE, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow)]),
+      annotate.run(this.redis, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow)]),
     );
     return result === 1;
   }
 
   async saveWorkflow(id: string, state: RequestState, workflow: WorkflowData): Promise<boolean> {
-    const result = await storeCall(() => runScript(this.redis, SAVE_WORKFLOW, [this.requests.keys.request(id)], [state, JSON.stringify(workflow)]));
+    const result = await storeCall(() => saveWorkflow.run(this.redis, [this.requests.keys.request(id)], [state, JSON.stringify(workflow)]));
     return result === 1;
   }
 
@@ -91,7 +90,7 @@ export class WorkflowStore {
    */
   async lockManagedDevice(id: string, managedDeviceId: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly holderId: string }> {
     const key = this.requests.keys.managedDeviceLock(managedDeviceId);
-    const [index, holder] = (await storeCall(() => runScript(this.redis, RESERVE_LOCKS, [key], [id, 0, this.requests.keys.request('')]))) as [number, string];
+    const [index, holder] = await storeCall(() => reserveLocks.run(this.redis, [key], [id, 0, this.requests.keys.request('')]));
     return index === 0 ? { ok: true } : { ok: false, holderId: holder };
   }
 }

@@ -129,7 +129,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   await app.register(errorsPlugin);
   await app.register(rateLimitPlugin, { redis: deps.redis, max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, nameSpace: store.keys.rateLimit });
   await app.register(authPlugin, { tokens: deps.tokens });
-  await app.register(openApiPlugin, { version: deps.version ?? '0.0.0' });
+  await app.register(openApiPlugin, { version: deps.version });
 
   await app.register(healthRoutes({ ping: () => deps.redis.ping() }));
   const apiSubmissions = createApiSubmissions({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) });

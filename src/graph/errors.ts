@@ -1,8 +1,9 @@
 /**
- * The Graph gateway's typed errors. Callers branch on `code` and `permanent`, never on `message`:
+ * The Graph gateway's typed errors, a RemoteError (src/remote/errors.ts). Callers branch on `code` and `kind`, never on
+ * `message`:
  * - permanent (400, 401, 403, 404): fail fast with the reason (BullMQ UnrecoverableError). One exception: a token
- *   Entra ID would not issue is graph_unauthorized but transient (see toGraphError), so branch on `permanent`;
- * - graph_throttled (429): the tenant is paused in the budget for `retryAfterMs`; re-schedule;
+ *   Entra ID would not issue is graph_unauthorized but transient (see toGraphError), so branch on `kind`;
+ * - graph_throttled (429), kind rate_limited: the tenant is paused in the budget for `retryAfterMs`; re-schedule;
  * - graph_unavailable (5xx, timeouts, network, a lost response): transient; retry with backoff and jitter. For a
  *   write, the outcome is unknown: look for the effect before sending it again.
  * GraphBudgetWait is not a failure: the shared budget (or a tenant pause) says "not yet"; re-schedule, never sleep.
@@ -11,6 +12,7 @@
  * text, a token or a secret. Mapping follows DOMAIN.md §2 (error shape, throttling) and learn.microsoft.com/graph/errors.
  */
 import { parseRetryAfter } from '../http/retry-after';
+import { RemoteError, type RemoteErrorKind } from '../remote/errors';
 import { GraphError as ClientGraphError } from '@microsoft/microsoft-graph-client';
 
 export type GraphErrorCode = 'graph_forbidden' | 'graph_not_found' | 'graph_bad_request' | 'graph_unauthorized' | 'graph_throttled' | 'graph_unavailable';
@@ -38,11 +40,12 @@ const PERMANENT: ReadonlySet<GraphErrorCode> = new Set(['graph_forbidden', 'grap
 /** Error names @azure/identity uses when no token could be had (the Graph client passes them on as its GraphError code). */
 const TOKEN_ERRORS: ReadonlySet<string> = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError']);
 
-export class GraphError extends Error {
+export class GraphError extends RemoteError {
   override readonly name = 'GraphError';
+  readonly system = 'graph';
+  readonly kind: RemoteErrorKind;
   readonly status?: number;
-  readonly retryAfterMs?: number;
-  readonly permanent: boolean;
+  declare readonly retryAfterMs?: number;
   readonly missingPermission?: GraphPermission;
   readonly graphCode?: string;
   readonly requestId?: string;
@@ -53,12 +56,17 @@ export class GraphError extends Error {
     init: GraphErrorInit = {},
   ) {
     super(message);
-    this.permanent = init.permanent ?? PERMANENT.has(code);
+    this.kind = code === 'graph_throttled' ? 'rate_limited' : (init.permanent ?? PERMANENT.has(code)) ? 'permanent' : 'transient';
     if (init.status !== undefined) this.status = init.status;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
     if (init.missingPermission !== undefined) this.missingPermission = init.missingPermission;
     if (init.graphCode !== undefined) this.graphCode = init.graphCode;
     if (init.requestId !== undefined) this.requestId = init.requestId;
+  }
+
+  /** Graph's codes carry their system already (`graph_forbidden`). */
+  override get qualifiedCode(): string {
+    return this.code;
   }
 }
 

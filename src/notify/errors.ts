@@ -1,50 +1,17 @@
 /**
- * What a failed delivery means for the notify queue: permanent (retrying cannot help: the notification becomes
- * undeliverable at once, with a clear error), or worth a retry, not before `retryAfterMs` when the remote end said so
- * (429, or 503 with Retry-After). Messages come from our own clients' typed errors: never a credential, a token, or a
- * remote end's free text beyond what those clients already shorten and clean.
+ * The notify queue's own failures and retry timing. What a failed delivery means (permanent, rate-limited, transient)
+ * is read by the one classifier, src/remote/classify.ts: the channels' clients throw RemoteErrors (mail, ServiceNow,
+ * Jira), never a credential, a token, or a remote end's free text beyond what those clients already shorten and clean.
  */
-import { JiraError } from '../ticketing/jira/errors';
-import { ServiceNowError } from '../ticketing/servicenow/errors';
-import { StoreUnavailableError } from '../store/errors';
-import type { DeliveryError } from './ledger';
-import { TemplateError } from './render';
 import { retryDelayMs } from '../remote/backoff';
 
-/** A delivery failure of the notify channels themselves (email transports, a missing ticket or configuration). */
-export class NotifyDeliveryError extends Error {
-  override readonly name = 'NotifyDeliveryError';
-
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly permanent: boolean,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-export interface FailureVerdict extends DeliveryError {
-  /** Wait at least this long before the next attempt. */
-  readonly retryAfterMs?: number;
-}
-
-const MAX_MESSAGE = 500;
-
-export function classifyFailure(err: unknown): FailureVerdict {
-  if (err instanceof ServiceNowError || err instanceof JiraError) {
-    const retryAfterMs = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
-    return { code: `${err instanceof JiraError ? 'jira' : 'servicenow'}_${err.code}`, message: err.message.slice(0, MAX_MESSAGE), permanent: err.permanent, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-  }
-  if (err instanceof NotifyDeliveryError) {
-    return { code: err.code, message: err.message.slice(0, MAX_MESSAGE), permanent: err.permanent, ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }) };
-  }
-  if (err instanceof TemplateError) return { code: err.code, message: err.message.slice(0, MAX_MESSAGE), permanent: true };
-  if (err instanceof StoreUnavailableError) return { code: 'store_unavailable', message: err.message, permanent: false };
-  // Anything else is a bug or an unforeseen failure: retried, and shown by its class only (its text may hold anything).
-  const name = err instanceof Error ? err.name : typeof err;
-  return { code: 'unexpected_error', message: `unexpected ${name} while delivering`, permanent: false };
+/**
+ * A delivered step Redis could not record: a retry by itself could post it twice, so the notification becomes
+ * undeliverable at once (permanent), and an operator retries it once they have checked the ticket or mailbox.
+ */
+export class StepNotRecordedError extends Error {
+  override readonly name = 'StepNotRecordedError';
+  readonly code = 'step_not_recorded';
 }
 
 /** The error the processor throws for a retry: the backoff strategy reads `retryAfterMs` from it. */

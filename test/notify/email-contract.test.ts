@@ -2,7 +2,7 @@ import { createGraphClient, type GraphGateway } from '../../src/graph/client';
 import { createGraphCredential } from '../../src/graph/credential';
 import { createGraphMailTransport } from '../../src/notify/email/graph';
 import { createSmtpTransport } from '../../src/notify/email/smtp';
-import { NotifyDeliveryError } from '../../src/notify/errors';
+import { MailError } from '../../src/notify/email/errors';
 import type { MailMessage, MailTransport } from '../../src/notify/email/transport';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 
@@ -114,16 +114,16 @@ describe.each(['smtp', 'graph'] as const)('the %s mail transport', (kind) => {
     const temporary = await transport.send(message).catch((e: unknown) => e);
     contract.restore();
     await transport.close();
-    expect(temporary).toBeInstanceOf(NotifyDeliveryError);
-    expect(temporary).toMatchObject({ permanent: false });
+    expect(temporary).toBeInstanceOf(MailError);
+    expect(temporary).toMatchObject({ system: 'mail', kind: contract.name === 'graph' ? 'rate_limited' : 'transient', permanent: false });
     if (contract.name === 'graph') expect(temporary).toMatchObject({ code: 'graph_mail_throttled', retryAfterMs: 7000 });
 
     contract.outage('permanent');
     transport = contract.transport();
     const permanent = await transport.send(message).catch((e: unknown) => e);
     contract.restore();
-    expect(permanent).toBeInstanceOf(NotifyDeliveryError);
-    expect(permanent).toMatchObject({ permanent: true });
+    expect(permanent).toBeInstanceOf(MailError);
+    expect(permanent).toMatchObject({ system: 'mail', kind: 'permanent', permanent: true });
     await transport.close();
   });
 });
@@ -161,7 +161,7 @@ describe('Graph sendMail in a real tenant', () => {
 
   it('reports a sender with no mailbox as permanent, naming the setting to fix', async () => {
     const e = await transportAs('no-such-user@contoso.com').send(message).catch((err: unknown) => err);
-    expect(e).toBeInstanceOf(NotifyDeliveryError);
+    expect(e).toBeInstanceOf(MailError);
     expect(e).toMatchObject({ code: 'graph_mail_sender_not_found', permanent: true, message: expect.stringContaining('NOTIFY_GRAPH_MAIL_SENDER') });
     expect(sandbox.control.sentMail).toHaveLength(0);
   });

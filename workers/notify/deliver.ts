@@ -8,11 +8,12 @@ import { deliverByEmail, recipientsFor } from '../../src/notify/channels/email';
 import { deliverToJira } from '../../src/notify/channels/jira';
 import { deliverToServiceNow } from '../../src/notify/channels/servicenow';
 import type { RunStep } from '../../src/notify/channels/step';
-import { NotifyDeliveryError } from '../../src/notify/errors';
+import { StepNotRecordedError } from '../../src/notify/errors';
 import { buildFacts } from '../../src/notify/facts';
 import { composeMessage } from '../../src/notify/message';
 import type { NotifyDeps } from './deps';
 import type { ResetRequest, TicketRef } from '../../src/domain/request';
+import { TicketingNotConfiguredError } from '../../src/ticketing/errors';
 import { ticketInScope, type TicketScope } from '../../src/ticketing/ticket-facts';
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'skipped'; readonly reason: string };
@@ -33,7 +34,7 @@ async function recordStep(deps: NotifyDeps, jobId: string, name: string): Promis
     } catch (err) {
       if (wait === undefined) {
         deps.log.error({ notification: jobId, step: name }, 'a delivered step could not be recorded; the notification is not retried by itself, to avoid sending it twice');
-        throw new NotifyDeliveryError('step_not_recorded', `the ${name} step was delivered but could not be recorded (Redis unavailable); check the ticket or mailbox before retrying`, true);
+        throw new StepNotRecordedError(`the ${name} step was delivered but could not be recorded (Redis unavailable); check the ticket or mailbox before retrying`);
       }
       deps.log.warn({ notification: jobId, step: name, err: err instanceof Error ? { message: err.message } : String(err) }, 'recording a delivered step failed; trying again');
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -83,11 +84,11 @@ export async function deliverNotification(deps: NotifyDeps, jobId: string, paylo
   if (refusal !== undefined) return { kind: 'skipped', reason: refusal };
   const message = composeMessage(facts);
   if (ticket.system === 'servicenow') {
-    if (deps.servicenow === undefined) throw new NotifyDeliveryError('servicenow_not_configured', 'ServiceNow is not configured (SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD)', true);
+    if (deps.servicenow === undefined) throw new TicketingNotConfiguredError('servicenow');
     await deliverToServiceNow(deps.servicenow, ticket, facts, message, settings.servicenow, ctx);
     return { kind: 'delivered' };
   }
-  if (deps.jira === undefined) throw new NotifyDeliveryError('jira_not_configured', 'Jira is not configured (JIRA_SITE_URL, JIRA_EMAIL, JIRA_API_TOKEN)', true);
+  if (deps.jira === undefined) throw new TicketingNotConfiguredError('jira');
   await deliverToJira(deps.jira, ticket.key, facts, message, { ...settings.jira, requestTypeField: deps.jiraRequestTypeField }, ctx);
   return { kind: 'delivered' };
 }

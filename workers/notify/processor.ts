@@ -6,7 +6,8 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { notifyJobId, parsePayload } from '../../src/queue/catalog';
-import { classifyFailure, notifyRetryDelayMs, NotifyRetryError } from '../../src/notify/errors';
+import { notifyRetryDelayMs, NotifyRetryError } from '../../src/notify/errors';
+import { classify } from '../../src/remote/classify';
 import type { NotifyDeps } from './deps';
 import { deliverNotification } from './deliver';
 
@@ -34,18 +35,21 @@ export function createNotifyProcessor(deps: NotifyDeps) {
     try {
       outcome = await deliverNotification(deps, id, payload, signal);
     } catch (err) {
-      const failure = classifyFailure(err);
+      // Permanent: undeliverable at once. Rate-limited, transient and internal (a bug or an unforeseen failure): retried.
+      const failure = classify(err);
+      const permanent = failure.kind === 'permanent';
       const attempts = job.opts.attempts ?? 1;
-      const error = { code: failure.code, message: failure.message, permanent: failure.permanent };
-      if (failure.permanent || attempt >= attempts) {
+      const message = failure.kind === 'internal' ? `${failure.message} while delivering` : failure.message;
+      const error = { code: failure.code, message, permanent };
+      if (permanent || attempt >= attempts) {
         await deps.ledger.undeliverable(target, error);
-        log.error({ err: error }, failure.permanent ? 'notification undeliverable: retrying cannot help; an operator can retry it once fixed' : `notification undeliverable after ${attempts} attempts; an operator can retry it`);
-        throw new UnrecoverableError(failure.message);
+        log.error({ err: error }, permanent ? 'notification undeliverable: retrying cannot help; an operator can retry it once fixed' : `notification undeliverable after ${attempts} attempts; an operator can retry it`);
+        throw new UnrecoverableError(message);
       }
       // The remote end's Retry-After is the earliest next attempt; the backoff may add to it.
       await deps.ledger.retrying(target, error, failure.retryAfterMs === undefined ? undefined : new Date(Date.now() + failure.retryAfterMs));
       log.warn({ err: error, retryAfterMs: failure.retryAfterMs }, 'notification not delivered; it will be retried');
-      throw new NotifyRetryError(failure.message, failure.retryAfterMs);
+      throw new NotifyRetryError(message, failure.retryAfterMs);
     }
     if (outcome.kind === 'skipped') {
       await deps.ledger.skipped(target, outcome.reason);

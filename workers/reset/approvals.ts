@@ -3,6 +3,7 @@ import type { ResetRequest } from '../../src/domain/request';
 import type { WorkflowData } from '../../src/domain/workflow';
 import type { JiraClient } from '../../src/ticketing/jira';
 import type { ServiceNowClient } from '../../src/ticketing/servicenow';
+import { TicketingNotConfiguredError } from '../../src/ticketing/errors';
 import { serviceNowTableOf, type TicketReader } from '../../src/ticketing/ticket-facts';
 import { deviceKey } from '../../src/domain/request';
 import { normaliseIdentity } from '../../src/domain/approval-policy';
@@ -12,15 +13,8 @@ export interface ApprovalSource {
   read(request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<ApprovalEvidence>;
 }
 
-/** The request names a ticket of a system the workers have no account for: no retry can read its approval. */
-export class TicketingNotConfiguredError extends Error {
-  override readonly name = 'TicketingNotConfiguredError';
-
-  constructor(readonly system: 'servicenow' | 'jira') {
-    const vars = system === 'servicenow' ? 'SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD' : 'JIRA_SITE_URL, JIRA_EMAIL, JIRA_API_TOKEN';
-    super(`${system === 'servicenow' ? 'ServiceNow' : 'Jira'} is not configured (${vars}), so this ticket's approval cannot be read`);
-  }
-}
+/** Why a ticket of a system the workers have no account for cannot be read (TicketingNotConfiguredError). */
+const NO_APPROVAL = "so this ticket's approval cannot be read";
 
 const lower = (values: readonly (string | undefined)[]): string[] => values.filter((v): v is string => v !== undefined && v !== '').map((v) => v.toLowerCase());
 
@@ -53,7 +47,7 @@ export function createApprovalSource(deps: { servicenow?: ServiceNowClient; jira
       }
       const options = signal === undefined ? {} : { signal };
       if (ticket.system === 'servicenow') {
-        if (deps.servicenow === undefined) throw new TicketingNotConfiguredError('servicenow');
+        if (deps.servicenow === undefined) throw new TicketingNotConfiguredError('servicenow', NO_APPROVAL);
         let sysId = ticket.sysId;
         if (sysId === undefined) {
           const found = await deps.servicenow.findByNumber(ticket.table ?? 'incident', ticket.key, options);
@@ -67,7 +61,7 @@ export function createApprovalSource(deps: { servicenow?: ServiceNowClient; jira
         const approved = rows.filter((r) => r.state === 'approved');
         return approved.length > 0 ? { decision: 'approved', approvers: lower(approved.flatMap((r) => [r.approver.email || r.approver.userName])) } : { decision: 'pending', approvers: [] };
       }
-      if (deps.jira === undefined) throw new TicketingNotConfiguredError('jira');
+      if (deps.jira === undefined) throw new TicketingNotConfiguredError('jira', NO_APPROVAL);
       const approvals = await deps.jira.getApprovals(ticket.key, options);
       if (approvals.finalDecision === 'declined') return { decision: 'declined', approvers: [] };
       if (approvals.finalDecision !== 'approved') return { decision: 'pending', approvers: [] };

@@ -1,12 +1,11 @@
 import { DelayedError, type Job } from 'bullmq';
 import { parsePayload } from '../../src/queue/catalog';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
-import { JiraError } from '../../src/ticketing/jira';
-import { ServiceNowError } from '../../src/ticketing/servicenow';
-import { isFinal } from '../../src/domain/request';
+import { classify, type Verdict } from '../../src/remote/classify';
+import { isFinal, type ResetRequest } from '../../src/domain/request';
+import type { WorkflowData } from '../../src/domain/workflow';
 import { backoffMs, type BackoffPolicy } from '../../src/remote/backoff';
 import type { FailureReason } from '../../src/domain/reasons';
-import { TicketingNotConfiguredError } from './approvals';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
 import { announce, moveTo } from './outcome';
 import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from './steps';
@@ -19,13 +18,6 @@ export const TRANSIENT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_0
 
 export function transientBackoffMs(failures: number, random: () => number = Math.random): number {
   return backoffMs(failures, TRANSIENT_BACKOFF, random);
-}
-
-/** A failure worth trying again: Graph without an answer or a 5xx, ServiceNow or Jira unavailable or rate-limited. */
-function isTransient(err: unknown): err is GraphError | ServiceNowError | JiraError {
-  if (err instanceof GraphError) return !err.permanent;
-  if (err instanceof ServiceNowError || err instanceof JiraError) return !err.permanent;
-  return false;
 }
 
 /** At most this many steps in one run; then the job yields to others and comes back at once. */
@@ -71,61 +63,64 @@ export async function runStep(deps: ResetDeps, requestId: string, signal?: Abort
     }
   } catch (err) {
     if (err instanceof GraphBudgetWait) return { kind: 'wait', ms: err.waitMs };
-    if (err instanceof GraphError && err.code === 'graph_throttled') return { kind: 'wait', ms: err.retryAfterMs ?? 5_000 };
-    if (isTransient(err)) {
-      // Counted per step, in a row: a request that meets a few blips over a long life never runs out of tries.
-      const failures = transientFailures + 1;
-      if (failures >= MAX_TRANSIENT_FAILURES) {
-        const outcomeReason = err instanceof GraphError ? 'graph_unavailable' : 'ticketing_unavailable';
-        return moveTo(deps, request, 'failed', `gave up after ${String(failures)} transient errors in a row: ${err.message}`, { ...workflow, outcomeReason });
-      }
-      if (!(await deps.store.saveWorkflow(request.id, request.state, { ...workflow, transientFailures: failures }))) return { kind: 'done' };
-      deps.log.warn({ requestId: request.id, state: request.state, failures, code: (err as { code?: unknown }).code }, 'transient error; the step runs again after a backoff');
-      const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
-      return { kind: 'wait', ms: Math.max(transientBackoffMs(failures), typeof retryAfter === 'number' ? retryAfter : 0) };
-    }
-    if (err instanceof GraphError && err.permanent) {
-      return moveTo(deps, request, 'failed', err.message, { ...workflow, outcomeReason: err.code }, err.missingPermission === undefined ? undefined : { missingPermission: err.missingPermission });
-    }
-    // What a retry cannot fix ends the request now, with its system's reason and link, instead of retrying for half an
-    // hour and then blaming Graph.
-    const permanent = permanentRemoteFailure(err);
-    if (permanent !== undefined) return moveTo(deps, request, 'failed', permanent.message, { ...workflow, outcomeReason: permanent.reason });
-    // A bug (a TypeError and the like) fails the same way every time: the request ends, and the log says where.
-    if (isProgrammingError(err)) {
-      deps.log.error({ requestId: request.id, state: request.state, err }, 'unexpected error in a reset step; the request is marked failed and not retried');
-      return moveTo(deps, request, 'failed', 'an unexpected error stopped the request; nothing more will be tried (see the worker log)', { ...workflow, outcomeReason: 'internal_error' });
-    }
-    // Anything else (Redis unreachable, a connection dropped) is retried by BullMQ's attempts, with backoff.
-    throw err;
+    return await afterFailure(deps, request, workflow, transientFailures, err);
   }
   return { kind: 'done' };
 }
 
-/** An error no retry can fix, because the code itself threw it. Redis and network failures are never among them. */
-function isProgrammingError(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
+/** The reason a request ends with when its system stays unavailable: Graph's, or the ticketing system's. */
+function unavailableReason(verdict: Verdict): FailureReason {
+  if (verdict.system === 'graph') return 'graph_unavailable';
+  return verdict.system === 'servicenow' || verdict.system === 'jira' ? 'ticketing_unavailable' : 'internal_error';
 }
 
-/** A permanent ServiceNow or Jira refusal, or a ticketing system that is not configured: the reason and what to say. */
-function permanentRemoteFailure(err: unknown): { reason: FailureReason; message: string } | undefined {
-  const system = err instanceof ServiceNowError ? 'servicenow' : err instanceof JiraError ? 'jira' : undefined;
-  if (system !== undefined && (err as ServiceNowError | JiraError).permanent) {
-    const { code, message } = err as ServiceNowError | JiraError;
-    const kind = code === 'unauthorized' || code === 'forbidden' || code === 'not_found' ? code : 'rejected';
-    return { reason: `${system}_${kind}`, message };
-  }
-  if (err instanceof TicketingNotConfiguredError) return { reason: `${err.system}_not_configured`, message: err.message };
-  return undefined;
+/** A permanent ServiceNow or Jira refusal (or a system that is not configured): `<system>_<code>`, for its link. */
+function ticketingReason(system: 'servicenow' | 'jira', code: string): FailureReason {
+  const known = ['unauthorized', 'forbidden', 'not_found', 'not_configured'] as const;
+  const kind = known.find((k) => code === `${system}_${k}`) ?? 'rejected';
+  return `${system}_${kind}`;
 }
+
+/** What a failed step means for the request, by the one classifier (src/remote/classify.ts). */
+async function afterFailure(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, transientFailures: number, err: unknown): Promise<StepResult> {
+  const verdict = classify(err);
+  // A Graph 429 has paused the tenant's budget for every process: wait it out, without counting it as a failure.
+  if (verdict.kind === 'rate_limited' && verdict.system === 'graph') return { kind: 'wait', ms: verdict.retryAfterMs ?? 5_000 };
+  if ((verdict.kind === 'transient' || verdict.kind === 'rate_limited') && verdict.system !== undefined) {
+    // Counted per step, in a row: a request that meets a few blips over a long life never runs out of tries.
+    const failures = transientFailures + 1;
+    if (failures >= MAX_TRANSIENT_FAILURES) {
+      return moveTo(deps, request, 'failed', `gave up after ${String(failures)} transient errors in a row: ${messageOf(err)}`, { ...workflow, outcomeReason: unavailableReason(verdict) });
+    }
+    if (!(await deps.store.saveWorkflow(request.id, request.state, { ...workflow, transientFailures: failures }))) return { kind: 'done' };
+    deps.log.warn({ requestId: request.id, state: request.state, failures, code: verdict.code }, 'transient error; the step runs again after a backoff');
+    return { kind: 'wait', ms: Math.max(transientBackoffMs(failures), verdict.retryAfterMs ?? 0) };
+  }
+  // What a retry cannot fix ends the request now, with its system's reason and link, instead of retrying for half an
+  // hour and then blaming Graph.
+  if (verdict.kind === 'permanent' && verdict.system === 'graph') {
+    const missingPermission = err instanceof GraphError ? err.missingPermission : undefined;
+    return moveTo(deps, request, 'failed', messageOf(err), { ...workflow, outcomeReason: verdict.code }, missingPermission === undefined ? undefined : { missingPermission });
+  }
+  if (verdict.kind === 'permanent' && (verdict.system === 'servicenow' || verdict.system === 'jira')) {
+    return moveTo(deps, request, 'failed', messageOf(err), { ...workflow, outcomeReason: ticketingReason(verdict.system, verdict.code) });
+  }
+  // A bug (a TypeError and the like) fails the same way every time: the request ends, and the log says where.
+  if (verdict.kind === 'internal' && verdict.bug === true) {
+    deps.log.error({ requestId: request.id, state: request.state, err }, 'unexpected error in a reset step; the request is marked failed and not retried');
+    return moveTo(deps, request, 'failed', 'an unexpected error stopped the request; nothing more will be tried (see the worker log)', { ...workflow, outcomeReason: 'internal_error' });
+  }
+  // Anything else (Redis unreachable, a connection dropped) is retried by BullMQ's attempts, with backoff.
+  throw err;
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Marks a request failed when its job has used its last attempt on transient errors, so nothing stays stuck. */
 export async function failExhausted(deps: ResetDeps, requestId: string, err: unknown): Promise<void> {
   const stored = await deps.store.load(requestId);
   if (stored === undefined || isFinal(stored.request.state)) return;
-  const message = err instanceof Error ? err.message : String(err);
-  const outcomeReason: FailureReason = err instanceof GraphError ? 'graph_unavailable' : err instanceof ServiceNowError || err instanceof JiraError ? 'ticketing_unavailable' : 'internal_error';
-  await moveTo(deps, stored.request, 'failed', `gave up after repeated errors: ${message}`, { ...stored.workflow, outcomeReason });
+  await moveTo(deps, stored.request, 'failed', `gave up after repeated errors: ${messageOf(err)}`, { ...stored.workflow, outcomeReason: unavailableReason(classify(err)) });
 }
 
 /**

@@ -5,8 +5,7 @@
  * notes carry no live `[code]` tag (ServiceNow renders one as HTML): see ../markup.ts.
  */
 import type { TicketRef } from '../../domain/request';
-import type { ServiceNowClient, ServiceNowStateUpdate } from '../../ticketing/servicenow';
-import { NotifyDeliveryError } from '../errors';
+import { ServiceNowPermanentError, type ServiceNowClient, type ServiceNowStateUpdate } from '../../ticketing/servicenow';
 import type { NotificationFacts } from '../facts';
 import type { NotificationMessage } from '../message';
 import type { ServiceNowWriteBack } from '../settings';
@@ -49,9 +48,9 @@ export async function deliverToServiceNow(
   let sysId = ticket.sysId;
   if (table === undefined || sysId === undefined) {
     table = tableOfNumber(ticket.key);
-    if (table === undefined) throw new NotifyDeliveryError('servicenow_unknown_table', `ServiceNow ticket ${ticket.key}: its table is unknown (only INC and RITM numbers are looked up)`, true);
+    if (table === undefined) throw new ServiceNowPermanentError('unknown_table', `ServiceNow ticket ${ticket.key}: its table is unknown (only INC and RITM numbers are looked up)`);
     const found = await client.findByNumber(table, ticket.key, options);
-    if (found === undefined) throw new NotifyDeliveryError('servicenow_ticket_not_found', `ServiceNow ticket ${ticket.key} was not found in ${table}`, true);
+    if (found === undefined) throw new ServiceNowPermanentError('ticket_not_found', `ServiceNow ticket ${ticket.key} was not found in ${table}`);
     sysId = found.sysId;
   }
   const [t, id] = [table, sysId];

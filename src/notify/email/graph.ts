@@ -8,7 +8,7 @@
 import { GraphError as ClientGraphError, RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { parseRetryAfter } from '../../http/retry-after';
-import { NotifyDeliveryError } from '../errors';
+import { MailError } from './errors';
 import { nodemailerOptions, type MailMessage, type MailTransport } from './transport';
 
 /** Builds the MIME message (text and HTML alternatives) exactly as nodemailer sends it over SMTP. */
@@ -17,21 +17,23 @@ export async function buildMime(message: MailMessage): Promise<Buffer> {
   return composer.compile().build();
 }
 
-export function graphMailFailure(err: unknown): NotifyDeliveryError {
-  if (!(err instanceof ClientGraphError)) return new NotifyDeliveryError('graph_mail_unavailable', 'Graph sendMail failed before Graph answered', false);
+export function graphMailFailure(err: unknown): MailError {
+  if (!(err instanceof ClientGraphError)) return new MailError('graph_mail_unavailable', 'Graph sendMail failed before Graph answered', 'transient');
   const status = err.statusCode;
   const id = err.requestId === null ? '' : `, request-id ${err.requestId}`;
   const code = err.code ?? '';
-  if (status <= 0) return new NotifyDeliveryError('graph_mail_unavailable', `Graph sendMail: no answer from Graph${code === '' ? '' : ` (${code})`}`, false);
+  if (status <= 0) return new MailError('graph_mail_unavailable', `Graph sendMail: no answer from Graph${code === '' ? '' : ` (${code})`}`, 'transient');
   if (status === 429 || status === 503) {
     const wait = parseRetryAfter(err.headers?.get('retry-after') ?? null);
-    return new NotifyDeliveryError(status === 429 ? 'graph_mail_throttled' : 'graph_mail_unavailable', `Graph sendMail: ${status}${code === '' ? '' : ` ${code}`}${id}`, false, wait);
+    return status === 429
+      ? new MailError('graph_mail_throttled', `Graph sendMail: ${status}${code === '' ? '' : ` ${code}`}${id}`, 'rate_limited', wait)
+      : new MailError('graph_mail_unavailable', `Graph sendMail: ${status}${code === '' ? '' : ` ${code}`}${id}`, 'transient', wait);
   }
-  if (status === 408 || status >= 500) return new NotifyDeliveryError('graph_mail_unavailable', `Graph sendMail: Graph is unavailable (${status}${id})`, false);
-  if (status === 401) return new NotifyDeliveryError('graph_mail_unauthorized', `Graph sendMail: Graph refused the access token (401${id})`, false);
-  if (status === 403) return new NotifyDeliveryError('graph_mail_forbidden', `Graph sendMail: the app lacks Mail.Send for this mailbox (403 ${code}${id}); grant it and scope it with Exchange RBAC for Applications`, true);
-  if (status === 404) return new NotifyDeliveryError('graph_mail_sender_not_found', `Graph sendMail: the sender mailbox does not exist (404${id}); check NOTIFY_GRAPH_MAIL_SENDER`, true);
-  return new NotifyDeliveryError('graph_mail_refused', `Graph sendMail: Graph refused the message (${status} ${code}${id})`, true);
+  if (status === 408 || status >= 500) return new MailError('graph_mail_unavailable', `Graph sendMail: Graph is unavailable (${status}${id})`, 'transient');
+  if (status === 401) return new MailError('graph_mail_unauthorized', `Graph sendMail: Graph refused the access token (401${id})`, 'transient');
+  if (status === 403) return new MailError('graph_mail_forbidden', `Graph sendMail: the app lacks Mail.Send for this mailbox (403 ${code}${id}); grant it and scope it with Exchange RBAC for Applications`, 'permanent');
+  if (status === 404) return new MailError('graph_mail_sender_not_found', `Graph sendMail: the sender mailbox does not exist (404${id}); check NOTIFY_GRAPH_MAIL_SENDER`, 'permanent');
+  return new MailError('graph_mail_refused', `Graph sendMail: Graph refused the message (${status} ${code}${id})`, 'permanent');
 }
 
 export function createGraphMailTransport(settings: { readonly client: Client; readonly sender: string }): MailTransport {

@@ -3,7 +3,7 @@
  * connection and a timeout are worth a retry. The password stays in nodemailer's options: it is in no message.
  */
 import { createTransport } from 'nodemailer';
-import { NotifyDeliveryError } from '../errors';
+import { MailError } from './errors';
 import { nodemailerOptions, type MailTransport } from './transport';
 
 export interface SmtpSettings {
@@ -20,17 +20,17 @@ export interface SmtpSettings {
 
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED', 'ETLS', 'EPROTOCOL']);
 
-export function smtpFailure(err: unknown): NotifyDeliveryError {
+export function smtpFailure(err: unknown): MailError {
   const e = err as { code?: unknown; responseCode?: unknown; command?: unknown };
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const code = typeof e.code === 'string' ? e.code : undefined;
   const stage = typeof e.command === 'string' ? ` at ${e.command.split(' ')[0] ?? ''}` : '';
-  if (code === 'EAUTH') return new NotifyDeliveryError('smtp_auth', 'The SMTP server refused the credentials (SMTP_USER, SMTP_PASSWORD)', true);
-  if (responseCode !== undefined && responseCode >= 500) return new NotifyDeliveryError('smtp_refused', `The SMTP server refused the message (${responseCode}${stage})`, true);
-  if (responseCode !== undefined && responseCode >= 400) return new NotifyDeliveryError('smtp_unavailable', `The SMTP server deferred the message (${responseCode}${stage})`, false);
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return new NotifyDeliveryError('smtp_unavailable', `The SMTP server could not be reached (${code})`, false);
-  if (code === 'EENVELOPE' || code === 'EMESSAGE') return new NotifyDeliveryError('smtp_refused', `The message could not be sent (${code})`, true);
-  return new NotifyDeliveryError('smtp_unavailable', `Sending by SMTP failed${code === undefined ? '' : ` (${code})`}`, false);
+  if (code === 'EAUTH') return new MailError('smtp_auth', 'The SMTP server refused the credentials (SMTP_USER, SMTP_PASSWORD)', 'permanent');
+  if (responseCode !== undefined && responseCode >= 500) return new MailError('smtp_refused', `The SMTP server refused the message (${responseCode}${stage})`, 'permanent');
+  if (responseCode !== undefined && responseCode >= 400) return new MailError('smtp_unavailable', `The SMTP server deferred the message (${responseCode}${stage})`, 'transient');
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return new MailError('smtp_unavailable', `The SMTP server could not be reached (${code})`, 'transient');
+  if (code === 'EENVELOPE' || code === 'EMESSAGE') return new MailError('smtp_refused', `The message could not be sent (${code})`, 'permanent');
+  return new MailError('smtp_unavailable', `Sending by SMTP failed${code === undefined ? '' : ` (${code})`}`, 'transient');
 }
 
 export function createSmtpTransport(settings: SmtpSettings): MailTransport {

@@ -13,7 +13,7 @@ export interface MailMessage {
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'graph';
-  /** Hands the message over. Throws NotifyDeliveryError: permanent (refused for good) or not (retry). */
+  /** Hands the message over. Throws MailError (errors.ts): permanent (refused for good), rate-limited or transient (retry). */
   send(message: MailMessage, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

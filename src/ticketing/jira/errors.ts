@@ -1,12 +1,13 @@
 /**
- * The Jira client's typed errors. Each has a stable `code` and a `kind` that tells the caller what to do:
+ * The Jira client's typed errors, RemoteErrors (src/remote/errors.ts) of system `jira`. Each has a stable `code` and a `kind` that tells the caller what to do:
  * `permanent` (do not retry: 400, 401, 403, 404, a missing transition), `rate_limited` (pause for `retryAfterMs`),
  * `transient` (retry with backoff: 5xx, 408, timeouts, network errors). Messages name the method and the path,
  * never a credential.
  */
 import { parseRetryAfter } from '../../http/retry-after';
+import { RemoteError, type RemoteErrorKind } from '../../remote/errors';
 
-export type JiraErrorKind = 'permanent' | 'rate_limited' | 'transient';
+export type JiraErrorKind = RemoteErrorKind;
 
 export type JiraErrorCode =
   | 'invalid_issue_key'
@@ -22,8 +23,8 @@ export type JiraErrorCode =
   | 'timeout'
   | 'aborted';
 
-export abstract class JiraError extends Error {
-  abstract readonly kind: JiraErrorKind;
+export abstract class JiraError extends RemoteError {
+  readonly system = 'jira';
 
   constructor(
     readonly code: JiraErrorCode,
@@ -33,10 +34,6 @@ export abstract class JiraError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-  }
-
-  get permanent(): boolean {
-    return this.kind === 'permanent';
   }
 }
 
@@ -75,7 +72,7 @@ export class JiraRateLimitedError extends JiraError {
 
   constructor(
     message: string,
-    readonly retryAfterMs: number | undefined,
+    override readonly retryAfterMs: number | undefined,
   ) {
     super('rate_limited', message, 429);
   }
@@ -90,7 +87,7 @@ export class JiraTransientError extends JiraError {
     code: JiraErrorCode,
     message: string,
     status?: number,
-    readonly retryAfterMs?: number,
+    override readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
     super(code, message, status, options);

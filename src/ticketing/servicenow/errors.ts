@@ -1,5 +1,6 @@
 /**
- * The ServiceNow client's typed errors. Each has a stable `code` and a `kind` that tells the caller what to do:
+ * The ServiceNow client's typed errors, RemoteErrors (src/remote/errors.ts) of system `servicenow`. Each has a stable
+ * `code` and a `kind` that tells the caller what to do:
  * - `permanent`: do not retry (bad input refused before any request, 400, 401, 403 including data-policy refusals,
  *   404, an answer of the wrong shape);
  * - `rate_limited`: pause for `retryAfterMs` (429; undefined when ServiceNow gave no Retry-After);
@@ -7,8 +8,9 @@
  * Messages name the operation and the table, never a credential or a token.
  */
 import { parseRetryAfter } from '../../http/retry-after';
+import { RemoteError, type RemoteErrorKind } from '../../remote/errors';
 
-export type ServiceNowErrorKind = 'permanent' | 'rate_limited' | 'transient';
+export type ServiceNowErrorKind = RemoteErrorKind;
 
 export type ServiceNowErrorCode =
   | 'invalid_argument'
@@ -16,6 +18,9 @@ export type ServiceNowErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  /** The write-back's own refusals: a ticket number of no known table, a number no record has. */
+  | 'unknown_table'
+  | 'ticket_not_found'
   | 'invalid_response'
   | 'rate_limited'
   | 'unavailable'
@@ -23,8 +28,8 @@ export type ServiceNowErrorCode =
   | 'timeout'
   | 'aborted';
 
-export abstract class ServiceNowError extends Error {
-  abstract readonly kind: ServiceNowErrorKind;
+export abstract class ServiceNowError extends RemoteError {
+  readonly system = 'servicenow';
 
   constructor(
     readonly code: ServiceNowErrorCode,
@@ -34,10 +39,6 @@ export abstract class ServiceNowError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-  }
-
-  get permanent(): boolean {
-    return this.kind === 'permanent';
   }
 }
 
@@ -83,7 +84,7 @@ export class ServiceNowRateLimitedError extends ServiceNowError {
 
   constructor(
     message: string,
-    readonly retryAfterMs: number | undefined,
+    override readonly retryAfterMs: number | undefined,
   ) {
     super('rate_limited', message, 429);
   }
@@ -98,7 +99,7 @@ export class ServiceNowTransientError extends ServiceNowError {
     code: ServiceNowErrorCode,
     message: string,
     status?: number,
-    readonly retryAfterMs?: number,
+    override readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
     super(code, message, status, options);

@@ -1,0 +1,42 @@
+/**
+ * The one classifier of failures, for both processors (workers/reset, workers/notify). A RemoteError (errors.ts) is
+ * read through its contract; the few failures of our own that know what they are have a verdict of their own; anything
+ * else is `internal`: a bug or an unforeseen failure, shown by its class only (its text may hold anything).
+ */
+import { StoreUnavailableError } from '../store/errors';
+import { StepNotRecordedError } from '../notify/errors';
+import { TemplateError } from '../notify/render';
+import { RemoteError, type RemoteErrorKind, type RemoteSystem } from './errors';
+
+export interface Verdict {
+  /** What to do: end now (`permanent`), wait (`rate_limited`), retry with backoff (`transient`), or see `internal`. */
+  readonly kind: RemoteErrorKind | 'internal';
+  /** The remote system that failed; absent when the failure is our own (Redis, a template, a bug). */
+  readonly system?: RemoteSystem;
+  /** Stable and qualified: `servicenow_forbidden`, `graph_unavailable`, `smtp_auth`, `store_unavailable`, `unexpected_error`. */
+  readonly code: string;
+  /** Safe to record: the clients' own words, at most MAX_MESSAGE characters. */
+  readonly message: string;
+  /** Wait at least this long before the next try, when the remote end said so. */
+  readonly retryAfterMs?: number;
+  /** Only for `internal`: thrown by the code itself (a TypeError and the like), so a retry fails the same way. */
+  readonly bug?: boolean;
+}
+
+export const MAX_MESSAGE = 500;
+
+/** Errors the code itself throws. Redis and network failures are never among them. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
+}
+
+export function classify(err: unknown): Verdict {
+  if (err instanceof RemoteError) {
+    const verdict = { kind: err.kind, system: err.system, code: err.qualifiedCode, message: err.message.slice(0, MAX_MESSAGE) };
+    return err.retryAfterMs === undefined ? verdict : { ...verdict, retryAfterMs: err.retryAfterMs };
+  }
+  if (err instanceof StoreUnavailableError) return { kind: 'transient', code: 'store_unavailable', message: err.message };
+  if (err instanceof TemplateError || err instanceof StepNotRecordedError) return { kind: 'permanent', code: err.code, message: err.message.slice(0, MAX_MESSAGE) };
+  const name = err instanceof Error ? err.name : typeof err;
+  return { kind: 'internal', code: 'unexpected_error', message: `unexpected ${name}`, bug: isProgrammingError(err) };
+}

@@ -3,8 +3,7 @@ import type { DeviceRef, RequestState, TicketRef } from '../domain/request';
 import type { Log } from '../logging/logger';
 import { StoreOutcomeUnknownError } from '../store/errors';
 import type { StoredResponse } from '../store/idempotency';
-import { JiraError } from '../ticketing/jira';
-import { ServiceNowError } from '../ticketing/servicenow';
+import { RemoteError } from '../remote/errors';
 import { AppError, conflict, forbidden, unprocessable } from './errors';
 import type { IdempotencyRecords, RequestRepository } from './ports';
 import type { SubmissionService } from './submissions';
@@ -156,12 +155,11 @@ function replayOf(response: StoredResponse): Accepted {
 
 /** A ticketing system that failed while a cited ticket was read: unavailable to retry later, refused for good otherwise. */
 function ticketingFailure(err: unknown, system: 'jira' | 'servicenow'): unknown {
-  if (!(err instanceof JiraError) && !(err instanceof ServiceNowError)) return err;
+  if (!(err instanceof RemoteError) || (err.system !== 'jira' && err.system !== 'servicenow')) return err;
   const name = system === 'jira' ? 'Jira' : 'ServiceNow';
   if (err.kind === 'permanent') {
     return new AppError('upstream_refused', 'ticketing_error', `${name} refused to show the ticket (${err.code}); nothing was stored. Check the integration's credentials and permissions.`);
   }
-  const ms = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : 30_000;
-  const seconds = Math.min(Math.max(1, Math.ceil(ms / 1000)), 3600);
+  const seconds = Math.min(Math.max(1, Math.ceil((err.retryAfterMs ?? 30_000) / 1000)), 3600);
   return new AppError('unavailable', 'ticketing_unavailable', `${name} could not be read just now; nothing was stored. Retry later.`, undefined, seconds);
 }

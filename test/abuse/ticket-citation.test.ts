@@ -1,6 +1,6 @@
-import { FIXTURE_DEVICES } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
-import { FIXTURE_ACCOUNTS } from '../../src/sandbox/jira/state';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
+import { FIXTURE_ACCOUNTS } from '@resetpc/sandbox/jira';
 import { createSubmissionService } from '../../src/app/submissions';
 import { createJobScheduler } from '../../src/queue/scheduler';
 import { createLogger } from '../../src/logging/logger';
@@ -168,5 +168,23 @@ describe('abuse: citing a ticket through the API', () => {
     // The notifier had a "rejected" note to write, and skipped the ticket the request did not come from.
     await waitFor(async () => (await h.intake.queues.notify.getJobs(['completed'])).some((j) => (j.data as { requestId?: string }).requestId === outcome.request.id), 10_000, 'the rejected notification to be handled');
     expect(h.sandbox.jira.control.issue(key)?.comments).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After while Jira cannot be read, 502 when it refuses for good, and stores nothing either way', async () => {
+    const key = approvedJiraIssue(FIXTURE_DEVICES.androidFullyManaged);
+    for (const [status, answer, code] of [[503, 503, 'ticketing_unavailable'], [403, 502, 'ticketing_error']] as const) {
+      const rule = h.sandbox.jira.control.injectFault({ method: 'GET', path: `/rest/api/3/issue/${key}`, fault: { kind: 'status', status, retryAfterSeconds: status === 503 ? 7 : null } });
+      try {
+        const res = await post('integration', { ticket: { system: 'jira', key } });
+        expect(res.statusCode).toBe(answer);
+        expect(res.json()).toMatchObject({ error: { code } });
+        if (answer === 503) expect(res.headers['retry-after']).toBe('7');
+        expect((await h.intake.store.list({ ticket: key }, 1)).items).toEqual([]);
+      } finally {
+        h.sandbox.jira.control.faults.remove(rule);
+      }
+    }
+    // Once Jira answers, the same citation is accepted: nothing was claimed while it could not be read.
+    expect((await post('integration', { ticket: { system: 'jira', key } })).statusCode).toBe(202);
   });
 });

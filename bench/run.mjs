@@ -21,7 +21,8 @@ if (name !== 'intake' && name !== 'workflow' && name !== 'ops') {
 const source = join(root, 'bench', `${name}.bench.ts`);
 const compiled = join(root, 'dist', 'bench', `${name}.bench.js`);
 
-for (const built of [join('dist', 'src', 'intake', 'app.js'), join('dist', 'workers', 'compose.js')]) {
+// The benchmarks' `@resetpc/sandbox` imports load the simulator's build, sandbox/dist (npm run build makes both).
+for (const built of [join('dist', 'src', 'intake', 'app.js'), join('dist', 'workers', 'compose.js'), join('sandbox', 'dist', 'index.js')]) {
   if (!existsSync(join(root, built))) {
     console.error(`${built} is missing: run \`npm run build\` first (or \`npm run bench\`, which builds).`);
     process.exit(1);

@@ -42,7 +42,7 @@ import { catalog } from '../src/queue/catalog';
 import { createQueues } from '../src/queue/queues';
 import { createRedis, waitForReady } from '../src/redis/connection';
 import { spawnRedisServer } from '../src/redis/spawn';
-import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, fixtureDevices, startSandbox, type GraphCallRecord, type Sandbox, type ThrottleLimits } from '../src/sandbox';
+import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, fixtureDevices, startSandbox, type GraphCallRecord, type Sandbox, type ThrottleLimits } from '@resetpc/sandbox';
 import { RequestStore } from '../src/store/requests';
 import { startWorkers, type RemoteEnds, type RunningWorkers } from '../workers/compose';
 

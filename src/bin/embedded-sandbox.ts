@@ -1,12 +1,14 @@
 /**
  * Sandbox mode for `npm start`: starts the simulated tenant, ServiceNow, Jira and mailbox, pointed at the running
  * intake, and writes the sandbox CA to a temporary file so curl and browsers can trust it (certificate checks stay on).
- * Imported lazily: with real configuration, no sandbox code is even loaded.
+ * The simulator is the `@resetpc/sandbox` workspace (sandbox/), loaded lazily: with real configuration, no sandbox code
+ * is even loaded. This file is the only product code that may import it (eslint.config.mjs); the production image does
+ * not ship it, and sandbox mode there stops with a message naming the image's `sandbox` target.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sandbox } from '../sandbox';
+import type { Sandbox } from '@resetpc/sandbox';
 import type { RemoteEnds } from '../../workers/compose';
 import { Agent } from 'undici';
 import type { Config } from '../config/schema';
@@ -46,7 +48,7 @@ export async function startEmbeddedSandbox(
   intakeBaseUrl: string,
   options: { servicenowSecret: string; jiraSecret: string; port: number; smtpPort: number },
 ): Promise<EmbeddedSandbox> {
-  const { startSandbox } = await import('../sandbox/index.js');
+  const { startSandbox } = await loadSandbox();
   const sandbox = await startSandbox({
     port: options.port,
     smtpPort: options.smtpPort,
@@ -63,4 +65,20 @@ export async function startEmbeddedSandbox(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The simulator, or an error that says where to find it: the production image leaves it out (docker/Dockerfile). */
+async function loadSandbox(): Promise<typeof import('@resetpc/sandbox')> {
+  try {
+    return await import('@resetpc/sandbox');
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      'sandbox mode needs the simulator (@resetpc/sandbox), which this installation does not have: the production image ' +
+        'leaves it out. Set AZURE_TENANT_ID and AZURE_CLIENT_ID for a real tenant, or run the image\'s `sandbox` target ' +
+        '(docker/README.md); from a checkout, `npm install` then `npm start`.',
+      { cause: err },
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX, type GraphCallRecord } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX, type GraphCallRecord } from '@resetpc/sandbox';
 import { waitFor } from '../support/env';
 import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';
 import { jiraHeaders, jiraIssueCreated, serviceNowDelivery, serviceNowHeaders } from '../support/webhooks';

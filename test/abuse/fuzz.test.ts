@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestIntake, JIRA_SECRET, SERVICENOW_SECRET, type TestIntake } from '../support/intake';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
 import { sandboxTicketReader } from '../../src/bin/embedded-sandbox';
 import { deferredTicketReader } from '../../src/ticketing/ticket-facts';
 import {

@@ -1,4 +1,4 @@
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { newIncident, newIssue, startNotifyHarness, type NotifyHarness } from '../notify/support';
 
 /**

@@ -1,4 +1,4 @@
-import { INTUNE_THROTTLE_LIMITS, type GraphCallRecord } from '../../src/sandbox';
+import { INTUNE_THROTTLE_LIMITS, type GraphCallRecord } from '@resetpc/sandbox';
 import { startChaosRedis, type ChaosRedis } from '../support/chaos-redis';
 import { chaosScale, report, startChaosRun, type ChaosRun } from '../support/chaos-run';
 

@@ -1,4 +1,4 @@
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { startChaosRedis, type ChaosRedis } from '../support/chaos-redis';
 import { chaosScale, notifyEnv, report, startChaosRun, type ChaosRun } from '../support/chaos-run';
 import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';

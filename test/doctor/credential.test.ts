@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
 import { CredentialConfigError, createGraphCredential, credentialSettingsFromConfig } from '../../src/graph/credential';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import * as x509 from '@peculiar/x509';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
+import { x509 } from '@resetpc/sandbox/pki';
 import { webcrypto } from 'node:crypto';
 
 const TENANT = '5a9d0c1e-0000-4000-8000-5a9d0c1e0001';

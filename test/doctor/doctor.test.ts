@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { parseConfig } from '../../src/config/load';
 import { runDoctor, type DoctorReport } from '../../src/doctor';
 import { checkRedis, redisHost } from '../../src/doctor/infra';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { startSmtpCatcher, type SmtpCatcher } from '../../src/sandbox/smtp';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
+import { startSmtpCatcher, type SmtpCatcher } from '@resetpc/sandbox/smtp';
 import { testRedisUrl } from '../support/env';
 
 /** `npm run doctor` against the sandbox: every check over the real clients, a real Redis, a real SMTP peer. */

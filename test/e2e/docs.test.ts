@@ -27,8 +27,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { webcrypto } from 'node:crypto';
-import 'reflect-metadata'; // @peculiar/x509 needs it loaded first
-import * as x509 from '@peculiar/x509';
+import { x509 } from '@resetpc/sandbox/pki';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { testRedisUrl, uniquePrefix, waitFor } from '../support/env';
 import { curlOnce, readDoc, runStep, sectionLines, walkthroughSteps, fencedBlocks, type DocStep, type RequestView, type Walk } from '../support/doc-walkthrough';

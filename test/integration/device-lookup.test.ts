@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_BUDGET_LIMITS, GraphBudget } from '../../src/graph/budget';
 import { createIntuneGateway, type IntuneGateway } from '../../src/graph/gateway';
 import { createRedis, waitForReady } from '../../src/redis/connection';
-import { FIXTURE_DEVICES, type DeviceSeed } from '../../src/sandbox';
+import { FIXTURE_DEVICES, type DeviceSeed } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from '../sandbox/harness';
 import { testRedisUrl, uniquePrefix, waitFor } from '../support/env';
 

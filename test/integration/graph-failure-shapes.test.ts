@@ -15,7 +15,7 @@ import { DEFAULT_BUDGET_LIMITS, GraphBudget } from '../../src/graph/budget';
 import { DEFAULT_THROTTLE_WAIT_MS, GraphBudgetWait } from '../../src/graph/errors';
 import { createIntuneGateway } from '../../src/graph/gateway';
 import { createRedis, waitForReady } from '../../src/redis/connection';
-import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS } from '../../src/sandbox';
+import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from '../sandbox/harness';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 

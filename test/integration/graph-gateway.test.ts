@@ -19,7 +19,7 @@ import {
   createFixtureTenant,
   type PinRecoveryProfile,
   type PinResetServicePrincipals,
-} from '../../src/sandbox';
+} from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from '../sandbox/harness';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 

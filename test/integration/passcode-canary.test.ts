@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_BUDGET_LIMITS, GraphBudget } from '../../src/graph/budget';
 import { createIntuneGateway } from '../../src/graph/gateway';
 import { createRedis, waitForReady } from '../../src/redis/connection';
-import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from '../sandbox/harness';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 

@@ -1,4 +1,4 @@
-import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '@resetpc/sandbox';
 import type { RequestState } from '../../src/domain/request';
 import { everythingWritten, newIncident, newIssue, newRequestedItem, startNotifyHarness, type NotifyEvent, type NotifyHarness } from './support';
 

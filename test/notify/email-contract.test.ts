@@ -4,7 +4,7 @@ import { createGraphMailTransport } from '../../src/notify/email/graph';
 import { createSmtpTransport } from '../../src/notify/email/smtp';
 import { MailError } from '../../src/notify/email/errors';
 import type { MailMessage, MailTransport } from '../../src/notify/email/transport';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
 
 /**
  * One contract, two transports: SMTP (nodemailer, to the sandbox's SMTP catcher) and Graph sendMail (to the sandbox's

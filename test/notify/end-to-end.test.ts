@@ -1,5 +1,5 @@
-import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { DeliveryLedger } from '../../src/notify/ledger';
 import { WorkflowStore } from '../../src/store/workflow-store';
 import { wakeJob } from '../../src/queue/queues';

@@ -8,8 +8,8 @@
 import { Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../src/logging/logger';
-import { startSandbox, FIXTURE_DEVICES, type Sandbox } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { startSandbox, FIXTURE_DEVICES, type Sandbox } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { sandboxRemoteEnds } from '../../src/bin/embedded-sandbox';
 import type { RequestState, ResetRequest, TicketRef } from '../../src/domain/request';
 import type { WorkflowData } from '../../src/domain/workflow';

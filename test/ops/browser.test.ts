@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
 /**

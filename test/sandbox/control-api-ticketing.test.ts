@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { Agent, fetch } from 'undici';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 
 /**
  * The control API of the simulated ServiceNow, Jira and SMTP catcher (docs/sandbox.md, "Control API reference"),

@@ -1,5 +1,5 @@
 import { Agent, fetch } from 'undici';
-import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox';
+import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, startSandbox, type Sandbox } from '@resetpc/sandbox';
 
 /** The sandbox's HTTP control API (docs/sandbox.md), driven over HTTPS as curl would. */
 describe('sandbox control API', () => {

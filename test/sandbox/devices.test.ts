@@ -10,7 +10,7 @@
  * works). The 1,000-device page: microsoftgraph/powershell-intune-samples#2, microsoft/Intune-PowerShell-SDK#78.
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { FIXTURE_DEVICES, SHARED_DEVICE_NAME } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SHARED_DEVICE_NAME } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from './harness';
 
 async function graphError(promise: Promise<unknown>): Promise<GraphError> {

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { Agent, fetch } from 'undici';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { adf, createJiraClient } from '../../src/ticketing/jira';
 import { ServiceNowClient } from '../../src/ticketing/servicenow';
 import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from '../support/intake';

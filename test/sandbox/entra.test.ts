@@ -4,7 +4,7 @@
  * and …/v2-protocols-oidc (OpenID configuration document).
  */
 import { AuthenticationRequiredError } from '@azure/identity';
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { rawGraphCall, rawRequest, startTestSandbox, type TestSandbox } from './harness';
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';

@@ -4,7 +4,7 @@
  * response lost after the reset took effect).
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from './harness';
 
 const DEVICE = FIXTURE_DEVICES.androidFullyManaged;

@@ -2,7 +2,7 @@
  * The fixture tenant covers the eligibility matrix of issue 3. Device properties follow
  * learn.microsoft.com/graph/api/resources/intune-devices-manageddevice (beta for deviceType and joinType).
  */
-import { FIXTURE_DEVICES, SHARED_DEVICE_NAME, createFixtureTenant, fixtureDevices } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SHARED_DEVICE_NAME, createFixtureTenant, fixtureDevices } from '@resetpc/sandbox';
 
 const NOW = Date.parse('2026-03-02T09:00:00Z');
 const byId = new Map(fixtureDevices(NOW).map((seed) => [seed.device.id, seed]));

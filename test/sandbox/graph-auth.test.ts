@@ -3,7 +3,7 @@
  * learn.microsoft.com/graph/permissions-reference (the least-privileged permission of each call).
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { FIXTURE_DEVICES, PRODUCT_ROLES } from '../../src/sandbox';
+import { FIXTURE_DEVICES, PRODUCT_ROLES } from '@resetpc/sandbox';
 import { rawGraphCall, startTestSandbox, type TestSandbox } from './harness';
 
 const DEVICE_PATH = `/v1.0/deviceManagement/managedDevices/${FIXTURE_DEVICES.androidDedicated}`;

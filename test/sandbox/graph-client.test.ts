@@ -5,7 +5,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../../src/graph/client';
 import { createGraphCredential } from '../../src/graph/credential';
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from './harness';
 
 describe('Graph client factory against the sandbox', () => {

@@ -6,7 +6,7 @@ import type { TokenCredential } from '@azure/identity';
 import { Agent, fetch } from 'undici';
 import { createGraphClient, type GraphClientSettings, type GraphGateway } from '../../src/graph/client';
 import { createGraphCredential } from '../../src/graph/credential';
-import { ManualClock, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import { ManualClock, startSandbox, type Sandbox, type SandboxOptions } from '@resetpc/sandbox';
 
 export interface TestSandbox {
   readonly sandbox: Sandbox;

@@ -3,7 +3,7 @@
  * and the OData ABNF (a single quote inside a literal is written twice).
  */
 import { eqFilter } from '../../src/graph/odata';
-import { ODataFilterError, parseEqFilter } from '../../src/sandbox/odata-filter';
+import { ODataFilterError, parseEqFilter } from '@resetpc/sandbox/odata-filter';
 
 const ALLOWED = ['deviceName', 'serialNumber', 'azureADDeviceId'];
 
@@ -18,7 +18,7 @@ describe('parseEqFilter', () => {
     expect(parseEqFilter(filter, ALLOWED)).toEqual({ property, value });
   });
 
-  it('reads any property when no allow-list is given (Intune decides per property: src/sandbox/graph/device-filter.ts)', () => {
+  it('reads any property when no allow-list is given (Intune decides per property: sandbox/src/graph/device-filter.ts)', () => {
     expect(parseEqFilter("userId eq 'u-1'")).toEqual({ property: 'userId', value: 'u-1' });
     expect(() => parseEqFilter("userId ne 'u-1'")).toThrow(ODataFilterError);
   });

@@ -5,7 +5,7 @@
  * v1.0 typings, @microsoft/microsoft-graph-types ResetPasscodeActionResult).
  */
 import type { DeviceActionResult } from '@microsoft/microsoft-graph-types';
-import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from './harness';
 
 type ServedResult = DeviceActionResult & { passcode?: string | null; errorCode?: number; '@odata.type'?: string };

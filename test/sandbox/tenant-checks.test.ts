@@ -34,7 +34,7 @@ import {
   createFixtureTenant,
   type FixtureTenantOptions,
   type PinRecoverySourceKind,
-} from '../../src/sandbox';
+} from '@resetpc/sandbox';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 import { startTestSandbox, type TestSandbox } from './harness';
 

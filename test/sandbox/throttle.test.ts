@@ -3,8 +3,8 @@
  * (Intune service limits) and learn.microsoft.com/graph/throttling (429 with Retry-After).
  */
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, ManualClock } from '../../src/sandbox';
-import { SlidingWindowThrottle } from '../../src/sandbox/throttle';
+import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, ManualClock } from '@resetpc/sandbox';
+import { SlidingWindowThrottle } from '@resetpc/sandbox/throttle';
 import { startTestSandbox, type TestSandbox } from './harness';
 
 async function status(promise: Promise<unknown>): Promise<{ status: number; retryAfter: string | null | undefined }> {

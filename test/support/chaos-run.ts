@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestState } from '../../src/domain/request';
 import { createQueues, type Queues } from '../../src/queue/queues';
 import { createRedis, waitForReady } from '../../src/redis/connection';
-import { FIXTURE_DEVICES, startSandbox, type ActionScript, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import { FIXTURE_DEVICES, startSandbox, type ActionScript, type Sandbox, type SandboxOptions } from '@resetpc/sandbox';
 import { RequestStore } from '../../src/store/requests';
 import { uniquePrefix, waitFor } from './env';
 import { JIRA_SECRET, SERVICENOW_SECRET } from './intake';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Queue } from 'bullmq';
-import type { Sandbox } from '../../src/sandbox';
+import type { Sandbox } from '@resetpc/sandbox';
 import { waitFor } from './env';
 import { labelledOutput, spawnProductProcess, stopProcesses, type ProductProcess } from './product-process';
 

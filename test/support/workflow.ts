@@ -1,4 +1,4 @@
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startSandbox, type Sandbox } from '@resetpc/sandbox';
 import { createLogger } from '../../src/logging/logger';
 import type { RequestState } from '../../src/domain/request';
 import { startWorkers, type RunningWorkers } from '../../workers/compose';

@@ -22,8 +22,7 @@ import {
 } from '../../src/domain/eligibility';
 import { INELIGIBLE_REASONS, isSelfServiceReason, type IneligibleReason } from '../../src/domain/reasons';
 import type { Finding, PinRecoveryFacts } from '../../src/domain/tenant-facts';
-import { FIXTURE_DEVICES, fixtureDevices, type FixtureDeviceName } from '../../src/sandbox/fixtures';
-import type { SandboxManagedDevice } from '../../src/sandbox/tenant';
+import { FIXTURE_DEVICES, fixtureDevices, type FixtureDeviceName, type SandboxManagedDevice } from '@resetpc/sandbox';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const HOUR = 60 * 60 * 1000;

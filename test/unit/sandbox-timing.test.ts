@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
-import { DEFAULT_ACTION_SCRIPT } from '../../src/sandbox';
+import { DEFAULT_ACTION_SCRIPT } from '@resetpc/sandbox';
 import { pollDelayMs } from '../../workers/reset/steps';
 
 /**

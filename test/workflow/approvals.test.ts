@@ -1,5 +1,5 @@
-import { FIXTURE_DEVICES } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { SERVICENOW_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 

@@ -1,5 +1,5 @@
 import type { RequestState } from '../../src/domain/request';
-import { FIXTURE_DEVICES, startSandbox, type ActionScript, type Sandbox } from '../../src/sandbox';
+import { FIXTURE_DEVICES, startSandbox, type ActionScript, type Sandbox } from '@resetpc/sandbox';
 import { waitFor } from '../support/env';
 import { createTestIntake, type TestIntake } from '../support/intake';
 import { createWorkerFleet, type WorkerFleet } from '../support/worker-process';

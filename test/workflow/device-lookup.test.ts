@@ -7,7 +7,7 @@
  * `eq` as "contains" (microsoft/Intune-PowerShell-SDK#39); whether serialNumber / deviceName / azureADDeviceId filters
  * are applied is not documented (docs/sandbox.md, "Uncertain"). Pages of 1,000: microsoftgraph/powershell-intune-samples#2.
  */
-import { FIXTURE_DEVICES, type DeviceSeed } from '../../src/sandbox';
+import { FIXTURE_DEVICES, type DeviceSeed } from '@resetpc/sandbox';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
 const soloId = 'e1000000-0000-4000-8000-000000000001';

@@ -1,4 +1,4 @@
-import { FIXTURE_DEVICES, PRODUCT_ROLES, type Sandbox } from '../../src/sandbox';
+import { FIXTURE_DEVICES, PRODUCT_ROLES, type Sandbox } from '@resetpc/sandbox';
 import { MAX_TRANSIENT_FAILURES, transientBackoffMs } from '../../workers/reset/processor';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 

@@ -1,5 +1,5 @@
-import { FIXTURE_DEVICES } from '../../src/sandbox';
-import { FIXTURE_ACCOUNTS } from '../../src/sandbox/jira/state';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
+import { FIXTURE_ACCOUNTS } from '@resetpc/sandbox/jira';
 import { JIRA_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 import { waitFor } from '../support/env';

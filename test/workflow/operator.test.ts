@@ -1,4 +1,4 @@
-import { FIXTURE_DEVICES } from '../../src/sandbox';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { metricsKeys } from '../../src/metrics/keys';
 import { waitFor } from '../support/env';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';

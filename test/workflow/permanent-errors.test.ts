@@ -1,6 +1,6 @@
-import { FIXTURE_DEVICES } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
-import { FIXTURE_ACCOUNTS } from '../../src/sandbox/jira/state';
+import { FIXTURE_DEVICES } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
+import { FIXTURE_ACCOUNTS } from '@resetpc/sandbox/jira';
 import { DOCS } from '../../src/domain/reasons';
 import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';

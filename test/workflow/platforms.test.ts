@@ -9,8 +9,8 @@
  * - learn.microsoft.com/graph/api/intune-devices-manageddevice-resetpasscode (the only Graph write the product has).
  */
 import { DeliveryLedger } from '../../src/notify/ledger';
-import { FIXTURE_CONFIGURATIONS, FIXTURE_DEVICES } from '../../src/sandbox';
-import { SN_FIXTURE } from '../../src/sandbox/servicenow';
+import { FIXTURE_CONFIGURATIONS, FIXTURE_DEVICES } from '@resetpc/sandbox';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { waitFor } from '../support/env';
 import { SERVICENOW_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';

@@ -1,4 +1,4 @@
-import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '../../src/sandbox';
+import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '@resetpc/sandbox';
 import { waitFor } from '../support/env';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 

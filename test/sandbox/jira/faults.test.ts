@@ -3,8 +3,8 @@
  * 429 with Retry-After and X-RateLimit-* ("Rate limiting" page), 5xx, timeouts, resets and lost responses, each
  * mapped to a typed error with a stable code, never retried inside the client, never naming a credential.
  */
-import { ManualClock } from '../../../src/sandbox/clock';
-import { startJiraSim, type StartedJiraSim } from '../../../src/sandbox/jira';
+import { ManualClock } from '@resetpc/sandbox';
+import { startJiraSim, type StartedJiraSim } from '@resetpc/sandbox/jira';
 import { adf, createJiraClient, JiraError, JiraRateLimitedError, JiraTransientError, type JiraClient } from '../../../src/ticketing/jira';
 
 const TOKEN = 'ATATT3xFfGF0-sandbox-secret-token-value';

@@ -2,7 +2,7 @@
  * The product's Jira client against the simulated site over real HTTP: issues, ADF comments and transitions.
  * Each test names the Atlassian REST v3 page whose shapes and status codes it checks.
  */
-import { startJiraSim, type StartedJiraSim } from '../../../src/sandbox/jira';
+import { startJiraSim, type StartedJiraSim } from '@resetpc/sandbox/jira';
 import { adf, createJiraClient, JiraNotFoundError, JiraPermanentError, JiraTransitionNotFoundError, type JiraClient } from '../../../src/ticketing/jira';
 
 let sim: StartedJiraSim;

@@ -6,8 +6,8 @@
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import { createSandboxPki } from '../../../src/sandbox/pki';
-import { createJiraSim, startJiraSim } from '../../../src/sandbox/jira';
+import { createSandboxPki } from '@resetpc/sandbox/pki';
+import { createJiraSim, startJiraSim } from '@resetpc/sandbox/jira';
 import { adf, createJiraClient } from '../../../src/ticketing/jira';
 
 describe('mounting the Jira simulator', () => {

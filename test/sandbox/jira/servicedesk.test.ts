@@ -4,7 +4,7 @@
  * (developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-approval-get)
  * and "Create request comment" (…/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-comment-post).
  */
-import { startJiraSim, type StartedJiraSim } from '../../../src/sandbox/jira';
+import { startJiraSim, type StartedJiraSim } from '@resetpc/sandbox/jira';
 import { createJiraClient, JiraNotFoundError, type JiraClient } from '../../../src/ticketing/jira';
 
 let sim: StartedJiraSim;

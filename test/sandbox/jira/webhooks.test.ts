@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startJiraSim, type StartedJiraSim } from '../../../src/sandbox/jira';
+import { startJiraSim, type StartedJiraSim } from '@resetpc/sandbox/jira';
 import { JIRA_SECRET, createTestIntake, type TestIntake } from '../../support/intake';
 
 let sim: StartedJiraSim;

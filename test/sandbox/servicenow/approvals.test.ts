@@ -2,7 +2,7 @@
  * Approvals (docs: "Table API: GET /now/table/{tableName}" on sysapproval_approver, with
  * sysparm_query=sysapproval=<task sys_id>), through the product's client.
  */
-import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 
 let sn: TestServiceNow;

@@ -1,5 +1,5 @@
 /** Authentication (docs: "Table API" with Basic auth; "OAuth client credentials grant type", POST /oauth_token.do). */
-import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowAuthError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 

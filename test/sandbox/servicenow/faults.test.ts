@@ -5,7 +5,7 @@
  * "detail":"Rate limit of 10 requests per hour for Table API exceeded"},"status":"failure"}), and how the product's client
  * classifies each: rate_limited with retryAfterMs, transient for 5xx, resets, timeouts; never retried by the client.
  */
-import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowRateLimitedError, ServiceNowTransientError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 

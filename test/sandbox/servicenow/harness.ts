@@ -2,8 +2,8 @@
  * A ServiceNow simulator per test file on a real local HTTP server, reached through the product's own client, so
  * every test exercises the production code path over real HTTP.
  */
-import { ManualClock } from '../../../src/sandbox/clock';
-import { startServiceNowSim, type RunningServiceNowSim, type ServiceNowSimOptions } from '../../../src/sandbox/servicenow';
+import { ManualClock } from '@resetpc/sandbox';
+import { startServiceNowSim, type RunningServiceNowSim, type ServiceNowSimOptions } from '@resetpc/sandbox/servicenow';
 import { ServiceNowClient, type ServiceNowClientOptions } from '../../../src/ticketing/servicenow';
 
 export interface TestServiceNow {

@@ -2,7 +2,7 @@
  * Every value the client puts in a URL is validated first: table names, sys_ids and ticket numbers that could change
  * the path or inject `^`/`=` into sysparm_query are refused before any request reaches the instance.
  */
-import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowClient } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 

@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { createServiceNowSim, SN_FIXTURE, type ServiceNowSim } from '../../../src/sandbox/servicenow';
+import { createServiceNowSim, SN_FIXTURE, type ServiceNowSim } from '@resetpc/sandbox/servicenow';
 import { ServiceNowClient } from '../../../src/ticketing/servicenow';
 
 let app: FastifyInstance;

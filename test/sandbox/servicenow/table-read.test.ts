@@ -1,5 +1,5 @@
 /** Table API reads (docs: "Table API"), through the product's client and raw, against the simulator over HTTP. */
-import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowNotFoundError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 

@@ -1,5 +1,5 @@
 /** Table API writes (docs: "Table API: PATCH /now/table/{tableName}/{sys_id}"), through the product's client. */
-import { SN_FIXTURE } from '../../../src/sandbox/servicenow';
+import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowForbiddenError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 

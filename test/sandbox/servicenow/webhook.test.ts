@@ -3,7 +3,7 @@
  * (docs/integrations/servicenow.md: X-ResetPC-Timestamp, X-ResetPC-Signature v1=HMAC over "<timestamp>.<body>").
  */
 import type { AddressInfo } from 'node:net';
-import { sendIncidentWebhook, SN_FIXTURE, webhookBody, type WebhookTicket } from '../../../src/sandbox/servicenow';
+import { sendIncidentWebhook, SN_FIXTURE, webhookBody, type WebhookTicket } from '@resetpc/sandbox/servicenow';
 import { createTestIntake, SERVICENOW_SECRET, type TestIntake } from '../../support/intake';
 import { startTestServiceNow, type TestServiceNow } from './harness';
 

@@ -5,7 +5,7 @@
  * failed), and AUTH PLAIN per RFC 4954.
  */
 import nodemailer from 'nodemailer';
-import { startSmtpCatcher, type SmtpCatcher } from '../../../src/sandbox/smtp';
+import { startSmtpCatcher, type SmtpCatcher } from '@resetpc/sandbox/smtp';
 
 let catcher: SmtpCatcher;
 

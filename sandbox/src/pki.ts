@@ -6,6 +6,12 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 
+/**
+ * The X.509 toolkit this PKI is built on, with the reflect polyfill it needs already loaded. Tests that make a
+ * certificate of their own (a certificate credential for Entra ID) take it from here, not as a dependency of the product.
+ */
+export { x509 };
+
 export interface SandboxPki {
   /** The CA certificate, PEM. Give it to clients as an extra trusted CA. */
   readonly caPem: string;

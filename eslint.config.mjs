@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'docs/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'sandbox/dist/**', 'docs/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -28,6 +28,25 @@ export default defineConfig(
     ignores: ['src/bin/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/workers/**', '../../workers/*'], message: 'src/ must not import worker internals.' }] }],
+    },
+  },
+  {
+    // The simulator (the sandbox/ workspace, @resetpc/sandbox) is not part of the product: the production build and image
+    // leave it out. Only the composition root of `npm start`'s sandbox mode loads it; tests and benchmarks may import it.
+    // Its own rule names, so the layer fences above and below (no-restricted-imports) do not replace this one.
+    files: ['src/**/*.ts', 'workers/**/*.ts'],
+    ignores: ['src/bin/embedded-sandbox.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@resetpc/sandbox', '@resetpc/sandbox/**'], message: 'Only src/bin/embedded-sandbox.ts loads the simulator; product code does not import it.' },
+          { group: ['**/sandbox', '**/sandbox/**', '!@resetpc/sandbox', '!@resetpc/sandbox/**'], message: 'sandbox/ is the simulator, not product code: only src/bin/embedded-sandbox.ts loads it, as @resetpc/sandbox.' },
+        ],
+      }],
+      'no-restricted-syntax': ['error', {
+        selector: "ImportExpression[source.value=/^@resetpc\\/sandbox|(^|\\/)sandbox(\\/|$)/], CallExpression[callee.name='require'][arguments.0.value=/^@resetpc\\/sandbox|(^|\\/)sandbox(\\/|$)/]",
+        message: 'Only src/bin/embedded-sandbox.ts loads the simulator (@resetpc/sandbox).',
+      }],
     },
   },
   {

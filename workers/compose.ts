@@ -112,7 +112,6 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
   );
   const graph = createGraphClient({
     credential,
-    version: 'beta',
     ...(remote.graphBaseUrl === undefined ? {} : { baseUrl: remote.graphBaseUrl }),
     ...(remote.extraCaPem === undefined ? {} : { extraCaPem: remote.extraCaPem }),
   });

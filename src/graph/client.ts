@@ -1,17 +1,15 @@
 /**
- * The Graph gateway's foundation: the Microsoft Graph client (v3) with a token credential, and the typed calls the
- * workflow needs. resetPasscode is not idempotent (each call makes a new passcode), so it is sent exactly once:
- * the client's RetryHandler is switched off for it. Reads keep the RetryHandler with configurable limits.
+ * The Microsoft Graph client (v3) with a token credential shared by concurrent calls, the Graph root (public, a
+ * national cloud or the sandbox) and an extra CA when one is given. The Intune gateway (gateway.ts) is the one set of
+ * Graph calls the workflow makes; this module only connects.
  */
 import type { TokenCredential } from '@azure/identity';
-import { Client, MiddlewareFactory, RetryHandlerOptions, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { Client, MiddlewareFactory, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import type { ManagedDevice } from '@microsoft/microsoft-graph-types';
 import { Agent } from 'undici';
 import { caListWith } from './credential';
 import { SharedTokenCredential } from './token-cache';
-import { eqFilter, pathSegment } from './odata';
-import { ResponseStatusHandler, type ResponseStatus } from './response-status';
+import { ResponseStatusHandler } from './response-status';
 
 export const GRAPH_PUBLIC_BASE_URL = 'https://graph.microsoft.com/';
 /** Hosts the Graph client already treats as Graph (it attaches the token to https URLs on these and on customHosts). */
@@ -21,44 +19,25 @@ export interface GraphClientSettings {
   readonly credential: TokenCredential;
   /** Graph root, with a trailing slash; default https://graph.microsoft.com/. National clouds and the sandbox set it. */
   readonly baseUrl?: string;
-  readonly version?: 'v1.0' | 'beta';
   /** Default: `<baseUrl origin>/.default`. */
   readonly scopes?: readonly string[];
   /** A CA (PEM) to trust in addition to the system roots. Only for the sandbox. */
   readonly extraCaPem?: string;
-  /** Retries of reads on 429/503/504 (honouring Retry-After). Default: the client's own, 3 retries, 3 s base delay. */
-  readonly readRetry?: { readonly maxRetries: number; readonly delaySeconds: number };
 }
 
-export interface RequestOptions {
-  readonly signal?: AbortSignal;
-  /** Gets the HTTP status Graph answers (response-status.ts), for the metrics. */
-  readonly answer?: ResponseStatus | undefined;
-}
-
-export type DeviceLookup = 'deviceName' | 'serialNumber' | 'azureADDeviceId';
-
-export interface GraphGateway {
-  /** The underlying client, for calls the gateway does not type yet. */
+/**
+ * The Microsoft Graph client the Intune gateway (gateway.ts), the Graph mail transport and the doctor send through.
+ * It has no calls of its own: every product call is made by its caller with graphRequest (call.ts), explicitly
+ * versioned and never resent by the client's RetryHandler.
+ */
+export interface GraphClient {
   readonly client: Client;
-  getDevice(id: string, select?: readonly string[], options?: RequestOptions): Promise<ManagedDevice>;
-  /** Every device whose `by` equals `value` (following @odata.nextLink, at most `maxPages` pages). */
-  findDevices(by: DeviceLookup, value: string, options?: RequestOptions & { select?: readonly string[]; top?: number; maxPages?: number }): Promise<ManagedDevice[]>;
-  /** Exactly one POST …/resetPasscode: never retried by the client, whatever the answer. */
-  resetPasscode(id: string, options?: RequestOptions): Promise<void>;
   /** Makes sure a token is at hand (shared by every concurrent call), so that a budgeted call is sent when admitted. */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
 
-interface Page<T> {
-  value: T[];
-  '@odata.nextLink'?: string;
-}
-
-const NO_RETRY = (): RetryHandlerOptions => new RetryHandlerOptions(0, 0, () => false);
-
-export function createGraphClient(settings: GraphClientSettings): GraphGateway {
+export function createGraphClient(settings: GraphClientSettings): GraphClient {
   const baseUrl = settings.baseUrl ?? GRAPH_PUBLIC_BASE_URL;
   const base = new URL(baseUrl);
   if (base.protocol !== 'https:') throw new Error('the Graph base URL must be https: the client sends no token elsewhere');
@@ -75,44 +54,13 @@ export function createGraphClient(settings: GraphClientSettings): GraphGateway {
   const options: ClientOptions = {
     middleware,
     baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-    defaultVersion: settings.version ?? 'v1.0',
+    defaultVersion: 'v1.0',
     ...(KNOWN_GRAPH_HOSTS.has(base.hostname) ? {} : { customHosts: new Set([base.hostname]) }),
     ...(fetchOptions === undefined ? {} : { fetchOptions }),
   };
   const client = Client.initWithMiddleware(options);
-  const readRetry = (): RetryHandlerOptions =>
-    settings.readRetry === undefined ? new RetryHandlerOptions() : new RetryHandlerOptions(settings.readRetry.delaySeconds, settings.readRetry.maxRetries);
-
-  const request = (path: string, signal: AbortSignal | undefined, retry: RetryHandlerOptions, answer?: ResponseStatus) => {
-    const req = client.api(path).middlewareOptions([retry, ...(answer === undefined ? [] : [answer])]);
-    return signal === undefined ? req : req.option('signal', signal);
-  };
-
   return {
     client,
-    async getDevice(id, select, opts) {
-      let req = request(`/deviceManagement/managedDevices/${pathSegment(id)}`, opts?.signal, readRetry());
-      if (select !== undefined) req = req.select([...select]);
-      return (await req.get()) as ManagedDevice;
-    },
-    async findDevices(by, value, opts) {
-      let req = request('/deviceManagement/managedDevices', opts?.signal, readRetry()).filter(encodeURIComponent(eqFilter(by, value)));
-      if (opts?.select !== undefined) req = req.select([...opts.select]);
-      if (opts?.top !== undefined) req = req.top(opts.top);
-      const devices: ManagedDevice[] = [];
-      const maxPages = opts?.maxPages ?? 10;
-      let page = (await req.get()) as Page<ManagedDevice>;
-      for (let pages = 1; ; pages += 1) {
-        devices.push(...page.value);
-        const next = page['@odata.nextLink'];
-        if (next === undefined) return devices;
-        if (pages >= maxPages) throw new Error(`more than ${maxPages} pages of devices match; refusing to guess`);
-        page = (await request(next, opts?.signal, readRetry()).get()) as Page<ManagedDevice>;
-      }
-    },
-    async resetPasscode(id, opts) {
-      await request(`/deviceManagement/managedDevices/${pathSegment(id)}/resetPasscode`, opts?.signal, NO_RETRY(), opts?.answer).post(undefined);
-    },
     async ready() {
       await credential.getToken(scopes);
     },

@@ -9,8 +9,8 @@
  *   each device's own `<by>` compared with the value (src/domain/device-match.ts). Intune ignores a filter it cannot
  *   apply and answers every device (DOMAIN.md §2), so what it answers is a list of candidates, never the match.
  *   The lookup is `complete` only when the last page was read and held as many devices as @odata.count announced.
- * - resetPasscode: exactly one POST (client.ts switches the RetryHandler off for it). graph_unavailable means the
- *   outcome is unknown: look for an action result started at or after submittedAt before posting again.
+ * - resetPasscode: beta, exactly one POST (graphRequest switches the client's RetryHandler off). graph_unavailable
+ *   means the outcome is unknown: look for an action result started at or after submittedAt before posting again.
  * - resetActionResults: v1.0 $select=deviceActionResults, resetPasscode entries only. v1.0 serves the passcode as beta
  *   does (resetPasscodeActionResult documents it on both): the mapping copies only the five ActionResult fields, so
  *   it never leaves this module (test/integration/passcode-canary.test.ts).
@@ -21,7 +21,7 @@ import { addMatches, NO_MATCHES, type DeviceLookup, type DeviceMatches } from '.
 import type { MetricsRecorder } from '../metrics/recorder';
 import type { GraphBudget } from './budget';
 import { createGuardedCall, graphRequest } from './call';
-import type { GraphGateway } from './client';
+import type { GraphClient } from './client';
 import { GraphError, type CallContext } from './errors';
 import type { ResponseStatus } from './response-status';
 import { DEVICE_FACT_FIELDS, toDeviceFacts, toResetActionResults, type ActionResult, type DeviceFacts, type TenantFacts } from './facts';
@@ -51,7 +51,7 @@ export interface IntuneGateway {
 
 export interface IntuneGatewayDeps {
   /** The Graph client from createGraphClient (client.ts). */
-  readonly client: GraphGateway;
+  readonly client: GraphClient;
   readonly budget: GraphBudget;
   readonly tenantId: string;
   readonly redis: Redis;
@@ -141,7 +141,7 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
       }
     },
     async resetPasscode(id, signal) {
-      await guarded('write', RESET_PASSCODE, (answer) => deps.client.resetPasscode(id, { ...(signal === undefined ? {} : { signal }), answer }), `reset:${id}`);
+      await guarded('write', RESET_PASSCODE, (answer) => graphRequest(client, `${devicePath(id)}/resetPasscode`, 'beta', signal, answer).post(undefined) as Promise<unknown>, `reset:${id}`);
     },
     async resetActionResults(id, signal) {
       const raw = await guarded('read', READ_ACTIONS, (answer) => graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);

@@ -27,7 +27,7 @@ describe('Intune gateway device lookup, when Intune ignores the filter', () => {
     const prefix = uniquePrefix('device-lookup');
     prefixes.push(prefix);
     const budget = new GraphBudget(redis, prefix, DEFAULT_BUDGET_LIMITS, () => t.clock.now());
-    return createIntuneGateway({ client: t.gateway(), budget, tenantId: t.sandbox.tenantId, redis, prefix, ...(maxDevicePages === undefined ? {} : { maxDevicePages }) });
+    return createIntuneGateway({ client: t.graph(), budget, tenantId: t.sandbox.tenantId, redis, prefix, ...(maxDevicePages === undefined ? {} : { maxDevicePages }) });
   };
   const lists = () => t.sandbox.control.calls.filter((c) => c.method === 'GET' && c.path === '/beta/deviceManagement/managedDevices');
 

@@ -39,7 +39,7 @@ describe('Graph failure shapes', () => {
 
   const gatewayFor = (label: string) => {
     const budget = new GraphBudget(redis, `${prefix}${label}`, DEFAULT_BUDGET_LIMITS, () => t.clock.now());
-    return { budget, gateway: createIntuneGateway({ client: t.gateway(), budget, tenantId: t.sandbox.tenantId, redis, prefix: `${prefix}${label}` }) };
+    return { budget, gateway: createIntuneGateway({ client: t.graph(), budget, tenantId: t.sandbox.tenantId, redis, prefix: `${prefix}${label}` }) };
   };
   const failure = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
 
@@ -68,7 +68,7 @@ describe('Graph failure shapes', () => {
       expect(wait).toBeGreaterThan(0);
       expect(await budget.pausedForMs(t.sandbox.tenantId)).toBe(wait);
       // Intune itself still serves device reads (only the configuration class is spent); the product waits anyway.
-      await expect(t.gateway().getDevice(FIXTURE_DEVICES.androidAosp)).resolves.toMatchObject({ id: FIXTURE_DEVICES.androidAosp });
+      await expect(t.intune().getDevice(FIXTURE_DEVICES.androidAosp)).resolves.toMatchObject({ id: FIXTURE_DEVICES.androidAosp });
       expect(await failure(gateway.getDevice(FIXTURE_DEVICES.androidAosp))).toBeInstanceOf(GraphBudgetWait);
       t.sandbox.control.setThrottleLimits({ appConfigReads: INTUNE_THROTTLE_LIMITS.appConfigReads });
       t.clock.advance(INTUNE_THROTTLE_LIMITS.windowMs);

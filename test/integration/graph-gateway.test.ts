@@ -32,7 +32,7 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
     const prefix = uniquePrefix('graph-gateway');
     prefixes.push(prefix);
     const budget = options.budget ?? new GraphBudget(redis, prefix, DEFAULT_BUDGET_LIMITS, () => t.clock.now());
-    const client = t.gateway(options.credential === undefined ? {} : { credential: options.credential });
+    const client = t.graph(options.credential === undefined ? {} : { credential: options.credential });
     return { gateway: createIntuneGateway({ client, budget, tenantId: t.sandbox.tenantId, redis, prefix }), budget, prefix };
   };
   let gw: IntuneGateway;
@@ -93,7 +93,7 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
   it('maps a Graph 401 (a token Graph refuses) to a permanent graph_unauthorized', async () => {
     const expired = t.sandbox.control.issueToken({ lifetimeSeconds: 1 });
     t.clock.advance(2_000);
-    const client = t.gateway({ credential: { getToken: () => Promise.resolve({ token: expired, expiresOnTimestamp: Date.now() + 3_600_000 }) } });
+    const client = t.graph({ credential: { getToken: () => Promise.resolve({ token: expired, expiresOnTimestamp: Date.now() + 3_600_000 }) } });
     const prefix = uniquePrefix('graph-gateway');
     prefixes.push(prefix);
     const gateway = createIntuneGateway({ client, budget: new GraphBudget(redis, prefix, DEFAULT_BUDGET_LIMITS, () => t.clock.now()), tenantId: t.sandbox.tenantId, redis, prefix });
@@ -118,6 +118,8 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
     const postedAt = new Date(t.clock.now()).toISOString();
     await gw.resetPasscode(id);
     expect(t.sandbox.control.resetPasscodeCount(id)).toBe(1);
+    // On beta, as the workers send it, and answered 204.
+    expect(calls().at(-1)).toMatchObject({ method: 'POST', path: `/beta/deviceManagement/managedDevices/${id}/resetPasscode`, outcome: 204 });
     const states: string[] = [];
     for (const step of [0, 5_000, 25_000]) {
       t.clock.advance(step);
@@ -130,7 +132,7 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
     expect(states).toEqual(['pending', 'active', 'done']);
     expect(calls().at(-1)).toMatchObject({ path: `/v1.0/deviceManagement/managedDevices/${id}`, query: expect.stringContaining('deviceActionResults') });
     // The sandbox does serve the canary on beta, so its absence from the gateway's beta read means something.
-    const raw = await t.gateway({ version: 'beta' }).getDevice(id, ['deviceActionResults']);
+    const raw: unknown = await t.request(`/deviceManagement/managedDevices/${id}`, { version: 'beta' }).select(['deviceActionResults']).get();
     expect(JSON.stringify(raw)).toContain(SANDBOX_CANARY_PASSCODE_PREFIX);
     const facts = await gw.getDevice(id);
     expect(calls().at(-1)).toMatchObject({ path: `/beta/deviceManagement/managedDevices/${id}`, outcome: 200 });
@@ -197,7 +199,7 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
   it('sends a reset POST that meets a 503 exactly once (the client never resends it) and reports graph_unavailable', async () => {
     const id = FIXTURE_DEVICES.androidPersonalWorkProfile;
     // Only the first POST gets the 503: a resend would succeed, and the gateway would not throw.
-    t.sandbox.control.injectFault({ method: 'POST', path: `/v1.0/deviceManagement/managedDevices/${id}/resetPasscode`, sequence: [{ kind: 'status', status: 503 }] });
+    t.sandbox.control.injectFault({ method: 'POST', path: `/beta/deviceManagement/managedDevices/${id}/resetPasscode`, sequence: [{ kind: 'status', status: 503 }] });
     const e = await failure(gw.resetPasscode(id));
     expect(e).toMatchObject({ code: 'graph_unavailable', status: 503, permanent: false, retryAfterMs: 1_000 });
     expect(postsTo(id)).toBe(1);
@@ -207,7 +209,7 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
 
   it('reports a lost response as graph_unavailable after exactly one POST, and the action exists', async () => {
     const id = FIXTURE_DEVICES.retirePending;
-    t.sandbox.control.injectFault({ method: 'POST', path: `/v1.0/deviceManagement/managedDevices/${id}/resetPasscode`, sequence: [{ kind: 'lostResponse' }] });
+    t.sandbox.control.injectFault({ method: 'POST', path: `/beta/deviceManagement/managedDevices/${id}/resetPasscode`, sequence: [{ kind: 'lostResponse' }] });
     // A budget of its own: the shared one's clock stands still, and writes are paced one interval apart.
     const e = await failure(make().gateway.resetPasscode(id));
     expect(e).toBeInstanceOf(GraphError);

@@ -31,7 +31,7 @@ describe('the production read path of action results', () => {
     await t.close();
   });
 
-  const gateway = () => createIntuneGateway({ client: t.gateway(), budget: new GraphBudget(redis, prefix, DEFAULT_BUDGET_LIMITS, () => t.clock.now()), tenantId: t.sandbox.tenantId, redis, prefix });
+  const gateway = () => createIntuneGateway({ client: t.graph(), budget: new GraphBudget(redis, prefix, DEFAULT_BUDGET_LIMITS, () => t.clock.now()), tenantId: t.sandbox.tenantId, redis, prefix });
 
   it('receives the canary passcode on v1.0 and hands the workflow none of it', async () => {
     const id = FIXTURE_DEVICES.androidDedicated;
@@ -40,7 +40,7 @@ describe('the production read path of action results', () => {
     await gw.resetPasscode(id);
     t.clock.advance(1_000);
     // On the wire, v1.0: the passcode is there.
-    const wire = await t.gateway({ version: 'v1.0' }).getDevice(id, ['deviceActionResults']);
+    const wire: unknown = await t.request(`/deviceManagement/managedDevices/${id}`, { version: 'v1.0' }).select(['deviceActionResults']).get();
     expect(JSON.stringify(wire)).toContain(SANDBOX_CANARY_PASSCODE_PREFIX);
     // Through the production path: not a trace of it.
     const results = await gw.resetActionResults(id);

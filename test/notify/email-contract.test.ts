@@ -1,4 +1,4 @@
-import { createGraphClient, type GraphGateway } from '../../src/graph/client';
+import { createGraphClient, type GraphClient } from '../../src/graph/client';
 import { createGraphCredential } from '../../src/graph/credential';
 import { createGraphMailTransport } from '../../src/notify/email/graph';
 import { createSmtpTransport } from '../../src/notify/email/smtp';
@@ -32,8 +32,8 @@ interface Contract {
 
 describe.each(['smtp', 'graph'] as const)('the %s mail transport', (kind) => {
   let sandbox: Sandbox;
-  let graph: GraphGateway;
-  const clients: GraphGateway[] = [];
+  let graph: GraphClient;
+  const clients: GraphClient[] = [];
   let contract: Contract;
   let rule: number | undefined;
 
@@ -136,7 +136,7 @@ describe.each(['smtp', 'graph'] as const)('the %s mail transport', (kind) => {
  */
 describe('Graph sendMail in a real tenant', () => {
   let sandbox: Sandbox;
-  const clients: GraphGateway[] = [];
+  const clients: GraphClient[] = [];
   const message: MailMessage = { from: 'resetpc@contoso.com', to: ['anna@contoso.com'], cc: [], subject: 'Passcode reset', text: 'done', html: '<p>done</p>' };
 
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 /**
- * Intune managed devices through the product's Graph gateway.
+ * Intune managed devices as the simulator serves them (read as the gateway sends its requests, with graphRequest), and
+ * found through the product's Intune gateway.
  * Docs: learn.microsoft.com/graph/api/intune-devices-manageddevice-get, …/intune-devices-manageddevice-list,
  * …/resources/intune-devices-manageddevice, and learn.microsoft.com/graph/paging.
  * How Intune treats a $filter it cannot apply (it ignores it and answers every device), from public reports:
@@ -25,6 +26,16 @@ async function graphError(promise: Promise<unknown>): Promise<GraphError> {
 
 describe('sandbox Intune managed devices', () => {
   let t: TestSandbox;
+  /** A device as Graph serves it, on `version`, with `$select` when given. */
+  const device = (id: string, select?: readonly string[], version: 'v1.0' | 'beta' = 'v1.0') => {
+    const request = t.request(`/deviceManagement/managedDevices/${id}`, { version });
+    return (select === undefined ? request : request.select([...select])).get() as Promise<Record<string, unknown>>;
+  };
+  /** The ids of the devices the gateway found whose own `by` is `value`. */
+  const found = async (by: 'deviceName' | 'serialNumber' | 'azureADDeviceId', value: string, maxDevicePages?: number) => {
+    const lookup = await t.intune(maxDevicePages === undefined ? {} : { maxDevicePages }).findDevices(by, value);
+    return lookup.exact.map((d) => d.id);
+  };
   beforeAll(async () => {
     t = await startTestSandbox();
   });
@@ -33,8 +44,8 @@ describe('sandbox Intune managed devices', () => {
   });
 
   it('gets a device by id with its v1.0 properties (intune-devices-manageddevice-get)', async () => {
-    const device = await t.gateway().getDevice(FIXTURE_DEVICES.windowsMobileAadJoined);
-    expect(device).toMatchObject({
+    const served = await device(FIXTURE_DEVICES.windowsMobileAadJoined);
+    expect(served).toMatchObject({
       id: FIXTURE_DEVICES.windowsMobileAadJoined,
       deviceName: 'WM10-CORP-0001',
       operatingSystem: 'Windows',
@@ -44,12 +55,11 @@ describe('sandbox Intune managed devices', () => {
       managementState: 'managed',
       deviceActionResults: [],
     });
-    expect(device).not.toHaveProperty('deviceType');
+    expect(served).not.toHaveProperty('deviceType');
   });
 
   it('serves $select with only the selected properties and a matching @odata.context', async () => {
-    const device = (await t.gateway().getDevice(FIXTURE_DEVICES.iosSupervised, ['deviceName', 'isSupervised'])) as Record<string, unknown>;
-    expect(device).toEqual({
+    expect(await device(FIXTURE_DEVICES.iosSupervised, ['deviceName', 'isSupervised'])).toEqual({
       '@odata.context': expect.stringMatching(/\/v1\.0\/\$metadata#deviceManagement\/managedDevices\(deviceName,isSupervised\)\/\$entity$/),
       deviceName: 'CORP-IPHONE-0042',
       isSupervised: true,
@@ -58,31 +68,29 @@ describe('sandbox Intune managed devices', () => {
 
   it('shows beta-only properties (deviceType, joinType, Android Enterprise enrollment types) on beta only', async () => {
     const select = ['deviceType', 'joinType', 'deviceEnrollmentType'];
-    const beta = await t.gateway({ version: 'beta' }).getDevice(FIXTURE_DEVICES.androidDedicated, select);
+    const beta = await device(FIXTURE_DEVICES.androidDedicated, select, 'beta');
     expect(beta).toMatchObject({ deviceType: 'androidEnterprise', joinType: 'unknown', deviceEnrollmentType: 'androidEnterpriseDedicatedDevice' });
-    const v1 = await t.gateway().getDevice(FIXTURE_DEVICES.androidDedicated);
+    const v1 = await device(FIXTURE_DEVICES.androidDedicated);
     expect(v1.deviceEnrollmentType).toBe('unknownFutureValue');
-    const e = await graphError(t.gateway().getDevice(FIXTURE_DEVICES.androidDedicated, ['deviceType']));
+    const e = await graphError(device(FIXTURE_DEVICES.androidDedicated, ['deviceType']));
     expect(e.statusCode).toBe(400);
   });
 
   it('answers an unknown device id with 404 in Graph error shape', async () => {
-    const e = await graphError(t.gateway().getDevice('00000000-0000-4000-8000-00000000dead'));
+    const e = await graphError(device('00000000-0000-4000-8000-00000000dead'));
     expect(e.statusCode).toBe(404);
     expect(e.code).toBe('ResourceNotFound');
     expect(e.requestId).toEqual(expect.any(String));
   });
 
   it('finds a device by serial number and by Azure AD device id (intune-devices-manageddevice-list, $filter eq)', async () => {
-    const gateway = t.gateway();
     const seed = t.sandbox.control.device(FIXTURE_DEVICES.macos)!;
-    expect((await gateway.findDevices('serialNumber', seed.device.serialNumber!)).map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
-    expect((await gateway.findDevices('azureADDeviceId', seed.device.azureADDeviceId!)).map((d) => d.id)).toEqual([FIXTURE_DEVICES.macos]);
+    expect(await found('serialNumber', seed.device.serialNumber!)).toEqual([FIXTURE_DEVICES.macos]);
+    expect(await found('azureADDeviceId', seed.device.azureADDeviceId!)).toEqual([FIXTURE_DEVICES.macos]);
   });
 
   it("finds \"Anna's iPhone\": the single quote is doubled in the OData literal", async () => {
-    const found = await t.gateway().findDevices('deviceName', "Anna's iPhone");
-    expect(found.map((d) => d.id)).toEqual([FIXTURE_DEVICES.iosUnsupervised]);
+    expect(await found('deviceName', "Anna's iPhone")).toEqual([FIXTURE_DEVICES.iosUnsupervised]);
     expect(t.sandbox.control.calls.at(-1)?.query).toContain('%27Anna%27%27s%20iPhone%27');
   });
 
@@ -91,14 +99,13 @@ describe('sandbox Intune managed devices', () => {
     seed.device.id = 'd0000000-0000-4000-8000-0000000000a1';
     seed.device.deviceName = "R&D + QA #1 'lab'";
     t.sandbox.control.upsertDevice(seed);
-    expect((await t.gateway().findDevices('deviceName', "R&D + QA #1 'lab'")).map((d) => d.id)).toEqual([seed.device.id]);
+    expect(await found('deviceName', "R&D + QA #1 'lab'")).toEqual([seed.device.id]);
     t.sandbox.control.removeDevice(seed.device.id);
   });
 
   it('returns both devices that share a name, and none for an unknown name', async () => {
-    const gateway = t.gateway();
-    expect((await gateway.findDevices('deviceName', SHARED_DEVICE_NAME)).map((d) => d.id).sort()).toEqual([FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]);
-    expect(await gateway.findDevices('deviceName', 'NO-SUCH-DEVICE')).toEqual([]);
+    expect((await found('deviceName', SHARED_DEVICE_NAME)).sort()).toEqual([FIXTURE_DEVICES.sharedNameFirst, FIXTURE_DEVICES.sharedNameSecond]);
+    expect(await found('deviceName', 'NO-SUCH-DEVICE')).toEqual([]);
   });
 
   it.each([
@@ -109,7 +116,7 @@ describe('sandbox Intune managed devices', () => {
     ['deviceName eq "double-quoted"', 'a double-quoted literal'],
     ['deviceEnrollmentType eq 5', 'a number literal (Intune-PowerShell-SDK#95)'],
   ])('answers a $filter it cannot parse (%s: %s) with 400', async (filter) => {
-    const e = await graphError(t.gateway().client.api('/deviceManagement/managedDevices').filter(encodeURIComponent(filter)).get());
+    const e = await graphError(t.graph().client.api('/deviceManagement/managedDevices').filter(encodeURIComponent(filter)).get());
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('BadRequest');
   });
@@ -120,7 +127,7 @@ describe('sandbox Intune managed devices', () => {
     value: { id: string; operatingSystem?: string; serialNumber?: string }[];
   }
   const list = (filter?: string): Promise<DevicePage> => {
-    const request = t.gateway().client.api('/deviceManagement/managedDevices').select(['id', 'operatingSystem', 'serialNumber']);
+    const request = t.graph().client.api('/deviceManagement/managedDevices').select(['id', 'operatingSystem', 'serialNumber']);
     return (filter === undefined ? request : request.filter(encodeURIComponent(filter))).get() as Promise<DevicePage>;
   };
 
@@ -180,7 +187,7 @@ describe('sandbox Intune managed devices', () => {
       expect(first.value).toHaveLength(1_000);
       expect(first['@odata.count']).toBe(all);
       expect(first['@odata.nextLink']).toMatch(/\$skiptoken=/);
-      const second = (await t.gateway().client.api(first['@odata.nextLink']!).get()) as DevicePage;
+      const second = (await t.graph().client.api(first['@odata.nextLink']!).get()) as DevicePage;
       expect(second.value).toHaveLength(all - 1_000);
       expect(second['@odata.count']).toBe(all);
       expect(second['@odata.nextLink']).toBeUndefined();
@@ -191,17 +198,28 @@ describe('sandbox Intune managed devices', () => {
   });
 
   it('pages with $top and @odata.nextLink, and the gateway follows every page', async () => {
-    const gateway = t.gateway();
-    const first = (await gateway.client.api('/deviceManagement/managedDevices').top(5).get()) as { value: unknown[]; '@odata.nextLink'?: string };
+    const first = (await t.graph().client.api('/deviceManagement/managedDevices').top(5).get()) as { value: unknown[]; '@odata.nextLink'?: string };
     expect(first.value).toHaveLength(5);
     expect(first['@odata.nextLink']).toMatch(new RegExp(`^${t.sandbox.urls.origin}/v1\\.0/deviceManagement/managedDevices\\?.*\\$skiptoken=`));
-    const before = t.sandbox.control.calls.length;
-    const all = await gateway.findDevices('deviceName', SHARED_DEVICE_NAME, { top: 1 });
-    expect(all).toHaveLength(2);
-    expect(t.sandbox.control.calls.length - before).toBe(2);
+    const pageSize = t.sandbox.control.devicePageSize;
+    t.sandbox.control.devicePageSize = 1;
+    try {
+      const before = t.sandbox.control.calls.length;
+      const lookup = await t.intune().findDevices('deviceName', SHARED_DEVICE_NAME);
+      expect(lookup).toMatchObject({ exactCount: 2, complete: true, pages: 2 });
+      expect(t.sandbox.control.calls.length - before).toBe(2);
+    } finally {
+      t.sandbox.control.devicePageSize = pageSize;
+    }
   });
 
-  it('refuses to guess when more pages match than allowed', async () => {
-    await expect(t.gateway().findDevices('deviceName', SHARED_DEVICE_NAME, { top: 1, maxPages: 1 })).rejects.toThrow(/refusing to guess/);
+  it('reports the lookup incomplete, never a lone match, when more pages match than allowed', async () => {
+    const pageSize = t.sandbox.control.devicePageSize;
+    t.sandbox.control.devicePageSize = 1;
+    try {
+      expect(await t.intune({ maxDevicePages: 1 }).findDevices('deviceName', SHARED_DEVICE_NAME)).toMatchObject({ exactCount: 1, complete: false, pages: 1 });
+    } finally {
+      t.sandbox.control.devicePageSize = pageSize;
+    }
   });
 });

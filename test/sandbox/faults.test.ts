@@ -1,9 +1,11 @@
 /**
- * Injected faults, as the product's Graph client sees them. Docs: learn.microsoft.com/graph/errors (429, 500, 503,
+ * Injected faults, as the product sees them: on the wire through its Graph client and request function (graphRequest),
+ * and through the Intune gateway for the reset POST. Docs: learn.microsoft.com/graph/errors (429, 500, 503,
  * 504) and learn.microsoft.com/graph/api/intune-devices-manageddevice-resetpasscode (not idempotent: the case of a
  * response lost after the reset took effect).
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import { GraphError as ProductGraphError } from '../../src/graph/errors';
 import { FIXTURE_DEVICES } from '@resetpc/sandbox';
 import { startTestSandbox, type TestSandbox } from './harness';
 
@@ -21,8 +23,17 @@ async function failure(promise: Promise<unknown>): Promise<GraphError> {
   throw new Error('expected the call to fail');
 }
 
+/** What the gateway's budgeted call made of a failure: the product's GraphError. */
+async function productFailure(promise: Promise<unknown>): Promise<ProductGraphError> {
+  const e = await promise.then(() => undefined, (err: unknown) => err);
+  if (e instanceof ProductGraphError) return e;
+  throw new Error(`expected the product's GraphError, got ${String(e)}`);
+}
+
 describe('sandbox faults', () => {
   let t: TestSandbox;
+  /** A v1.0 device read as the gateway sends it (graphRequest), with Graph's own answer. */
+  const read = () => t.request(`/deviceManagement/managedDevices/${DEVICE}`).get() as Promise<unknown>;
   beforeAll(async () => {
     t = await startTestSandbox({ random: () => 0.25 });
   });
@@ -41,24 +52,25 @@ describe('sandbox faults', () => {
     [504, 'GatewayTimeout', null],
   ] as const)('injects %i (%s) in Graph error shape', async (code, name, retryAfter) => {
     t.sandbox.control.injectFault({ method: 'GET', path: DEVICE_PATH, sequence: [{ kind: 'status', status: code, retryAfterSeconds: 7 }] });
-    const e = await failure(t.gateway().getDevice(DEVICE));
+    const e = await failure(read());
     expect(e.statusCode).toBe(code);
     expect(e.code).toBe(name);
     expect(e.headers?.get('Retry-After') ?? null).toBe(retryAfter);
-    await expect(t.gateway().getDevice(DEVICE)).resolves.toMatchObject({ id: DEVICE });
+    await expect(read()).resolves.toMatchObject({ id: DEVICE });
   });
 
   it('adds latency to a matching route only', async () => {
     t.sandbox.control.injectFault({ method: 'GET', path: '/v1.0/deviceManagement/managedDevices/*', fault: { kind: 'latency', ms: 150 } });
     const started = performance.now();
-    await t.gateway().getDevice(DEVICE);
+    await read();
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
   it('resets the connection before the request takes effect: network error, no action, count 0', async () => {
     t.sandbox.control.injectFault({ method: 'POST', path: RESET_PATTERN, sequence: [{ kind: 'reset' }] });
-    const e = await failure(t.gateway().resetPasscode(DEVICE));
-    expect(e.statusCode).toBe(-1);
+    const e = await productFailure(t.intune().resetPasscode(DEVICE));
+    expect(e).toMatchObject({ code: 'graph_unavailable', kind: 'transient' });
+    expect(e.status).toBeUndefined();
     expect(t.sandbox.control.resetPasscodeCount(DEVICE)).toBe(0);
     expect(t.sandbox.control.deviceActions(DEVICE)).toEqual([]);
     expect(t.sandbox.control.calls.map((c) => c.outcome)).toEqual(['reset']);
@@ -66,33 +78,33 @@ describe('sandbox faults', () => {
 
   it('loses the response after the reset took effect: the client sees a network error, yet the POST count is 1 and the action exists', async () => {
     t.sandbox.control.injectFault({ method: 'POST', path: RESET_PATTERN, sequence: [{ kind: 'lostResponse' }] });
-    const e = await failure(t.gateway().resetPasscode(DEVICE));
-    expect(e.statusCode).toBe(-1);
+    const e = await productFailure(t.intune().resetPasscode(DEVICE));
+    expect(e).toMatchObject({ code: 'graph_unavailable', kind: 'transient' });
+    expect(e.status).toBeUndefined();
     expect(t.sandbox.control.resetPasscodeCount(DEVICE)).toBe(1);
     expect(t.sandbox.control.calls.map((c) => [c.method, c.outcome])).toEqual([['POST', 'lostResponse']]);
-    const device = await t.gateway().getDevice(DEVICE, ['deviceActionResults']);
-    expect(device.deviceActionResults).toEqual([expect.objectContaining({ actionName: 'resetPasscode', actionState: 'pending' })]);
+    expect(await t.intune().resetActionResults(DEVICE)).toEqual([expect.objectContaining({ actionName: 'resetPasscode', actionState: 'pending' })]);
   });
 
-  it('never retries resetPasscode, even on a retryable 503, while reads are retried', async () => {
-    const gateway = t.gateway({ readRetry: { maxRetries: 2, delaySeconds: 0 } });
-    t.sandbox.control.injectFault({ path: '/v1.0/deviceManagement/managedDevices/**', sequence: [{ kind: 'status', status: 503, retryAfterSeconds: 0 }, null, { kind: 'status', status: 503, retryAfterSeconds: 0 }] });
-    await expect(gateway.getDevice(DEVICE)).resolves.toMatchObject({ id: DEVICE });
-    expect((await failure(gateway.resetPasscode(DEVICE))).statusCode).toBe(503);
-    expect(t.sandbox.control.calls.map((c) => `${c.method} ${String(c.outcome)}`)).toEqual(['GET 503', 'GET 200', 'POST 503']);
+  it('never resends a call, a read or resetPasscode, even on a retryable 503: the caller re-schedules instead', async () => {
+    const gateway = t.intune();
+    t.sandbox.control.injectFault({ path: '/*/deviceManagement/managedDevices/**', sequence: [{ kind: 'status', status: 503, retryAfterSeconds: 0 }, { kind: 'status', status: 503, retryAfterSeconds: 0 }] });
+    expect(await productFailure(gateway.getDevice(DEVICE))).toMatchObject({ code: 'graph_unavailable', kind: 'transient', status: 503 });
+    expect(await productFailure(gateway.resetPasscode(DEVICE))).toMatchObject({ code: 'graph_unavailable', kind: 'transient', status: 503 });
+    expect(t.sandbox.control.calls.map((c) => `${c.method} ${String(c.outcome)}`)).toEqual(['GET 503', 'POST 503']);
     expect(t.sandbox.control.resetPasscodeCount(DEVICE)).toBe(0);
   });
 
   it('injects a fault with a probability, using the sandbox random source', async () => {
     t.sandbox.control.injectFault({ method: 'GET', path: DEVICE_PATH, fault: { kind: 'status', status: 500 }, probability: 0.2 });
-    await expect(t.gateway().getDevice(DEVICE)).resolves.toMatchObject({ id: DEVICE });
+    await expect(read()).resolves.toMatchObject({ id: DEVICE });
     t.sandbox.control.injectFault({ method: 'GET', path: DEVICE_PATH, fault: { kind: 'status', status: 500 }, probability: 0.3 });
-    expect((await failure(t.gateway().getDevice(DEVICE))).statusCode).toBe(500);
+    expect((await failure(read())).statusCode).toBe(500);
   });
 
   it('leaves other methods and routes alone', async () => {
     t.sandbox.control.injectFault({ method: 'POST', path: RESET_PATTERN, fault: { kind: 'status', status: 500 } });
-    await expect(t.gateway().getDevice(DEVICE)).resolves.toMatchObject({ id: DEVICE });
-    await expect(t.gateway().findDevices('deviceName', 'AE-FM-0100')).resolves.toHaveLength(1);
+    await expect(read()).resolves.toMatchObject({ id: DEVICE });
+    expect((await t.intune().findDevices('deviceName', 'AE-FM-0100')).exact).toHaveLength(1);
   });
 });

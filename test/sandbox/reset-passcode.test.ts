@@ -1,5 +1,5 @@
 /**
- * resetPasscode and its action result. Docs: learn.microsoft.com/graph/api/intune-devices-manageddevice-resetpasscode
+ * resetPasscode (through the production Intune gateway) and its action result, as the simulator serves it. Docs: learn.microsoft.com/graph/api/intune-devices-manageddevice-resetpasscode
  * (POST, 204 No Content), …/resources/intune-devices-deviceactionresult (actionState),
  * …/resources/intune-devices-resetpasscodeactionresult (passcode, errorCode: documented on v1.0 as on beta, and in the
  * v1.0 typings, @microsoft/microsoft-graph-types ResetPasscodeActionResult).
@@ -20,13 +20,13 @@ describe('sandbox resetPasscode', () => {
   });
 
   const results = async (id: string, version: 'v1.0' | 'beta' = 'v1.0'): Promise<ServedResult[]> => {
-    const device = await t.gateway({ version }).getDevice(id, ['deviceActionResults']);
+    const device = (await t.request(`/deviceManagement/managedDevices/${id}`, { version }).select(['deviceActionResults']).get()) as { deviceActionResults?: ServedResult[] };
     return device.deviceActionResults ?? [];
   };
 
   it('accepts the POST with 204 and no body, and counts it for the device', async () => {
-    await expect(t.gateway().resetPasscode(FIXTURE_DEVICES.androidDedicated)).resolves.toBeUndefined();
-    expect(t.sandbox.control.calls.at(-1)).toMatchObject({ method: 'POST', path: `/v1.0/deviceManagement/managedDevices/${FIXTURE_DEVICES.androidDedicated}/resetPasscode`, outcome: 204 });
+    await expect(t.intune().resetPasscode(FIXTURE_DEVICES.androidDedicated)).resolves.toBeUndefined();
+    expect(t.sandbox.control.calls.at(-1)).toMatchObject({ method: 'POST', path: `/beta/deviceManagement/managedDevices/${FIXTURE_DEVICES.androidDedicated}/resetPasscode`, outcome: 204 });
     expect(t.sandbox.control.resetPasscodeCount(FIXTURE_DEVICES.androidDedicated)).toBe(1);
   });
 
@@ -34,7 +34,7 @@ describe('sandbox resetPasscode', () => {
     const id = FIXTURE_DEVICES.androidFullyManaged;
     t.sandbox.control.scriptAction(id, { outcome: 'done', activeAfterMs: 5_000, finalAfterMs: 60_000 });
     const postedAt = t.clock.now();
-    await t.gateway().resetPasscode(id);
+    await t.intune().resetPasscode(id);
     expect(await results(id)).toEqual([
       {
         '@odata.type': '#microsoft.graph.resetPasscodeActionResult',
@@ -55,7 +55,7 @@ describe('sandbox resetPasscode', () => {
   it('serves the passcode on v1.0 as on beta, only once done, and it is the canary', async () => {
     const id = FIXTURE_DEVICES.androidCorporateWorkProfile;
     t.sandbox.control.scriptAction(id, { outcome: 'done', activeAfterMs: 0, finalAfterMs: 1_000 });
-    await t.gateway().resetPasscode(id);
+    await t.intune().resetPasscode(id);
     expect((await results(id, 'beta'))[0]).toMatchObject({ '@odata.type': '#microsoft.graph.resetPasscodeActionResult', actionState: 'active', passcode: null });
     t.clock.advance(1_000);
     const beta = (await results(id, 'beta'))[0];
@@ -66,8 +66,8 @@ describe('sandbox resetPasscode', () => {
   });
 
   it('ends in failed with an error code, or in notSupported, as the device fixture scripts it', async () => {
-    await t.gateway().resetPasscode(FIXTURE_DEVICES.androidNoPasscodePolicy);
-    await t.gateway().resetPasscode(FIXTURE_DEVICES.windowsDesktop);
+    await t.intune().resetPasscode(FIXTURE_DEVICES.androidNoPasscodePolicy);
+    await t.intune().resetPasscode(FIXTURE_DEVICES.windowsDesktop);
     t.clock.advance(60_000);
     expect((await results(FIXTURE_DEVICES.androidNoPasscodePolicy, 'beta'))[0]).toMatchObject({ actionState: 'failed', errorCode: expect.any(Number), passcode: null });
     expect((await results(FIXTURE_DEVICES.androidNoPasscodePolicy, 'v1.0'))[0]).toMatchObject({ actionState: 'failed', errorCode: expect.any(Number), passcode: null });
@@ -76,9 +76,9 @@ describe('sandbox resetPasscode', () => {
 
   it('keeps one resetPasscode result per device: a second POST replaces it and is counted', async () => {
     const id = FIXTURE_DEVICES.androidAosp;
-    await t.gateway().resetPasscode(id);
+    await t.intune().resetPasscode(id);
     t.clock.advance(1_000);
-    await t.gateway().resetPasscode(id);
+    await t.intune().resetPasscode(id);
     expect(t.sandbox.control.resetPasscodeCount(id)).toBe(2);
     const served = await results(id);
     expect(served).toHaveLength(1);
@@ -87,7 +87,7 @@ describe('sandbox resetPasscode', () => {
 
   it('answers a resetPasscode for an unknown device with 404 and counts nothing', async () => {
     const id = '00000000-0000-4000-8000-00000000dead';
-    await expect(t.gateway().resetPasscode(id)).rejects.toMatchObject({ statusCode: 404 });
+    await expect(t.intune().resetPasscode(id)).rejects.toMatchObject({ code: 'graph_not_found', status: 404, graphCode: 'ResourceNotFound' });
     expect(t.sandbox.control.resetPasscodeCount(id)).toBe(0);
   });
 

@@ -55,7 +55,7 @@ describe('sandbox tenant checks and mail', () => {
 
   /** Every value of a list, following @odata.nextLink with the same client, and the pages read. */
   async function all(path: string, version: 'v1.0' | 'beta' = 'beta'): Promise<{ values: Record<string, unknown>[]; pages: number }> {
-    const client = t.gateway().client;
+    const client = t.graph().client;
     const values: Record<string, unknown>[] = [];
     let next: string | undefined = path;
     let pages = 0;
@@ -69,25 +69,25 @@ describe('sandbox tenant checks and mail', () => {
   }
 
   it("gets a consented service principal by its appId key: GET /servicePrincipals(appId='…')", async () => {
-    const sp = (await t.gateway().client.api(`/servicePrincipals(appId='${PIN_RESET_SERVICE_APP_ID}')`).get()) as ServicePrincipal;
+    const sp = (await t.graph().client.api(`/servicePrincipals(appId='${PIN_RESET_SERVICE_APP_ID}')`).get()) as ServicePrincipal;
     expect(sp).toMatchObject({ appId: PIN_RESET_SERVICE_APP_ID, displayName: expect.stringContaining('Pin Reset Service'), id: expect.any(String) });
   });
 
   it('answers 404 Request_ResourceNotFound for an app the tenant never consented to', async () => {
-    const e = (await t.gateway().client.api(`/servicePrincipals(appId='${PIN_RESET_CLIENT_APP_ID}')`).get().catch((err: unknown) => err)) as GraphError;
+    const e = (await t.graph().client.api(`/servicePrincipals(appId='${PIN_RESET_CLIENT_APP_ID}')`).get().catch((err: unknown) => err)) as GraphError;
     expect(e).toBeInstanceOf(GraphError);
     expect(e.statusCode).toBe(404);
     expect(e.code).toBe('Request_ResourceNotFound');
   });
 
   it("lists service principals with $filter=appId eq '…' (empty when absent)", async () => {
-    const api = (appId: string) => t.gateway().client.api('/servicePrincipals').filter(encodeURIComponent(`appId eq '${appId}'`)).get() as Promise<{ value: ServicePrincipal[] }>;
+    const api = (appId: string) => t.graph().client.api('/servicePrincipals').filter(encodeURIComponent(`appId eq '${appId}'`)).get() as Promise<{ value: ServicePrincipal[] }>;
     expect((await api(PIN_RESET_SERVICE_APP_ID)).value.map((s) => s.appId)).toEqual([PIN_RESET_SERVICE_APP_ID]);
     expect((await api(PIN_RESET_CLIENT_APP_ID)).value).toEqual([]);
   });
 
   it('lists device configurations with @odata.type, including the EnablePinRecovery custom profile and its omaSettings', async () => {
-    const { value } = (await t.gateway().client.api('/deviceManagement/deviceConfigurations').get()) as { value: Configuration[] };
+    const { value } = (await t.graph().client.api('/deviceManagement/deviceConfigurations').get()) as { value: Configuration[] };
     expect(value.map((c) => c['@odata.type'])).toEqual(expect.arrayContaining(['#microsoft.graph.windows10GeneralConfiguration', '#microsoft.graph.windows10CustomConfiguration']));
     const custom = value.filter((c) => c['@odata.type'] === '#microsoft.graph.windows10CustomConfiguration') as Windows10CustomConfiguration[];
     const settings = custom.flatMap((c) => (c.omaSettings ?? []) as (OmaSettingBoolean & { '@odata.type': string })[]);
@@ -97,7 +97,7 @@ describe('sandbox tenant checks and mail', () => {
 
   it('pages device configurations with @odata.nextLink and $skiptoken, on v1.0 and beta', async () => {
     t.sandbox.control.configurationPageSize = 1;
-    const first = (await t.gateway().client.api('/deviceManagement/deviceConfigurations').get()) as Page;
+    const first = (await t.graph().client.api('/deviceManagement/deviceConfigurations').get()) as Page;
     expect(first.value).toHaveLength(1);
     expect(first['@odata.nextLink']).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0\/deviceManagement\/deviceConfigurations\?\$skiptoken=/);
     const expected = t.sandbox.control.state.deviceConfigurations.map((c) => c.configuration.id);
@@ -124,7 +124,7 @@ describe('sandbox tenant checks and mail', () => {
   });
 
   it('lists the assignments of a configuration, and 404 for an unknown one', async () => {
-    const gateway = t.gateway();
+    const gateway = t.graph();
     const { value } = (await gateway.client.api(`/deviceManagement/deviceConfigurations/${FIXTURE_CONFIGURATIONS.pinRecovery}/assignments`).get()) as { value: DeviceConfigurationAssignment[] };
     expect(value).toEqual([{ id: expect.any(String), target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: expect.any(String) } }]);
     await expect(gateway.client.api('/deviceManagement/deviceConfigurations/c0000000-0000-4000-8000-00000000dead/assignments').get()).rejects.toMatchObject({ statusCode: 404 });
@@ -141,19 +141,19 @@ describe('sandbox tenant checks and mail', () => {
       expect.objectContaining({ id: FIXTURE_CONFIGURATIONS.accountProtection, templateReference: expect.objectContaining({ templateFamily: 'endpointSecurityAccountProtection' }) }),
     ]);
     const base = `/deviceManagement/configurationPolicies/${FIXTURE_CONFIGURATIONS.accountProtection}`;
-    const settings = (await t.gateway().client.api(`${base}/settings`).version('beta').get()) as Page;
+    const settings = (await t.graph().client.api(`${base}/settings`).version('beta').get()) as Page;
     expect(settings['@odata.context']).toMatch(/\$metadata#deviceManagement\/configurationPolicies\('c1000000-0000-4000-8000-000000000003'\)\/settings$/);
     expect(JSON.stringify(settings.value)).toContain('"value":"user_vendor_msft_passportforwork_{tenantid}_policies_enablepinrecovery_true"');
-    const assignments = (await t.gateway().client.api(`${base}/assignments`).version('beta').get()) as Page;
+    const assignments = (await t.graph().client.api(`${base}/assignments`).version('beta').get()) as Page;
     expect(assignments.value).toEqual([expect.objectContaining({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: expect.any(String) } })]);
-    await expect(t.gateway().client.api('/deviceManagement/configurationPolicies/c1000000-0000-4000-8000-00000000dead/settings').version('beta').get()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(t.graph().client.api('/deviceManagement/configurationPolicies/c1000000-0000-4000-8000-00000000dead/settings').version('beta').get()).rejects.toMatchObject({ statusCode: 404 });
     // Beta only: v1.0 does not know the segment.
-    await expect(t.gateway().client.api('/deviceManagement/configurationPolicies').version('v1.0').get()).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
+    await expect(t.graph().client.api('/deviceManagement/configurationPolicies').version('v1.0').get()).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
   });
 
   it('refuses the configuration lists without DeviceManagementConfiguration.Read.All (403 Forbidden)', async () => {
     const token = t.sandbox.control.issueToken({ roles: PRODUCT_ROLES.filter((r) => r !== 'DeviceManagementConfiguration.Read.All') });
-    const withToken = t.gateway({ credential: { getToken: () => Promise.resolve({ token, expiresOnTimestamp: t.clock.now() + 3_600_000 }) } });
+    const withToken = t.graph({ credential: { getToken: () => Promise.resolve({ token, expiresOnTimestamp: t.clock.now() + 3_600_000 }) } });
     for (const path of ['/deviceManagement/configurationPolicies', '/deviceManagement/deviceConfigurations']) {
       await expect(withToken.client.api(path).version('beta').get()).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
     }
@@ -184,14 +184,14 @@ describe('sandbox tenant checks and mail', () => {
 
   it('accepts sendMail with 202 and records the message', async () => {
     const message = { subject: 'Passcode reset done', body: { contentType: 'Text', content: 'Done.' }, toRecipients: [{ emailAddress: { address: 'anna.example@sandbox.example' } }] };
-    const response = (await t.gateway().client.api('/users/helpdesk@contoso.com/sendMail').responseType(ResponseType.RAW).post({ message, saveToSentItems: false })) as Response;
+    const response = (await t.graph().client.api('/users/helpdesk@contoso.com/sendMail').responseType(ResponseType.RAW).post({ message, saveToSentItems: false })) as Response;
     expect(response.status).toBe(202);
     expect(await response.text()).toBe('');
     expect(t.sandbox.control.sentMail).toEqual([{ at: t.clock.now(), userId: 'helpdesk@contoso.com', message, saveToSentItems: false }]);
   });
 
   it('answers sendMail without recipients with 400', async () => {
-    await expect(t.gateway().client.api('/users/helpdesk@contoso.com/sendMail').post({ message: { subject: 'x', toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidRecipients' });
+    await expect(t.graph().client.api('/users/helpdesk@contoso.com/sendMail').post({ message: { subject: 'x', toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidRecipients' });
   });
 });
 
@@ -225,7 +225,7 @@ describe('the tenant checks look for PIN recovery in all four places', () => {
     prefixes.push(prefix);
     const budget = new GraphBudget(redis, prefix, DEFAULT_BUDGET_LIMITS, () => t.clock.now());
     // A fresh credential: a token issued after a roles change carries the new roles.
-    return createIntuneGateway({ client: t.gateway({ credential: t.credentialWith({}) }), budget, tenantId: t.sandbox.tenantId, redis, prefix });
+    return createIntuneGateway({ client: t.graph({ credential: t.credentialWith({}) }), budget, tenantId: t.sandbox.tenantId, redis, prefix });
   }
 
   function seed(options: FixtureTenantOptions): void {

@@ -4,6 +4,8 @@ import { isFinal, type RequestState, type TimelineEntry } from '../domain/reques
 import type { WorkflowData } from '../domain/workflow';
 import { defineScript } from '../redis/commands';
 import { storeKeys } from '../store/keys';
+import { timelineFormat, workflowFormat } from '../store/records';
+import { unlessInvalid } from '../store/stored';
 import { bucketIndex } from './buckets';
 import { HALF_HOUR_MS, MINUTE_MS, metricsKeys } from './keys';
 
@@ -92,7 +94,8 @@ class Batch {
   }
 }
 
-function parse(raw: [string, string[]][]): AuditItem[] {
+/** The audit entries of a batch. A damaged entry is skipped (the checkpoint moves past it); an entry of a version this process does not read stops the batch, so a newer process folds it in. */
+function parse(auditKey: string, raw: [string, string[]][]): AuditItem[] {
   const items: AuditItem[] = [];
   for (const [streamId, fields] of raw) {
     let requestId: string | undefined;
@@ -102,11 +105,8 @@ function parse(raw: [string, string[]][]): AuditItem[] {
       if (fields[i] === 'entry') json = fields[i + 1];
     }
     if (requestId === undefined || json === undefined) continue;
-    try {
-      items.push({ streamId, requestId, entry: JSON.parse(json) as TimelineEntry });
-    } catch {
-      // A malformed entry is skipped, never fatal: the checkpoint still moves past it.
-    }
+    const entry = unlessInvalid(() => timelineFormat.decode(json, `${auditKey} ${streamId}`));
+    if (entry !== undefined) items.push({ streamId, requestId, entry });
   }
   return items;
 }
@@ -132,7 +132,7 @@ export function createAuditAggregator(redis: Redis, prefix: string, now: () => n
     const raw = (await redis.xrange(store.audit, start, '+', 'COUNT', maxEntries)) as [string, string[]][];
     const lastRaw = raw.at(-1);
     if (lastRaw === undefined) return 0;
-    const items = parse(raw);
+    const items = parse(store.audit, raw);
     const ids = [...new Set(items.map((i) => i.requestId))];
     const finals = [...new Set(items.filter((i) => isFinal(i.entry.to) && i.entry.from !== i.entry.to).map((i) => i.requestId))];
 
@@ -149,12 +149,7 @@ export function createAuditAggregator(redis: Redis, prefix: string, now: () => n
     const records = new Map<string, { createdAt?: number; state?: RequestState; workflow: WorkflowData }>();
     finals.forEach((id, i) => {
       const [createdAt, state, workflow] = (results[(ids.length > 0 ? 1 : 0) + i]?.[1] as (string | null)[] | undefined) ?? [];
-      let parsed: WorkflowData;
-      try {
-        parsed = workflow === null || workflow === undefined ? {} : (JSON.parse(workflow) as WorkflowData);
-      } catch {
-        parsed = {};
-      }
+      const parsed: WorkflowData = workflow === null || workflow === undefined ? {} : (unlessInvalid(() => workflowFormat.decode(workflow, store.request(id))) ?? {});
       records.set(id, { ...(createdAt === null || createdAt === undefined ? {} : { createdAt: Number(createdAt) }), ...(state === null || state === undefined ? {} : { state: state as RequestState }), workflow: parsed });
     });
 

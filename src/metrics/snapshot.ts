@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { REQUEST_STATES, type RequestState } from '../domain/request';
-import type { WorkflowData } from '../domain/workflow';
 import type { GraphBudget } from '../graph/budget';
 import type { Queues } from '../queue/queues';
 import { storeKeys } from '../store/keys';
+import { workflowFormat } from '../store/records';
+import { unlessInvalid } from '../store/stored';
 import type { SubmissionControl, SubmissionStatus } from '../store/submission-control';
 import { DURATION_BUCKETS_SECONDS, quantileFromBuckets } from './buckets';
 import { HALF_HOUR_MS, MINUTE_MS, metricsKeys } from './keys';
@@ -88,15 +89,11 @@ export function createSnapshotReader(deps: { redis: Redis; prefix: string; queue
     for (const id of ids) pipeline.hget(store.request(id), 'workflow');
     const out = (await pipeline.exec()) ?? [];
     const counts = { paused: 0, blast_radius: 0 };
-    for (const [, value] of out) {
-      if (typeof value !== 'string') continue;
-      try {
-        const h = (JSON.parse(value) as WorkflowData).held;
-        if (h !== undefined) counts[h]++;
-      } catch {
-        // not ours to judge here
-      }
-    }
+    out.forEach(([, value], i) => {
+      if (typeof value !== 'string') return;
+      const h = unlessInvalid(() => workflowFormat.decode(value, store.request(ids[i] ?? '')))?.held;
+      if (h !== undefined) counts[h]++;
+    });
     return counts;
   }
 

@@ -8,8 +8,11 @@
  * failed jobs 30 days).
  */
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { storeCall } from '../store/errors';
 import { notifyKeys, type NotifyKeys } from '../store/keys';
+import { storedFormat } from '../store/stored';
+import { NOTIFY_EVENTS } from '../queue/catalog';
 import type { NotifyChannel, NotifyEvent } from './settings';
 
 export const DELIVERY_STATES = ['pending', 'delivering', 'retrying', 'delivered', 'skipped', 'undeliverable'] as const;
@@ -49,6 +52,30 @@ export interface DeliveryRecord extends DeliveryTarget {
 
 const TTL_SECONDS = 35 * 86_400;
 
+/**
+ * A record is a hash (steps are added to it one field at a time); its `v` field is the version of the whole hash,
+ * with `ticket` and `lastError` as JSON fields inside it. Hashes written before records carried `v` are version 1.
+ */
+const recordFormat = storedFormat<DeliveryRecord>(
+  'notification',
+  z.object({
+    id: z.string(),
+    requestId: z.string(),
+    event: z.enum(NOTIFY_EVENTS),
+    channel: z.enum(['ticket', 'email']),
+    ticket: z.object({ system: z.enum(['servicenow', 'jira']), key: z.string() }).exactOptional(),
+    requestAttempt: z.number().int().positive().exactOptional(),
+    state: z.enum(DELIVERY_STATES),
+    attempts: z.number().int().nonnegative(),
+    lastError: z.object({ code: z.string(), message: z.string(), permanent: z.boolean() }).exactOptional(),
+    skippedReason: z.string().exactOptional(),
+    steps: z.record(z.string(), z.string()),
+    updatedAt: z.string(),
+    deliveredAt: z.string().exactOptional(),
+    nextAttemptAt: z.string().exactOptional(),
+  }),
+);
+
 export class DeliveryLedger {
   readonly keys: NotifyKeys;
 
@@ -63,6 +90,7 @@ export class DeliveryLedger {
   private async write(target: DeliveryTarget & { readonly id: string }, fields: Record<string, string>, drop: readonly string[] = []): Promise<void> {
     const key = this.keys.record(target.id);
     const base: Record<string, string> = {
+      v: String(recordFormat.version),
       requestId: target.requestId,
       event: target.event,
       channel: target.channel,
@@ -118,8 +146,9 @@ export class DeliveryLedger {
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
-    const hash = await storeCall(() => this.redis.hgetall(this.keys.record(id)));
-    return decode(id, hash);
+    const key = this.keys.record(id);
+    const hash = await storeCall(() => this.redis.hgetall(key));
+    return decode(id, key, hash);
   }
 
   /** Every recorded notification of a request. */
@@ -146,32 +175,43 @@ export class DeliveryLedger {
         return value as Record<string, string>;
       });
     });
-    return ids.map((id, i) => decode(id, hashes[i] ?? {})).filter((r): r is DeliveryRecord => r !== undefined);
+    return ids.map((id, i) => decode(id, this.keys.record(id), hashes[i] ?? {})).filter((r): r is DeliveryRecord => r !== undefined);
   }
 }
 
-function isState(value: string | undefined): value is DeliveryState {
-  return value !== undefined && (DELIVERY_STATES as readonly string[]).includes(value);
+/** A JSON field of the hash, or the text itself when it is not JSON (the schema then refuses it). */
+function jsonField(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
-function decode(id: string, hash: Record<string, string>): DeliveryRecord | undefined {
-  const { requestId, event, channel, state } = hash;
-  if (requestId === undefined || event === undefined || (channel !== 'ticket' && channel !== 'email') || !isState(state)) return undefined;
+/**
+ * The record in a ledger hash, or undefined when no attempt was ever recorded. A hash of another version, or of the
+ * wrong shape, is a StoredDataError.
+ */
+function decode(id: string, key: string, hash: Record<string, string>): DeliveryRecord | undefined {
+  if (hash.requestId === undefined && hash.state === undefined) return undefined;
   const steps = Object.fromEntries(Object.entries(hash).filter(([k]) => k.startsWith('step:')).map(([k, v]) => [k.slice(5), v]));
-  return {
+  const fields: Record<string, unknown> = {
+    v: hash.v,
     id,
-    requestId,
-    event: event as NotifyEvent,
-    channel,
-    ...(hash.ticket === undefined ? {} : { ticket: JSON.parse(hash.ticket) as NonNullable<DeliveryTarget['ticket']> }),
-    ...(hash.requestAttempt === undefined ? {} : { requestAttempt: Number(hash.requestAttempt) }),
-    state,
+    requestId: hash.requestId,
+    event: hash.event,
+    channel: hash.channel,
+    ticket: jsonField(hash.ticket),
+    requestAttempt: hash.requestAttempt === undefined ? undefined : Number(hash.requestAttempt),
+    state: hash.state,
     attempts: Number(hash.attempts ?? '0'),
-    ...(hash.lastError === undefined ? {} : { lastError: JSON.parse(hash.lastError) as DeliveryError }),
-    ...(hash.skippedReason === undefined ? {} : { skippedReason: hash.skippedReason }),
+    lastError: jsonField(hash.lastError),
+    skippedReason: hash.skippedReason,
     steps,
     updatedAt: hash.updatedAt ?? '',
-    ...(hash.deliveredAt === undefined ? {} : { deliveredAt: hash.deliveredAt }),
-    ...(hash.nextAttemptAt === undefined ? {} : { nextAttemptAt: hash.nextAttemptAt }),
+    deliveredAt: hash.deliveredAt,
+    nextAttemptAt: hash.nextAttemptAt,
   };
+  return recordFormat.check(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)), key);
 }

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Caller } from '../auth/tokens';
-import type { Role } from '../config/schema';
+import { ALL_ROLES, type Role } from '../config/schema';
 import { storeCall } from '../store/errors';
 import { sessionKeys } from '../store/keys';
+import { storedFormat } from '../store/stored';
 
 /**
  * Dashboard sessions, in Redis so any intake process serves any session. The cookie holds a random 256-bit id; Redis
@@ -18,6 +20,11 @@ export interface OpsSession {
 }
 
 export const SESSION_COOKIE = 'resetpc_ops';
+
+const sessionFormat = storedFormat<OpsSession>(
+  'session',
+  z.object({ name: z.string(), roles: z.array(z.custom<Role>((r) => typeof r === 'string' && (ALL_ROLES as readonly string[]).includes(r), 'not a role')), csrf: z.string(), createdAt: z.string() }),
+);
 
 const digest = (sid: string): string => createHash('sha256').update(sid, 'utf8').digest('hex');
 const SID = /^[A-Za-z0-9_-]{43}$/;
@@ -39,19 +46,15 @@ export class SessionStore {
   async create(caller: Caller): Promise<{ sid: string; session: OpsSession }> {
     const sid = randomBytes(32).toString('base64url');
     const session: OpsSession = { name: caller.name, roles: [...caller.roles], csrf: randomBytes(32).toString('base64url'), createdAt: new Date().toISOString() };
-    await storeCall(() => this.redis.set(this.key(sid), JSON.stringify(session), 'EX', this.ttlSeconds));
+    await storeCall(() => this.redis.set(this.key(sid), sessionFormat.encode(session), 'EX', this.ttlSeconds));
     return { sid, session };
   }
 
   async get(sid: string | undefined): Promise<OpsSession | undefined> {
     if (sid === undefined || !SID.test(sid)) return undefined;
-    const raw = await storeCall(() => this.redis.get(this.key(sid)));
-    if (raw === null) return undefined;
-    try {
-      return JSON.parse(raw) as OpsSession;
-    } catch {
-      return undefined;
-    }
+    const key = this.key(sid);
+    const raw = await storeCall(() => this.redis.get(key));
+    return raw === null ? undefined : sessionFormat.decode(raw, key);
   }
 
   async destroy(sid: string | undefined): Promise<void> {

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { metricsKeys } from '../metrics/keys';
+import { z } from 'zod';
+import { metricsKeys } from '../store/keys';
+import { storedFormat } from '../store/stored';
 import { storeCall } from '../store/errors';
 
 /**
@@ -16,16 +18,21 @@ export interface TenantAction {
 
 const KEEP = 200;
 
+const actionFormat = storedFormat<TenantAction>(
+  'tenant action',
+  z.object({ at: z.string(), by: z.string(), tenantId: z.string(), action: z.enum(['paused', 'resumed', 'set the blast-radius limit of', 'added']), detail: z.string().exactOptional() }),
+);
+
 export function createTenantActionLog(redis: Redis, prefix: string) {
   const key = metricsKeys(prefix).tenantActions;
   return {
     async record(action: Omit<TenantAction, 'at'>): Promise<void> {
       const entry: TenantAction = { at: new Date().toISOString(), ...action };
-      await storeCall(() => redis.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, KEEP - 1).exec());
+      await storeCall(() => redis.multi().lpush(key, actionFormat.encode(entry)).ltrim(key, 0, KEEP - 1).exec());
     },
     async recent(limit: number): Promise<TenantAction[]> {
       const raw = await storeCall(() => redis.lrange(key, 0, limit - 1));
-      return raw.map((r) => JSON.parse(r) as TenantAction);
+      return raw.map((r) => actionFormat.decode(r, key));
     },
   };
 }

@@ -29,3 +29,40 @@ export class StoreOutcomeUnknownError extends StoreUnavailableError {
     this.name = 'StoreOutcomeUnknownError';
   }
 }
+
+/** What is stored in Redis, as StoredDataError names it. */
+export type StoredKind =
+  | 'request'
+  | 'workflow'
+  | 'timeline entry'
+  | 'linked ticket'
+  | 'idempotency record'
+  | 'tenant pause'
+  | 'blast-radius limit'
+  | 'tenant action'
+  | 'session'
+  | 'notification';
+
+/**
+ * A record read back from Redis is of a version this process does not read, or is not the shape its version promises.
+ * Typically a rolling upgrade: a newer process wrote a newer version. Never retried as if Redis were down, never
+ * read past: the caller fails loudly, and the record stays as it is for a process that can read it.
+ */
+export class StoredDataError extends Error {
+  readonly code = 'stored_data_invalid';
+  constructor(
+    readonly kind: StoredKind,
+    readonly key: string,
+    /** The version the record says it is (1 when it says nothing). */
+    readonly version: unknown,
+    readonly problem: 'unknown_version' | 'invalid',
+    detail: string,
+  ) {
+    super(
+      problem === 'unknown_version'
+        ? `The ${kind} stored at ${key} is version ${String(version)}, which this version of the product does not read (${detail})`
+        : `The ${kind} stored at ${key} is not a valid version ${String(version)} ${kind}: ${detail}`,
+    );
+    this.name = 'StoredDataError';
+  }
+}

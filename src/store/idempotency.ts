@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { sha256Hex } from '../auth/tokens';
 import { storeCall } from './errors';
 import type { StoreKeys } from './keys';
+import { storedFormat } from './stored';
 
 export interface StoredResponse {
   readonly statusCode: number;
@@ -12,6 +14,18 @@ export interface StoredResponse {
 type Record =
   | { readonly status: 'pending'; readonly bodyHash: string; readonly requestId?: string; readonly at?: number }
   | { readonly status: 'done'; readonly bodyHash: string; readonly response: StoredResponse };
+
+const idempotencyFormat = storedFormat<Record>(
+  'idempotency record',
+  z.discriminatedUnion('status', [
+    z.object({ status: z.literal('pending'), bodyHash: z.string(), requestId: z.string().exactOptional(), at: z.number().exactOptional() }),
+    z.object({
+      status: z.literal('done'),
+      bodyHash: z.string(),
+      response: z.object({ statusCode: z.number().int(), body: z.unknown(), location: z.string().exactOptional() }),
+    }),
+  ]),
+);
 
 export type Claim =
   | { readonly kind: 'claimed' }
@@ -43,14 +57,14 @@ export class IdempotencyStore {
     const key = this.key(caller, idempotencyKey);
     const bodyHash = sha256Hex(JSON.stringify(body));
     const pending: Record = { status: 'pending', bodyHash, ...(requestId === undefined ? {} : { requestId, at: now }) };
-    const set = await storeCall(() => this.redis.set(key, JSON.stringify(pending), 'EX', this.ttlSeconds, 'NX'));
+    const set = await storeCall(() => this.redis.set(key, idempotencyFormat.encode(pending), 'EX', this.ttlSeconds, 'NX'));
     if (set === 'OK') return { kind: 'claimed' };
     const existing = await storeCall(() => this.redis.get(key));
     if (existing === null) {
       // Expired between the two calls: try once more.
       return this.claim(caller, idempotencyKey, body, requestId, now);
     }
-    const record = JSON.parse(existing) as Record;
+    const record = idempotencyFormat.decode(existing, key);
     if (record.bodyHash !== bodyHash) return { kind: 'mismatch' };
     if (record.status === 'pending') return { kind: 'in_progress', ...(record.requestId === undefined ? {} : { requestId: record.requestId }), ...(record.at === undefined ? {} : { at: record.at }) };
     return { kind: 'replay', response: record.response };
@@ -58,13 +72,13 @@ export class IdempotencyStore {
 
   async complete(caller: string, idempotencyKey: string, body: unknown, response: StoredResponse): Promise<void> {
     const record: Record = { status: 'done', bodyHash: sha256Hex(JSON.stringify(body)), response };
-    await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), JSON.stringify(record), 'EX', this.ttlSeconds));
+    await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), idempotencyFormat.encode(record), 'EX', this.ttlSeconds));
   }
 
   /** Takes over a pending claim whose call stopped without an answer (its request was not stored). */
   async takeOver(caller: string, idempotencyKey: string, body: unknown, requestId: string, now = Date.now()): Promise<void> {
     const record: Record = { status: 'pending', bodyHash: sha256Hex(JSON.stringify(body)), requestId, at: now };
-    await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), JSON.stringify(record), 'EX', this.ttlSeconds));
+    await storeCall(() => this.redis.set(this.key(caller, idempotencyKey), idempotencyFormat.encode(record), 'EX', this.ttlSeconds));
   }
 
   /** Frees the key after a failure that the caller should retry (a 5xx), so the retry is not refused. */

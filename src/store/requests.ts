@@ -7,8 +7,9 @@ import {
   type TimelineEntry,
 } from '../domain/request';
 import type { WorkflowData } from '../domain/workflow';
-import { storeCall } from './errors';
+import { StoredDataError, storeCall } from './errors';
 import { storeKeys, type StoreKeys } from './keys';
+import { linkedTicketFormat, requestFormat, timelineFormat, workflowFormat, type StoredCore } from './records';
 import { commitRequest, linkTicket, releaseLocks, reserveLocks } from './scripts';
 
 const DAY_MS = 86_400_000;
@@ -26,7 +27,6 @@ export interface StoredRequest {
 /** A request and its workflow data without the timeline: what the worker reads on every step. */
 export type CurrentRequest = Omit<StoredRequest, 'timeline'>;
 
-const decodeWorkflow = (hash: Record<string, string>): WorkflowData => (hash.workflow === undefined ? {} : (JSON.parse(hash.workflow) as WorkflowData));
 
 export interface ListFilter {
   readonly state?: RequestState;
@@ -44,8 +44,6 @@ export interface ListPage {
   readonly items: readonly ResetRequest[];
   readonly nextCursor: string | null;
 }
-
-type StoredCore = Omit<ResetRequest, 'state' | 'updatedAt' | 'linkedTickets'>;
 
 function isRequestState(value: string | undefined): value is RequestState {
   return value !== undefined && (REQUEST_STATES as readonly string[]).includes(value);
@@ -131,7 +129,7 @@ export class RequestStore {
     };
     const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
     const result = await storeCall(() =>
-      commitRequest.run(this.redis, keys, [request.id, JSON.stringify(core), request.state, Date.parse(request.createdAt), request.updatedAt, JSON.stringify(first), this.auditMinId(), locks.length]),
+      commitRequest.run(this.redis, keys, [request.id, requestFormat.encode(core), request.state, Date.parse(request.createdAt), request.updatedAt, timelineFormat.encode(first), this.auditMinId(), locks.length]),
     );
     return result === 1;
   }
@@ -140,7 +138,7 @@ export class RequestStore {
   async linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'> {
     const keys = [this.keys.request(id), this.keys.links(id), this.keys.timeline(id), this.keys.byTicket(ticket.key), this.keys.audit];
     const result = await storeCall(() =>
-      linkTicket.run(this.redis, keys, [id, JSON.stringify(ticket), JSON.stringify(entry), Date.parse(entry.at), this.auditMinId()]),
+      linkTicket.run(this.redis, keys, [id, linkedTicketFormat.encode(ticket), timelineFormat.encode(entry), Date.parse(entry.at), this.auditMinId()]),
     );
     return result === 1 ? 'linked' : result === 2 ? 'already_linked' : 'gone';
   }
@@ -159,9 +157,9 @@ export class RequestStore {
         return value;
       }) as [Record<string, string>, string[], string[]];
     });
-    const request = this.decode(hash, links);
+    const request = this.decode(id, hash, links);
     if (request === undefined) return undefined;
-    return { request, timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry), workflow: decodeWorkflow(hash) };
+    return { request, timeline: timeline.map((t) => timelineFormat.decode(t, this.keys.timeline(id))), workflow: this.decodeWorkflow(id, hash) };
   }
 
   /** The request and its workflow data, without reading the timeline (which grows with every step). */
@@ -174,8 +172,8 @@ export class RequestStore {
         return value;
       }) as [Record<string, string>, string[]];
     });
-    const request = this.decode(hash, links);
-    return request === undefined ? undefined : { request, workflow: decodeWorkflow(hash) };
+    const request = this.decode(id, hash, links);
+    return request === undefined ? undefined : { request, workflow: this.decodeWorkflow(id, hash) };
   }
 
   /**
@@ -230,7 +228,7 @@ export class RequestStore {
         return value;
       });
     });
-    return ids.map((_, i) => this.decode(results[2 * i] as Record<string, string>, results[2 * i + 1] as string[]));
+    return ids.map((id, i) => this.decode(id, results[2 * i] as Record<string, string>, results[2 * i + 1] as string[]));
   }
 
   private matches(request: ResetRequest, filter: ListFilter): boolean {
@@ -245,16 +243,26 @@ export class RequestStore {
     return true;
   }
 
-  private decode(hash: Record<string, string>, links: readonly string[]): ResetRequest | undefined {
+  /**
+   * The request in a request hash and its links list, or undefined when it was never stored. Each part is read with the
+   * format it was written with: a record of another version, or of the wrong shape, is a StoredDataError.
+   */
+  private decode(id: string, hash: Record<string, string>, links: readonly string[]): ResetRequest | undefined {
     const json = hash.json;
+    if (json === undefined) return undefined;
+    const key = this.keys.request(id);
+    const core = requestFormat.decode(json, key);
     const state = hash.state;
-    if (json === undefined || !isRequestState(state)) return undefined;
-    const core = JSON.parse(json) as StoredCore;
+    if (!isRequestState(state)) throw new StoredDataError('request', key, requestFormat.version, 'invalid', `state: ${String(state)} is not a state`);
     return {
       ...core,
       state,
       updatedAt: hash.updatedAt ?? core.createdAt,
-      linkedTickets: links.map((l) => JSON.parse(l) as TicketRef),
+      linkedTickets: links.map((l) => linkedTicketFormat.decode(l, this.keys.links(id))),
     };
+  }
+
+  private decodeWorkflow(id: string, hash: Record<string, string>): WorkflowData {
+    return hash.workflow === undefined ? {} : workflowFormat.decode(hash.workflow, this.keys.request(id));
   }
 }

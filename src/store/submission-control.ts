@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { storeCall } from './errors';
+import { StoredDataError, storeCall } from './errors';
 import { tenantKeys } from './keys';
+import { storedFormat } from './stored';
 import { defineScript } from '../redis/commands';
 
 const HOUR_MS = 3_600_000;
@@ -42,6 +43,10 @@ export interface SubmissionStatus {
   readonly blastRadius: { readonly limitPerHour: number; readonly usedLastHour: number; readonly overridden: boolean };
 }
 
+type Pause = NonNullable<SubmissionStatus['paused']>;
+
+const pauseFormat = storedFormat<Pause>('tenant pause', z.object({ by: z.string(), at: z.string(), reason: z.string().exactOptional() }));
+
 /**
  * Submission controls per tenant, shared by every process: an operator's pause, and the blast-radius guard (at most
  * N resets submitted per rolling hour). Past the limit, submissions wait; they do not fail.
@@ -66,7 +71,7 @@ export class SubmissionControl {
   }
 
   async pause(tenantId: string, by: string, reason?: string): Promise<void> {
-    const value = JSON.stringify({ by, at: new Date(this.now()).toISOString(), ...(reason === undefined ? {} : { reason }) });
+    const value = pauseFormat.encode({ by, at: new Date(this.now()).toISOString(), ...(reason === undefined ? {} : { reason }) });
     await storeCall(() => this.redis.set(this.keys(tenantId).paused, value));
   }
 
@@ -82,10 +87,13 @@ export class SubmissionControl {
     const k = this.keys(tenantId);
     const since = this.now() - HOUR_MS;
     const [paused, used, limit] = await storeCall(() => Promise.all([this.redis.get(k.paused), this.redis.zcount(k.submissions, since, '+inf'), this.redis.get(k.limit)]));
+    // The limit override is a bare number (the key says what it is), read as the Lua script reads it.
+    const limitPerHour = limit === null ? this.defaultLimitPerHour : Number(limit);
+    if (!Number.isInteger(limitPerHour) || limitPerHour < 0) throw new StoredDataError('blast-radius limit', k.limit, 1, 'invalid', `${String(limit)} is not a number of submissions`);
     return {
       tenantId,
-      paused: paused === null ? null : (JSON.parse(paused) as SubmissionStatus['paused']),
-      blastRadius: { limitPerHour: limit === null ? this.defaultLimitPerHour : Number(limit), usedLastHour: used, overridden: limit !== null },
+      paused: paused === null ? null : pauseFormat.decode(paused, k.paused),
+      blastRadius: { limitPerHour, usedLastHour: used, overridden: limit !== null },
     };
   }
 }

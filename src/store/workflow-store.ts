@@ -3,6 +3,7 @@ import { isFinal, type RequestState, type ResetRequest, type TimelineEntry, type
 import { canTransition } from '../domain/transitions';
 import type { WorkflowData } from '../domain/workflow';
 import { storeCall } from './errors';
+import { timelineFormat, workflowFormat } from './records';
 import type { CurrentRequest, RequestStore } from './requests';
 import { annotate, reserveLocks, saveWorkflow, transition } from './scripts';
 
@@ -48,7 +49,7 @@ export class WorkflowStore {
     if (workflow?.managedDeviceId !== undefined) locks.push(this.requests.keys.managedDeviceLock(workflow.managedDeviceId));
     const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
     const result = await storeCall(() =>
-      transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow), isFinal(to) ? '1' : '0']),
+      transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow), isFinal(to) ? '1' : '0']),
     );
     return result === 1;
   }
@@ -74,13 +75,13 @@ export class WorkflowStore {
     };
     const keys = this.requests.keys;
     const result = await storeCall(() =>
-      annotate.run(this.redis, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, JSON.stringify(entry), this.requests.auditMinId(), workflow === undefined ? '' : JSON.stringify(workflow)]),
+      annotate.run(this.redis, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow)]),
     );
     return result === 1;
   }
 
   async saveWorkflow(id: string, state: RequestState, workflow: WorkflowData): Promise<boolean> {
-    const result = await storeCall(() => saveWorkflow.run(this.redis, [this.requests.keys.request(id)], [state, JSON.stringify(workflow)]));
+    const result = await storeCall(() => saveWorkflow.run(this.redis, [this.requests.keys.request(id)], [state, workflowFormat.encode(workflow)]));
     return result === 1;
   }
 

@@ -41,6 +41,11 @@ const FAST = {
 export interface WorkflowHarnessOptions {
   /** Start the sandbox's SMTP catcher, so email notifications are sent (to `sandbox.smtp`); default off. */
   readonly smtp?: boolean;
+  /**
+   * Ticketing systems the workers have no account for, while the intake has (a split deployment configured unevenly):
+   * their requests are accepted, and the worker must end them at once.
+   */
+  readonly workersWithout?: readonly ('servicenow' | 'jira')[];
 }
 
 export async function startWorkflowHarness(label: string, env: Record<string, string> = {}, options: WorkflowHarnessOptions = {}): Promise<WorkflowHarness> {
@@ -53,7 +58,9 @@ export async function startWorkflowHarness(label: string, env: Record<string, st
   const sandbox = await startSandbox({ smtpPort: options.smtp === true ? 0 : false, webhooks: { intakeBaseUrl: intakeUrl, servicenowSecret: SERVICENOW_SECRET, jiraSecret: JIRA_SECRET } });
   const workerLogs: string[] = [];
   const log = createLogger('info', 'worker', new Writable({ write(chunk: Buffer, _e, done) { workerLogs.push(chunk.toString('utf8')); done(); } }));
-  const remote = sandboxRemoteEnds(sandbox);
+  const { servicenow, jira, ...ends } = sandboxRemoteEnds(sandbox);
+  const without = new Set(options.workersWithout ?? []);
+  const remote = { ...ends, ...(servicenow === undefined || without.has('servicenow') ? {} : { servicenow }), ...(jira === undefined || without.has('jira') ? {} : { jira }) };
   tickets.bind(sandboxTicketReader(intake.config, sandbox));
   const workers = startWorkers(intake.config, remote, log);
   return {

@@ -63,4 +63,26 @@ describe('permanent remote errors', () => {
       h.sandbox.jira.control.faults.remove(rule);
     }
   });
+
+  it('ends a request at once with servicenow_not_configured when the workers have no ServiceNow account, though the intake had one', async () => {
+    const split = await startWorkflowHarness('permerr-split', {}, { workersWithout: ['servicenow'] });
+    try {
+      const device = FIXTURE_DEVICES.androidFullyManaged;
+      const serial = split.sandbox.control.device(device)?.device.serialNumber ?? '';
+      const record = split.sandbox.servicenow.control.addIncident({ requester: SN_FIXTURE.users.requester.user_name, u_device_serial: serial, short_description: 'Phone locked' });
+      const sent = await split.sandbox.servicenow.control.sendWebhook(record.number ?? '', { intakeUrl: `${split.intakeUrl}/v1/webhooks/servicenow`, secret: SERVICENOW_SECRET });
+      expect(sent.status).toBe(202);
+      const id = (await split.intake.store.list({ ticket: record.number ?? '' }, 1)).items[0]?.id ?? '';
+      const started = Date.now();
+      await split.until(id, 'failed', 15_000);
+      // At once: no retries with backoff (the first would wait at least a second, the tenth minutes).
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const stored = await split.intake.store.get(id);
+      expect(stored?.workflow.outcomeReason).toBe('servicenow_not_configured');
+      expect(stored?.timeline.at(-1)?.reason).toMatch(/ServiceNow is not configured/);
+      expect(split.sandbox.control.resetPasscodeCount(device)).toBe(0);
+    } finally {
+      await split.close();
+    }
+  }, 30_000);
 });

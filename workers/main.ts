@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig } from '../src/config/load';
 import { tenantCredentialProblem } from '../src/config/schema';
 import { createLogger } from '../src/logging/logger';
-import { onShutdown } from '../src/bin/lifecycle';
+import { onShutdown } from '../src/process/lifecycle';
 import { remoteEndsFromConfig, startWorkers } from './compose';
 import { startWorkerHealth } from './health';
 

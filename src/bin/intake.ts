@@ -5,7 +5,7 @@
 import { TokenRegistry } from '../auth/tokens';
 import { ConfigError, loadConfig } from '../config/load';
 import { createLogger } from '../logging/logger';
-import { onShutdown } from './lifecycle';
+import { onShutdown } from '../process/lifecycle';
 import { startIntakeServer } from './intake-server';
 
 async function main(): Promise<void> {

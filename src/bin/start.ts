@@ -15,7 +15,7 @@ import { redisAnswers } from '../redis/connection';
 import { RedisServerNotFoundError, spawnRedisServer, type SpawnedRedis } from '../redis/spawn';
 import { remoteEndsFromConfig, startWorkers, type RemoteEnds, type RunningWorkers } from '../../workers/compose';
 import { sandboxRemoteEnds, sandboxTicketReader, type EmbeddedSandbox } from './embedded-sandbox';
-import { onShutdown } from './lifecycle';
+import { onShutdown } from '../process/lifecycle';
 import { assertPortsFree, PortInUseError } from './ports';
 import { startIntakeServer, ticketReaderFromConfig } from './intake-server';
 import { deferredTicketReader } from '../ticketing/ticket-facts';

@@ -25,7 +25,7 @@ import { createApiSubmissions } from '../app/api-submissions';
 import { createNotificationActions } from '../app/notifications';
 import { createJobScheduler } from '../queue/scheduler';
 import { createTenantDirectory } from '../metrics/tenants';
-import { createTenantActionLog } from '../ops/tenant-actions';
+import { createTenantActionLog } from '../store/tenant-actions';
 import { GUID } from '../domain/identifiers';
 import { ticketingSettingsFromConfig } from '../ticketing/clients';
 import { resetRoutes } from './routes/resets';

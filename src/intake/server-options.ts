@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../config/schema';
-import type { ErrorBody } from './errors';
+import type { ErrorBody } from '../http/errors';
 
 /**
  * The HTTP server's own defences, below any route: how long a slow client may take, and the answer to a request

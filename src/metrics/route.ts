@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../intake/errors';
+import { HttpError } from '../http/errors';
 import { StoreUnavailableError } from '../store/errors';
 import type { MetricsRenderer } from './prometheus';
 

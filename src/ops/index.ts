@@ -29,7 +29,7 @@ import { pageRoutes } from './routes/pages';
 import { staticRoutes } from './routes/static';
 import { outcomeReader, overviewLoader, staticAssets, type OpsServices } from './services';
 import { SESSION_COOKIE, SessionStore } from './session';
-import type { TenantActionLog } from './tenant-actions';
+import type { TenantActionLog } from '../store/tenant-actions';
 import { errorPage } from './views/layout';
 
 /** The settings the operations surface reads: its own section of the configuration, not the whole of it. */

@@ -12,7 +12,7 @@ import { CSS, CSS_PATH, JS, JS_PATH } from './assets';
 import type { NotificationReader } from './notifications';
 import type { ApprovalRules } from './request-actions';
 import type { SessionStore } from './session';
-import type { TenantActionLog } from './tenant-actions';
+import type { TenantActionLog } from '../store/tenant-actions';
 import { outcomeSummary, type OutcomeSummary } from './views/outcome';
 import type { OverviewData } from './views/overview';
 

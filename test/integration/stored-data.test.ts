@@ -5,7 +5,7 @@ import type { ResetRequest, TimelineEntry } from '../../src/domain/request';
 import { createAuditAggregator } from '../../src/metrics/aggregator';
 import { DeliveryLedger } from '../../src/notify/ledger';
 import { SessionStore } from '../../src/ops/session';
-import { createTenantActionLog } from '../../src/ops/tenant-actions';
+import { createTenantActionLog } from '../../src/store/tenant-actions';
 import { createRedis, waitForReady } from '../../src/redis/connection';
 import { StoredDataError } from '../../src/store/errors';
 import { IdempotencyStore } from '../../src/store/idempotency';

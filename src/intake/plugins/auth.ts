@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import fp from 'fastify-plugin';
 import type { Role } from '../../config/schema';
 import { hasRole, type Caller, type TokenRegistry } from '../../auth/tokens';
-import { HttpError, forbidden, unauthorized } from '../errors';
+import { HttpError, forbidden, unauthorized } from '../../http/errors';
 
 declare module 'fastify' {
   interface FastifyRequest {

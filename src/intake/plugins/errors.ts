@@ -4,7 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../../app/errors';
 import { appErrorResponse } from '../../http/app-errors';
 import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
-import { HttpError, outcomeUnknown, unavailable, type ErrorBody } from '../errors';
+import { HttpError, outcomeUnknown, unavailable, type ErrorBody } from '../../http/errors';
 
 interface FieldProblem {
   readonly field: string;

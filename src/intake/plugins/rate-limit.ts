@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
-import { HttpError } from '../errors';
+import { HttpError } from '../../http/errors';
 
 declare module 'fastify' {
   interface FastifyInstance {

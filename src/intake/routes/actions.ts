@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../plugins/auth';
-import { errorSchema, reasonSchema, requestIdParams, stateSchema } from '../schemas/common';
+import { errorSchema, reasonSchema, requestIdParams, stateSchema } from '../../http/schemas';
 import type { RequestActions } from '../../app/request-actions';
 
 const params = requestIdParams;

@@ -6,7 +6,7 @@ import { DELIVERY_STATES } from '../../notify/ledger';
 import type { NotificationActions } from '../../app/notifications';
 import { NOTIFY_EVENTS } from '../../queue/catalog';
 import { callerOf } from '../plugins/auth';
-import { errorSchema, requestIdParams } from '../schemas/common';
+import { errorSchema, requestIdParams } from '../../http/schemas';
 
 const ticketSchema = z.object({ system: z.enum(['servicenow', 'jira']), key: z.string() });
 

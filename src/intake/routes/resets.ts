@@ -5,12 +5,12 @@ import type { ApiSubmissions } from '../../app/api-submissions';
 import type { RequestRepository } from '../../app/ports';
 import type { ResetRequest } from '../../domain/request';
 import { decodeCursor } from '../../store/requests';
-import { HttpError, notFound } from '../errors';
+import { HttpError, notFound } from '../../http/errors';
 import { callerOf } from '../plugins/auth';
 import { hasRole } from '../../auth/tokens';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import type { WorkflowData } from '../../domain/workflow';
-import { apiTimelineEntry, deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestIdParams, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../schemas/common';
+import { apiTimelineEntry, deviceRefFrom, deviceSchema, email, progressSchema, errorSchema, reasonSchema, requestIdParams, requestSchema, stateSchema, ticketSchema, timelineEntrySchema } from '../../http/schemas';
 
 export interface ResetRoutesDeps {
   readonly submissions: ApiSubmissions;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { TenantControls } from '../../app/tenant-controls';
 import { GUID } from '../../domain/identifiers';
 import { callerOf } from '../plugins/auth';
-import { errorSchema, reasonSchema } from '../schemas/common';
+import { errorSchema, reasonSchema } from '../../http/schemas';
 
 const params = z.strictObject({ tenantId: z.string().regex(GUID, { error: 'must be the tenant id (GUID)' }) });
 const status = z.object({

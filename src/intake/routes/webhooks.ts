@@ -4,8 +4,8 @@ import { SERVICENOW_NUMBER, SERVICENOW_SYS_ID, SERVICENOW_TABLE } from '../../do
 import type { TicketRef } from '../../domain/request';
 import type { Log } from '../../logging/logger';
 import type { ReplayStore } from '../../store/replay';
-import { HttpError } from '../errors';
-import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema } from '../schemas/common';
+import { HttpError } from '../../http/errors';
+import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema } from '../../http/schemas';
 import type { NewRequest, SubmissionService } from '../../app/submissions';
 import { mapJiraDelivery, type JiraDelivery, type JiraMapping } from '../../domain/jira-mapping';
 import { bodyDigest, verifyJiraSignature, verifyServiceNowSignature } from '../webhooks/signature';

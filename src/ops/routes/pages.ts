@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REQUEST_STATES, type RequestState } from '../../domain/request';
-import { requestIdSchema } from '../../intake/schemas/common';
+import { requestIdSchema } from '../../http/schemas';
 import { decodeCursor, type ListFilter } from '../../store/requests';
 import { requireSession, sendPage, sessionOf } from '../guard';
 import type { SafeHtml } from '../html';

@@ -3,7 +3,7 @@ import type { Series, Snapshot, TenantSnapshot } from '../../metrics/snapshot';
 import { formatDuration, html, query, time, type SafeHtml } from '../html';
 import type { NotificationView } from '../notifications';
 import { sessionHasRole, type OpsSession } from '../session';
-import type { TenantAction } from '../tenant-actions';
+import type { TenantAction } from '../../store/tenant-actions';
 import { seriesChart } from './chart';
 import { banner, csrfField, page, stateBadge } from './layout';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, PLAIN_TEXT, SERIAL_NUMBER, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../../domain/identifiers';
-import { DEVICE_KINDS, REQUEST_STATES, TIMELINE_EVENTS, timelineEventOf, type DeviceRef, type TimelineEntry } from '../../domain/request';
+import { DEVICE_NAME, GUID, JIRA_ISSUE_KEY, PLAIN_TEXT, SERIAL_NUMBER, SERVICENOW_NUMBER, SERVICENOW_SYS_ID } from '../domain/identifiers';
+import { DEVICE_KINDS, REQUEST_STATES, TIMELINE_EVENTS, timelineEventOf, type DeviceRef, type TimelineEntry } from '../domain/request';
 
 export const errorSchema = z
   .object({

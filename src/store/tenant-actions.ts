@@ -1,20 +1,17 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { metricsKeys } from '../store/keys';
-import { storedFormat } from '../store/stored';
-import { storeCall } from '../store/errors';
+import type { TenantAction } from '../app/ports';
+import { metricsKeys } from './keys';
+import { storedFormat } from './stored';
+import { storeCall } from './errors';
+
+export type { TenantAction } from '../app/ports';
 
 /**
- * Tenant-level operator actions (pause, resume, blast-radius limit) have no request timeline of their own: they are
- * recorded here, newest first, shown on the overview, and logged. The last 200 are kept.
+ * The tenant action log: tenant-level operator actions (pause, resume, blast-radius limit, a tenant added) have no
+ * request timeline of their own, so they are recorded here, newest first, and shown on the overview. The last 200 are
+ * kept.
  */
-export interface TenantAction {
-  readonly at: string;
-  readonly by: string;
-  readonly tenantId: string;
-  readonly action: 'paused' | 'resumed' | 'set the blast-radius limit of' | 'added';
-  readonly detail?: string;
-}
 
 const KEEP = 200;
 

@@ -4,6 +4,15 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
+// Layer fences (ADR 012). ESLint keeps only the last matching block's options for a rule, so each block lists all of
+// its folder's patterns.
+const NO_WORKERS = { group: ['**/workers/**', '../../workers/*'], message: 'src/ must not import worker internals.' };
+const NO_INTAKE = { group: ['**/intake/**', '**/intake'], message: 'src/ops must not import src/intake (the intake registers the dashboard): shared HTTP pieces live in src/http.' };
+const NO_INFRASTRUCTURE = [
+  { group: ['ioredis', 'bullmq'], message: 'Routes and pages call the application layer (src/app); they do not use Redis or BullMQ.' },
+  { group: ['**/redis/**', '**/queue/queues'], message: 'Routes and pages call the application layer (src/app); they do not use Redis connections or queues.' },
+];
+
 export default defineConfig(
   { ignores: ['dist/**', 'sandbox/dist/**', 'docs/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -23,11 +32,47 @@ export default defineConfig(
     },
   },
   {
-    // The intake (and later the dashboard) never reach into worker internals.
+    // The intake and the dashboard never reach into worker internals.
     files: ['src/**/*.ts'],
     ignores: ['src/bin/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/workers/**', '../../workers/*'], message: 'src/ must not import worker internals.' }] }],
+      'no-restricted-imports': ['error', { patterns: [NO_WORKERS] }],
+    },
+  },
+  {
+    // The application layer (ADR 012): use cases over its own ports. No HTTP framework, no Redis client, no queue
+    // library, and no edge or composition root.
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_WORKERS,
+          { group: ['fastify', 'fastify-*', '@fastify/*', 'ioredis', 'bullmq'], message: 'src/app is the application layer: no Fastify, ioredis or BullMQ (declare a port in src/app/ports.ts).' },
+          { group: ['../intake/**', '../ops/**', '../bin/**', '../redis/**', '../queue/queues'], message: 'src/app is called by the edges; it does not import them, nor Redis connections or BullMQ queues.' },
+        ],
+      }],
+    },
+  },
+  {
+    // Folder-level cycles: the dashboard is registered by the intake, so it never imports the intake (shared HTTP
+    // pieces are in src/http).
+    files: ['src/ops/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, NO_INTAKE] }] },
+  },
+  {
+    // The edges translate HTTP to use-case calls: routes and pages never talk to Redis or BullMQ themselves.
+    files: ['src/intake/routes/**/*.ts', 'src/intake/webhooks/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, ...NO_INFRASTRUCTURE] }] },
+  },
+  {
+    files: ['src/ops/routes/**/*.ts', 'src/ops/views/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, NO_INTAKE, ...NO_INFRASTRUCTURE] }] },
+  },
+  {
+    // The workers are started by src/bin, so they never import it (shared process helpers are in src/process).
+    files: ['workers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/bin/**'], message: 'workers/ must not import src/bin (src/bin starts the workers): shared process helpers live in src/process.' }] }],
     },
   },
   {

@@ -85,7 +85,7 @@ export function createSubmissionService(deps: {
    * The ticketing systems whose REST API is configured, so that a ticket's approval can be read and its answer written.
    * A ticket from any other system is refused (422 ticket_system_not_configured) before anything is stored.
    */
-  ticketSystems?: ReadonlySet<TicketRef['system']>;
+  ticketSystems?: { has(system: TicketRef['system']): boolean };
   /** Reads cited tickets from their system of record; without it, no API request may cite a ticket. */
   tickets?: TicketReader;
   now?: () => Date;

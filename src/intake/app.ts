@@ -120,8 +120,9 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     jobs,
     log,
     acceptedChannels,
-    // A webhook's ticket is refused (422) unless its system's REST API is configured: its approval could not be read.
-    ticketSystems: new Set([...(ticketing.jira === undefined ? [] : (['jira'] as const)), ...(ticketing.servicenow === undefined ? [] : (['servicenow'] as const))]),
+    // A webhook's ticket is refused (422) unless its system can be read (the ticket reader has an account for it, or
+    // without a reader, its REST API is configured): its approval could not be read, nor its answer written.
+    ticketSystems: { has: (system) => (deps.tickets === undefined ? ticketing[system] !== undefined : deps.tickets.connected(system)) },
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.tickets === undefined ? {} : { tickets: deps.tickets }),
   });

@@ -51,6 +51,8 @@ export type TicketReading =
 export interface TicketReader {
   /** Reads the ticket from its system of record. Remote failures other than "no such ticket" are thrown as they are. */
   read(ticket: Pick<TicketRef, 'system' | 'key'>, signal?: AbortSignal): Promise<TicketReading>;
+  /** True when this reader has an account for the system: its tickets' approvals can be read and answers written. */
+  connected(system: TicketRef['system']): boolean;
 }
 
 const TABLE_BY_PREFIX: Readonly<Record<string, string>> = { INC: 'incident', RITM: 'sc_req_item' };
@@ -130,6 +132,9 @@ export function createTicketReader(deps: { readonly scope: TicketScope; readonly
     async read(ticket, signal) {
       return ticket.system === 'jira' ? readJira(ticket.key, signal) : readServiceNow(ticket.key, signal);
     },
+    connected(system) {
+      return system === 'jira' ? deps.jira !== undefined : deps.servicenow !== undefined;
+    },
   };
 }
 
@@ -154,6 +159,9 @@ export function deferredTicketReader(): TicketReader & { bind(reader: TicketRead
   return {
     bind(reader) {
       bound = reader;
+    },
+    connected(system) {
+      return bound?.connected(system) ?? false;
     },
     async read(ticket, signal) {
       if (bound === undefined) return refused('ticket_system_not_configured', 'The ticketing systems are not connected yet; retry in a moment');

@@ -44,6 +44,14 @@ const DEFAULTS: Readonly<Record<string, string>> = {
   JIRA_WEBHOOK_SECRET: JIRA_SECRET,
   JIRA_PROJECTS: 'HD',
   SERVICENOW_WEBHOOK_SECRET: SERVICENOW_SECRET,
+  // A webhook's ticket is accepted only when the intake has an account for its system. The fleet starts before the
+  // sandbox (which needs its URL), so these name no real end: these intakes never read a cited ticket.
+  SERVICENOW_INSTANCE_URL: 'https://servicenow.example.invalid',
+  SERVICENOW_USERNAME: 'resetpc.integration',
+  SERVICENOW_PASSWORD: 'servicenow-password-for-tests',
+  JIRA_SITE_URL: 'https://jira.example.invalid',
+  JIRA_EMAIL: 'resetpc@contoso.com',
+  JIRA_API_TOKEN: 'jira-api-token-for-tests',
 };
 
 export function createIntakeFleet(options: IntakeFleetOptions): IntakeFleet {

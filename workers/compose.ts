@@ -98,7 +98,10 @@ export interface RunningWorkers {
 export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redisUrl = config.REDIS_URL): RunningWorkers {
   const producer = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-worker-store' });
   const blocking = createRedis(redisUrl, 'worker', { name: 'resetpc-worker' });
-  const queues = createQueues(producer, config.REDIS_PREFIX);
+  // The queues have a connection of their own: BullMQ defines its 64 scripts on the connection a Queue uses, and
+  // ioredis copies every defined script onto each pipeline it builds (every auto-pipelined batch of the store).
+  const queueConnection = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-worker-queues' });
+  const queues = createQueues(queueConnection, config.REDIS_PREFIX);
   const dispatcher = remote.extraCaPem === undefined ? undefined : new Agent({ connect: { ca: remote.extraCaPem } });
   // AZURE_CREDENTIAL_KIND picks the credential; the sandbox always takes its client secret.
   const credential = createGraphCredential(
@@ -192,7 +195,7 @@ export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redis
       await queues.close();
       await graph.close();
       await dispatcher?.close();
-      await Promise.all([producer.quit().catch(() => undefined), blocking.quit().catch(() => undefined)]);
+      await Promise.all([producer.quit().catch(() => undefined), queueConnection.quit().catch(() => undefined), blocking.quit().catch(() => undefined)]);
     },
   };
 }

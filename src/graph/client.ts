@@ -4,8 +4,8 @@
  * Graph calls the workflow makes; this module only connects.
  */
 import type { TokenCredential } from '@azure/identity';
-import { Client, MiddlewareFactory, type ClientOptions } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { Client, GraphClientError, MiddlewareFactory, type AuthenticationProvider, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import { caListWith } from './credential';
 import { SharedTokenCredential } from './token-cache';
@@ -37,19 +37,42 @@ export interface GraphClient {
   close(): Promise<void>;
 }
 
+/**
+ * The access token for every request, from the shared credential. It answers as the client's
+ * TokenCredentialAuthenticationProvider does, errors included, but builds an error only when there is one: that
+ * provider creates a GraphClientError, with its stack, on every request in case it needs one.
+ */
+function tokenProvider(credential: TokenCredential, scopes: string[]): AuthenticationProvider {
+  return {
+    async getAccessToken() {
+      if (scopes.length === 0) {
+        const error = new GraphClientError('Scopes cannot be empty, Please provide scopes');
+        error.name = 'Empty Scopes';
+        throw error;
+      }
+      const token = await credential.getToken(scopes);
+      if (token !== null) return token.token;
+      const error = new GraphClientError('Cannot retrieve accessToken from the Token Credential object');
+      error.name = 'Access token is undefined';
+      throw error;
+    },
+  };
+}
+
 export function createGraphClient(settings: GraphClientSettings): GraphClient {
   const baseUrl = settings.baseUrl ?? GRAPH_PUBLIC_BASE_URL;
   const base = new URL(baseUrl);
   if (base.protocol !== 'https:') throw new Error('the Graph base URL must be https: the client sends no token elsewhere');
   const scopes = [...(settings.scopes ?? [`${base.origin}/.default`])];
-  const dispatcher = settings.extraCaPem === undefined ? undefined : new Agent({ connect: { ca: caListWith(settings.extraCaPem) } });
+  // One TLS context for every connection: given only `ca`, each new connection would parse the whole CA list again.
+  const dispatcher = settings.extraCaPem === undefined ? undefined : new Agent({ connect: { secureContext: createSecureContext({ ca: caListWith(settings.extraCaPem) }) } });
   // Node's fetch takes an undici `dispatcher`; the client's FetchOptions typing (DOM RequestInit) does not declare it.
   const fetchOptions = dispatcher === undefined ? undefined : ({ dispatcher } as unknown as ClientOptions['fetchOptions']);
 
   const credential = new SharedTokenCredential(settings.credential);
   // The client's default chain (authentication, retry, redirect, telemetry, then the sender), with the handler that
   // notes each answer's status for the metrics just before the sender.
-  const middleware = MiddlewareFactory.getDefaultMiddlewareChain(new TokenCredentialAuthenticationProvider(credential, { scopes }));
+  const middleware = MiddlewareFactory.getDefaultMiddlewareChain(tokenProvider(credential, scopes));
   middleware.splice(middleware.length - 1, 0, new ResponseStatusHandler());
   const options: ClientOptions = {
     middleware,

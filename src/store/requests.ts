@@ -164,14 +164,8 @@ export class RequestStore {
 
   /** The request and its workflow data, without reading the timeline (which grows with every step). */
   async getCurrent(id: string): Promise<CurrentRequest | undefined> {
-    const [hash, links] = await storeCall(async () => {
-      const results = await this.redis.multi().hgetall(this.keys.request(id)).lrange(this.keys.links(id), 0, -1).exec();
-      if (results === null) throw new Error('transaction aborted');
-      return results.map(([err, value]) => {
-        if (err !== null) throw err;
-        return value;
-      }) as [Record<string, string>, string[]];
-    });
+    // Two plain reads, not a MULTI: the connection auto-pipelines them with the other commands of the tick.
+    const [hash, links] = await storeCall(() => Promise.all([this.redis.hgetall(this.keys.request(id)), this.redis.lrange(this.keys.links(id), 0, -1)]));
     const request = this.decode(id, hash, links);
     return request === undefined ? undefined : { request, workflow: this.decodeWorkflow(id, hash) };
   }

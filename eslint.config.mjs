@@ -76,7 +76,7 @@ export default defineConfig(
     },
   },
   {
-    // The simulator (the sandbox/ workspace, @resetpc/sandbox) is not part of the product: the production build and image
+    // The sandbox (the sandbox/ workspace, @resetpc/sandbox) is not part of the product: the production build and image
     // leave it out. Only the composition root of `npm start`'s sandbox mode loads it; tests and benchmarks may import it.
     // Its own rule names, so the layer fences above and below (no-restricted-imports) do not replace this one.
     files: ['src/**/*.ts', 'workers/**/*.ts'],
@@ -84,18 +84,18 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: ['@resetpc/sandbox', '@resetpc/sandbox/**'], message: 'Only src/bin/embedded-sandbox.ts loads the simulator; product code does not import it.' },
-          { group: ['**/sandbox', '**/sandbox/**', '!@resetpc/sandbox', '!@resetpc/sandbox/**'], message: 'sandbox/ is the simulator, not product code: only src/bin/embedded-sandbox.ts loads it, as @resetpc/sandbox.' },
+          { group: ['@resetpc/sandbox', '@resetpc/sandbox/**'], message: 'Only src/bin/embedded-sandbox.ts loads the sandbox; product code does not import it.' },
+          { group: ['**/sandbox', '**/sandbox/**', '!@resetpc/sandbox', '!@resetpc/sandbox/**'], message: 'sandbox/ is the sandbox, not product code: only src/bin/embedded-sandbox.ts loads it, as @resetpc/sandbox.' },
         ],
       }],
       'no-restricted-syntax': ['error', {
         selector: "ImportExpression[source.value=/^@resetpc\\/sandbox|(^|\\/)sandbox(\\/|$)/], CallExpression[callee.name='require'][arguments.0.value=/^@resetpc\\/sandbox|(^|\\/)sandbox(\\/|$)/]",
-        message: 'Only src/bin/embedded-sandbox.ts loads the simulator (@resetpc/sandbox).',
+        message: 'Only src/bin/embedded-sandbox.ts loads the sandbox (@resetpc/sandbox).',
       }],
     },
   },
   {
-    // The other way round: the simulator stands alone and imports nothing of the product (its tsconfig's rootDir agrees).
+    // The other way round: the sandbox stands alone and imports nothing of the product (its tsconfig's rootDir agrees).
     files: ['sandbox/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**', '**/workers/**', '**/test/**'], message: 'sandbox/ is a package of its own: it imports nothing of the product.' }] }],

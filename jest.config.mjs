@@ -2,7 +2,7 @@
 export default {
   testEnvironment: 'node',
   // `@resetpc/sandbox` (the sandbox/ workspace) resolves to its TypeScript source, which @swc/jest compiles: the tests
-  // need no build of the simulator (tsconfig.json's customConditions says the same to the type checker).
+  // need no build of the sandbox (tsconfig.json's customConditions says the same to the type checker).
   testEnvironmentOptions: { customExportConditions: ['@resetpc/source', 'node', 'node-addons'] },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

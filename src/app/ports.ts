@@ -70,7 +70,7 @@ export interface TenantRecords {
   remember(tenantId: string): Promise<void>;
 }
 
-/** A tenant-level operator action: it has no request timeline, so it is kept in the tenant action log. */
+/** A tenant action: the record of a change to a tenant control. It has no request timeline, so it is kept in the tenant action log. */
 export interface TenantAction {
   readonly at: string;
   readonly by: string;

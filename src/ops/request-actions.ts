@@ -5,8 +5,8 @@ import { sessionHasRole, type OpsSession } from './session';
 
 /**
  * Which of a request's actions the dashboard offers a viewer: only one the viewer may take (their roles, not their own
- * request) and the request's state allows. The same rules as the services that do them
- * (src/intake/services/operator-actions.ts), decided before the page is drawn, so a button is never shown only to be
+ * request) and the request's state allows. The same rules as the use cases that do them
+ * (src/app/request-actions.ts), decided before the page is drawn, so a button is never shown only to be
  * refused. A refusal that still happens (the request changed meanwhile) is shown on the request's page.
  */
 export interface ApprovalRules {

@@ -8,7 +8,7 @@ import { storeCall } from './errors';
 export type { TenantAction } from '../app/ports';
 
 /**
- * The tenant action log: tenant-level operator actions (pause, resume, blast-radius limit, a tenant added) have no
+ * The tenant action log: tenant actions (pause, resume, blast-radius limit, a tenant added) have no
  * request timeline of their own, so they are recorded here, newest first, and shown on the overview. The last 200 are
  * kept.
  */

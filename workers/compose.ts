@@ -5,7 +5,18 @@
 import type { Worker } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import { isSandboxMode, type Config } from '../src/config/schema';
+import { isSandboxMode } from '../src/config/schema';
+import type {
+  GraphBudgetSection,
+  GraphSection,
+  NotifySection,
+  RedisSection,
+  ResetPolicySection,
+  SmtpSection,
+  TicketingAccountsSection,
+  TicketScopeSection,
+  WorkersSection,
+} from '../src/config/sections';
 import { GraphBudget } from '../src/graph/budget';
 import { createGraphClient } from '../src/graph/client';
 import { createGraphCredential, credentialSettingsFromConfig } from '../src/graph/credential';
@@ -45,8 +56,11 @@ export interface RemoteEnds extends TicketingSettings {
   readonly mailFrom?: string;
 }
 
+/** What the remote ends are read from: the tenant's cloud, the ticketing accounts, the SMTP server. */
+export type RemoteEndsConfig = Pick<GraphSection, 'AZURE_AUTHORITY_HOST' | 'GRAPH_BASE_URL' | 'GRAPH_EXTRA_CA_FILE'> & TicketingAccountsSection & SmtpSection;
+
 /** The remote ends from configuration: a real tenant (any cloud) and, when configured, ServiceNow and Jira. */
-export function remoteEndsFromConfig(config: Config, tenantId: string, clientId: string, clientSecret: string): RemoteEnds {
+export function remoteEndsFromConfig(config: RemoteEndsConfig, tenantId: string, clientId: string, clientSecret: string): RemoteEnds {
   return {
     tenantId,
     clientId,
@@ -68,7 +82,7 @@ export function remoteEndsFromConfig(config: Config, tenantId: string, clientId:
   };
 }
 
-export function resetSettings(config: Config): ResetSettings {
+export function resetSettings(config: ResetPolicySection): ResetSettings {
   return {
     approvalRequired: config.APPROVAL_REQUIRED,
     allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS,
@@ -95,7 +109,10 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-export function startWorkers(config: Config, remote: RemoteEnds, log: Log, redisUrl = config.REDIS_URL): RunningWorkers {
+/** The sections of the configuration the workers read (the remote ends come separately: a real tenant's or the sandbox's). */
+export type WorkerConfig = RedisSection & GraphSection & GraphBudgetSection & TicketScopeSection & NotifySection & ResetPolicySection & WorkersSection;
+
+export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log, redisUrl = config.REDIS_URL): RunningWorkers {
   const producer = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-worker-store' });
   const blocking = createRedis(redisUrl, 'worker', { name: 'resetpc-worker' });
   // The queues have a connection of their own: BullMQ defines its 64 scripts on the connection a Queue uses, and

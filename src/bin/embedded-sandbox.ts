@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import type { Sandbox } from '@resetpc/sandbox';
 import type { RemoteEnds } from '../../workers/compose';
 import { Agent } from 'undici';
-import type { Config } from '../config/schema';
+import type { TicketScopeSection } from '../config/sections';
 import { createTicketingClients } from '../ticketing/clients';
 import { createTicketReader, ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
 
 /** The intake's reader of cited tickets in sandbox mode: the simulated ServiceNow and Jira, trusted through the sandbox CA. */
-export function sandboxTicketReader(config: Config, sandbox: Sandbox): TicketReader {
+export function sandboxTicketReader(config: TicketScopeSection, sandbox: Sandbox): TicketReader {
   const clients = createTicketingClients(sandboxRemoteEnds(sandbox), new Agent({ connect: { ca: sandbox.caPem } }));
   return createTicketReader({ scope: ticketScopeOf(config), ...clients });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config/schema';
+import type { GraphSection, ListenSection, RedisSection, TicketingAccountsSection, TicketScopeSection } from '../config/sections';
 import type { TokenRegistry } from '../auth/tokens';
-import { buildIntakeApp } from '../intake/app';
+import { buildIntakeApp, type IntakeDeps } from '../intake/app';
 import { createQueues } from '../queue/queues';
 import { createRedis } from '../redis/connection';
 import { readFileSync } from 'node:fs';
@@ -15,11 +15,17 @@ export interface RunningIntake {
   readonly url: string;
 }
 
+/** What the intake server reads: Redis, where it listens, the cited tickets' reader, and what the app reads (IntakeDeps.config). */
+export type IntakeServerConfig = IntakeDeps['config'] & RedisSection & ListenSection & TicketReaderConfig;
+
+/** What the reader of cited tickets reads: the ticketing accounts, the tickets in scope, the extra CA to trust. */
+export type TicketReaderConfig = TicketingAccountsSection & TicketScopeSection & Pick<GraphSection, 'GRAPH_EXTRA_CA_FILE'>;
+
 /**
  * The intake's composition root: builds the Redis connection and queues from config, mounts the app and listens.
  * Closing the app closes the queues and Redis (onClose), after requests in flight have finished.
  */
-export async function startIntakeServer(config: Config, tokens: TokenRegistry, redisUrl = config.REDIS_URL, tickets: TicketReader = ticketReaderFromConfig(config)): Promise<RunningIntake> {
+export async function startIntakeServer(config: IntakeServerConfig, tokens: TokenRegistry, redisUrl = config.REDIS_URL, tickets: TicketReader = ticketReaderFromConfig(config)): Promise<RunningIntake> {
   const redis = createRedis(redisUrl, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'resetpc-intake' });
   const queues = createQueues(redis, config.REDIS_PREFIX);
   const app = await buildIntakeApp({ config, redis, queues, tokens, tickets, version: productVersion() });
@@ -37,7 +43,7 @@ export async function startIntakeServer(config: Config, tokens: TokenRegistry, r
  * Reads cited tickets with the configured ServiceNow and Jira accounts (the workers' own), trusting GRAPH_EXTRA_CA_FILE
  * as the workers do. With neither configured, every citation is refused with 422 ticket_system_not_configured.
  */
-export function ticketReaderFromConfig(config: Config): TicketReader {
+export function ticketReaderFromConfig(config: TicketReaderConfig): TicketReader {
   const dispatcher = config.GRAPH_EXTRA_CA_FILE === undefined ? undefined : new Agent({ connect: { ca: readFileSync(config.GRAPH_EXTRA_CA_FILE, 'utf8') } });
   const clients = createTicketingClients(ticketingSettingsFromConfig(config), dispatcher);
   return createTicketReader({ scope: ticketScopeOf(config), ...clients });

@@ -256,7 +256,7 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
  * Sandbox mode: no Microsoft tenant and no ticketing system is configured, so `npm start` simulates them all.
  * With any real connection configured, no sandbox code runs.
  */
-export function isSandboxMode(config: Config): boolean {
+export function isSandboxMode(config: Pick<Config, 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID'>): boolean {
   return config.AZURE_TENANT_ID === undefined && config.AZURE_CLIENT_ID === undefined;
 }
 
@@ -265,7 +265,9 @@ export function isSandboxMode(config: Config): boolean {
  * a client secret only with AZURE_CREDENTIAL_KIND=client_secret (a certificate, workload identity or managed identity
  * needs none).
  */
-export function tenantCredentialProblem(config: Config): string | undefined {
+export function tenantCredentialProblem(
+  config: Pick<Config, 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID' | 'AZURE_CLIENT_SECRET' | 'AZURE_CREDENTIAL_KIND' | 'AZURE_FEDERATED_TOKEN_FILE'>,
+): string | undefined {
   const missing = [
     config.AZURE_TENANT_ID === undefined ? 'AZURE_TENANT_ID' : undefined,
     config.AZURE_CLIENT_ID === undefined ? 'AZURE_CLIENT_ID' : undefined,

@@ -11,7 +11,7 @@
 import { AuthenticationError, type TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/schema';
+import type { GraphSection, NotifySection } from '../config/sections';
 import { graphRequest, type GuardedCall } from '../graph/call';
 import { createGraphClient, GRAPH_PUBLIC_BASE_URL } from '../graph/client';
 import { CredentialConfigError, createGraphCredential, credentialSettingsFromConfig } from '../graph/credential';
@@ -86,7 +86,7 @@ function entraCodes(error: unknown): { code?: string; aadsts?: string; status?: 
 }
 
 /** Why a token request failed, from Entra ID's error codes (never its raw message, never a secret). */
-export function explainSignInError(error: unknown, config: Config): { detail: string; fix: string } {
+export function explainSignInError(error: unknown, config: Pick<GraphSection, 'AZURE_CREDENTIAL_KIND'>): { detail: string; fix: string } {
   const kind = config.AZURE_CREDENTIAL_KIND;
   const codes = entraCodes(error);
   if (codes !== undefined) {
@@ -156,7 +156,10 @@ const PROBES: readonly { readonly path: string; readonly call: CallContext }[] =
   { path: "/servicePrincipals(appId='b8456c59-1230-44c7-a4a2-99b085333e84')?$select=id", call: { what: 'GET service principal', permission: 'Application.Read.All' } },
 ];
 
-export async function checkGraph(config: Config, options: GraphDoctorOptions = {}): Promise<CheckResult[]> {
+/** What the Graph checks read: the tenant and its credential, and whether email goes through Graph (Mail.Send). */
+export type GraphDoctorConfig = GraphSection & Pick<NotifySection, 'NOTIFY_EMAIL_TRANSPORT'>;
+
+export async function checkGraph(config: GraphDoctorConfig, options: GraphDoctorOptions = {}): Promise<CheckResult[]> {
   const title = 'Entra ID sign-in';
   const { AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: clientId } = config;
   if (tenantId === undefined || clientId === undefined) {

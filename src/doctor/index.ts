@@ -6,10 +6,11 @@
 import { Agent } from 'undici';
 import type { Config } from '../config/schema';
 import { caListWith } from '../graph/credential';
-import { checkGraph } from './graph';
+import type { RedisSection, SmtpSection } from '../config/sections';
+import { checkGraph, type GraphDoctorConfig } from './graph';
 import { checkRedis, checkSmtp } from './infra';
 import { exitCodeOf, formatReport, type CheckResult } from './report';
-import { checkJira, checkServiceNow } from './ticketing';
+import { checkJira, checkServiceNow, type JiraDoctorConfig } from './ticketing';
 
 export { exitCodeOf, formatReport, type CheckResult, type CheckStatus } from './report';
 
@@ -29,8 +30,25 @@ export interface DoctorReport {
   readonly text: string;
 }
 
+/** The configured values that must never be printed. */
+export type DoctorSecrets = Pick<
+  Config,
+  | 'AZURE_CLIENT_SECRET'
+  | 'AZURE_CLIENT_CERTIFICATE_PASSWORD'
+  | 'SERVICENOW_PASSWORD'
+  | 'JIRA_API_TOKEN'
+  | 'JIRA_WEBHOOK_SECRET'
+  | 'SERVICENOW_WEBHOOK_SECRET'
+  | 'SANDBOX_API_TOKEN'
+  | 'SMTP_PASSWORD'
+  | 'REDIS_URL'
+>;
+
+/** What the doctor reads: what each check reads, and the secrets it blanks in its report. */
+export type DoctorConfig = Pick<RedisSection, 'REDIS_URL'> & GraphDoctorConfig & JiraDoctorConfig & SmtpSection & DoctorSecrets;
+
 /** Every configured value that must never be printed. */
-export function secretsOf(config: Config): (string | undefined)[] {
+export function secretsOf(config: DoctorSecrets): (string | undefined)[] {
   return [
     config.AZURE_CLIENT_SECRET,
     config.AZURE_CLIENT_CERTIFICATE_PASSWORD,
@@ -45,7 +63,7 @@ export function secretsOf(config: Config): (string | undefined)[] {
   ];
 }
 
-export async function runDoctor(config: Config, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor(config: DoctorConfig, options: DoctorOptions = {}): Promise<DoctorReport> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const ca = options.extraCaPem === undefined ? {} : { extraCaPem: options.extraCaPem };
   const dispatcher = options.extraCaPem === undefined ? undefined : new Agent({ connect: { ca: caListWith(options.extraCaPem) } });

@@ -6,7 +6,7 @@
  *   SMTP_USER is set. No message is sent.
  */
 import { createTransport } from 'nodemailer';
-import type { Config } from '../config/schema';
+import type { NotifySection, RedisSection, SmtpSection } from '../config/sections';
 import { createRedis, waitForReady } from '../redis/connection';
 import { fail, ok, skip, warn, type CheckResult } from './report';
 
@@ -16,7 +16,7 @@ export function redisHost(url: string): string {
   return match?.[1] === undefined || match[2] === undefined ? 'REDIS_URL' : `${match[1]}${match[2]}`;
 }
 
-export async function checkRedis(config: Config, timeoutMs = 5000): Promise<CheckResult> {
+export async function checkRedis(config: Pick<RedisSection, 'REDIS_URL'>, timeoutMs = 5000): Promise<CheckResult> {
   const id = 'redis';
   const title = 'Redis';
   const where = redisHost(config.REDIS_URL);
@@ -56,7 +56,7 @@ export interface SmtpDoctorOptions {
   readonly timeoutMs?: number;
 }
 
-export async function checkSmtp(config: Config, options: SmtpDoctorOptions = {}): Promise<CheckResult> {
+export async function checkSmtp(config: SmtpSection & Pick<NotifySection, 'NOTIFY_EMAIL_TRANSPORT'>, options: SmtpDoctorOptions = {}): Promise<CheckResult> {
   const id = 'smtp';
   const title = 'SMTP';
   const transport = config.NOTIFY_EMAIL_TRANSPORT ?? (config.SMTP_HOST === undefined ? 'none' : 'smtp');

@@ -7,7 +7,7 @@
  */
 import { pickTransition } from '../notify/channels/jira';
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config/schema';
+import type { NotifySection, TicketingAccountsSection } from '../config/sections';
 import { createJiraClient, JiraError, JiraNotFoundError } from '../ticketing/jira';
 import { ServiceNowClient, ServiceNowError } from '../ticketing/servicenow';
 import { fail, ok, skip, type CheckResult } from './report';
@@ -44,7 +44,7 @@ function serviceNowProblem(e: unknown): { detail: string; fix: string } {
   }
 }
 
-export async function checkServiceNow(config: Config, options: TicketingDoctorOptions = {}): Promise<CheckResult> {
+export async function checkServiceNow(config: TicketingAccountsSection, options: TicketingDoctorOptions = {}): Promise<CheckResult> {
   const id = 'servicenow';
   const title = 'ServiceNow';
   const vars = { SERVICENOW_INSTANCE_URL: config.SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME: config.SERVICENOW_USERNAME, SERVICENOW_PASSWORD: config.SERVICENOW_PASSWORD };
@@ -84,7 +84,10 @@ function jiraProblem(e: unknown): { detail: string; fix: string } {
   }
 }
 
-export async function checkJira(config: Config, options: TicketingDoctorOptions = {}): Promise<CheckResult[]> {
+/** What the Jira check reads: the account, and the transitions the write-back takes. */
+export type JiraDoctorConfig = TicketingAccountsSection & Pick<NotifySection, 'JIRA_SUCCESS_TRANSITIONS' | 'JIRA_FAILURE_TRANSITIONS'>;
+
+export async function checkJira(config: JiraDoctorConfig, options: TicketingDoctorOptions = {}): Promise<CheckResult[]> {
   const id = 'jira';
   const title = 'Jira';
   const vars = { JIRA_SITE_URL: config.JIRA_SITE_URL, JIRA_EMAIL: config.JIRA_EMAIL, JIRA_API_TOKEN: config.JIRA_API_TOKEN };

@@ -2,7 +2,8 @@
  * The notification settings, read once from configuration (docs/configuration.md, "Notifications"). Plain data: the
  * notify worker and the facts builder take them as a parameter.
  */
-import type { Config, NotifyEventName } from '../config/schema';
+import type { NotifyEventName } from '../config/schema';
+import type { NotifySection } from '../config/sections';
 
 export type NotifyEvent = NotifyEventName;
 export type NotifyChannel = 'ticket' | 'email';
@@ -48,17 +49,17 @@ export interface NotifySettings {
 }
 
 /** The dashboard's base URL: PUBLIC_BASE_URL, else the intake's own address. */
-export function dashboardBaseUrl(config: Config): string {
+export function dashboardBaseUrl(config: Pick<NotifySection, 'PUBLIC_BASE_URL' | 'HOST' | 'PORT'>): string {
   const base = config.PUBLIC_BASE_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   return base.replace(/\/+$/, '');
 }
 
 /** Which mail transport configuration asks for: explicit, else SMTP when a server is known, else none. */
-export function emailTransportOf(config: Config, smtpKnown: boolean): 'smtp' | 'graph' | 'none' {
+export function emailTransportOf(config: Pick<NotifySection, 'NOTIFY_EMAIL_TRANSPORT'>, smtpKnown: boolean): 'smtp' | 'graph' | 'none' {
   return config.NOTIFY_EMAIL_TRANSPORT ?? (smtpKnown ? 'smtp' : 'none');
 }
 
-export function notifySettings(config: Config, options: { readonly emailOn: boolean; readonly defaultFrom?: string }): NotifySettings {
+export function notifySettings(config: NotifySection, options: { readonly emailOn: boolean; readonly defaultFrom?: string }): NotifySettings {
   const from = config.NOTIFY_EMAIL_FROM ?? options.defaultFrom;
   return {
     ticketEvents: config.NOTIFY_TICKET_EVENTS,

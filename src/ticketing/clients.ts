@@ -1,6 +1,6 @@
 /** The ServiceNow and Jira clients from their settings: one construction for the intake and the workers. */
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config/schema';
+import type { TicketingAccountsSection } from '../config/sections';
 import { createJiraClient, type JiraClient } from './jira';
 import { ServiceNowClient } from './servicenow';
 
@@ -25,7 +25,7 @@ export function createTicketingClients(settings: TicketingSettings, dispatcher?:
 }
 
 /** ServiceNow and Jira as configured (SERVICENOW_INSTANCE_URL…, JIRA_SITE_URL…): each only when all its settings are set. */
-export function ticketingSettingsFromConfig(config: Config): TicketingSettings {
+export function ticketingSettingsFromConfig(config: TicketingAccountsSection): TicketingSettings {
   const { SERVICENOW_INSTANCE_URL: snUrl, SERVICENOW_USERNAME: snUser, SERVICENOW_PASSWORD: snPassword } = config;
   const { JIRA_SITE_URL: jiraUrl, JIRA_EMAIL: jiraEmail, JIRA_API_TOKEN: jiraToken } = config;
   return {

@@ -13,7 +13,7 @@
  */
 import { isDeviceValue, isRequesterEmail, mapJiraDelivery, ticketText, type JiraMapping } from '../domain/jira-mapping';
 import { SERVICENOW_NUMBER } from '../domain/identifiers';
-import type { Config } from '../config/schema';
+import type { TicketScopeSection } from '../config/sections';
 import type { AtlassianAccount, DeviceKind, DeviceRef, TicketRef } from '../domain/request';
 import { JiraNotFoundError, type JiraClient } from './jira';
 import type { ServiceNowClient } from './servicenow';
@@ -139,7 +139,7 @@ export function createTicketReader(deps: { readonly scope: TicketScope; readonly
 }
 
 /** The scope from configuration: JIRA_* mapping, SERVICENOW_TABLES and the incident's device field. */
-export function ticketScopeOf(config: Config): TicketScope {
+export function ticketScopeOf(config: TicketScopeSection): TicketScope {
   return {
     jira: {
       projects: config.JIRA_PROJECTS,

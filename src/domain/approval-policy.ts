@@ -3,6 +3,7 @@
  * read from the system of record (ServiceNow approver rows, Jira Service Management approvals, or the API's approve
  * call), never from a webhook body; this module only decides.
  */
+import { backoffMs, type BackoffPolicy } from './backoff';
 
 export interface ApprovalPolicy {
   /** Approval required before the reset (default yes). */
@@ -74,12 +75,10 @@ export function decideApproval(evidence: ApprovalEvidence, requestedBy: string, 
   return { kind: 'approved', approver };
 }
 
-const FIRST_CHECK_DELAY_MS = 30_000;
-const MAX_CHECK_DELAY_MS = 15 * 60_000;
+/** How often a pending approval is read again: from 30 s, doubling, to 15 min. No jitter: one request, one schedule. */
+const APPROVAL_CHECKS: BackoffPolicy = { baseMs: 30_000, maxMs: 15 * 60_000 };
 
-/** Delay before approval check number `attempt` (1-based): 30 s, 1 min, 2 min, 4 min, 8 min, then 15 min. */
+/** Delay before approval check number `attempt` (1-based; NaN and anything below 1 count as the first): 30 s, 1 min, 2 min, 4 min, 8 min, then 15 min. */
 export function nextApprovalCheckDelayMs(attempt: number): number {
-  // NaN and anything below 1 count as the first check; the exponent is capped so 2 ** n stays finite.
-  const n = Number.isNaN(attempt) ? 1 : Math.min(Math.max(1, Math.floor(attempt)), 32);
-  return Math.min(FIRST_CHECK_DELAY_MS * 2 ** (n - 1), MAX_CHECK_DELAY_MS);
+  return backoffMs(attempt, APPROVAL_CHECKS);
 }

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { connect } from 'node:net';
+import { backoffMs, type BackoffPolicy } from '../domain/backoff';
 import { registerScripts } from './commands';
 
 export type RedisRole = 'producer' | 'worker';
@@ -44,7 +45,19 @@ export function parseClusterUrl(url: string): ClusterAddress | undefined {
   return { nodes, tls: scheme === 'rediss-cluster:', ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }) };
 }
 
-const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(times, 6), 5000);
+/**
+ * How a lost connection is retried: 200 ms doubling to 5 s, less up to half of each wait at random, so that the many
+ * clients of many processes do not all reconnect at once when Redis comes back.
+ */
+export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 5000, jitter: 0.5 };
+
+/** ioredis's retryStrategy: the wait before reconnect attempt `times` (1-based). Never gives up. */
+export function reconnectDelayMs(times: number, random: () => number = Math.random): number {
+  return backoffMs(times, RECONNECT_BACKOFF, random);
+}
+
+// One argument only: a Cluster's clusterRetryStrategy is also passed the reason, which is no `random`.
+const retryStrategy = (times: number): number => reconnectDelayMs(times);
 
 /**
  * Redis connections by role, as BullMQ's production guide asks:

@@ -1,24 +1,13 @@
 /**
- * The product's one exponential backoff: `baseMs` doubling with each try, at most `maxMs`, less up to `jitter` of it
- * taken off at random (0.5 spreads a crowd of retries over the upper half of each step). Pure: pass `random` to pin it.
+ * Retries against a remote end: the one backoff (src/domain/backoff.ts), but never sooner than the remote end's
+ * Retry-After. Used by reset retries, device polling and notify retries.
  */
-export interface BackoffPolicy {
-  readonly baseMs: number;
-  readonly maxMs: number;
-  /** The share of the wait taken off at random, 0 (none, the default) to 1. */
-  readonly jitter?: number;
-}
+import { backoffMs, type BackoffPolicy } from '../domain/backoff';
+
+export { backoffMs, type BackoffPolicy } from '../domain/backoff';
 
 /** A Retry-After longer than this is taken as this: a remote end's mistake must not park a job for weeks. */
 export const MAX_RETRY_AFTER_MS = 86_400_000;
-
-/** The wait before try `n + 1` after the n-th failure (1-based; NaN and anything below 1 count as the first). */
-export function backoffMs(n: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const exponent = Number.isNaN(n) ? 0 : Math.min(Math.max(0, Math.floor(n) - 1), 52);
-  const full = Math.min(policy.baseMs * 2 ** exponent, policy.maxMs);
-  const jitter = policy.jitter ?? 0;
-  return jitter === 0 ? full : Math.round(full * (1 - jitter * random()));
-}
 
 /** The backoff, but never sooner than the remote end's Retry-After (capped at MAX_RETRY_AFTER_MS). */
 export function retryDelayMs(n: number, policy: BackoffPolicy, retryAfterMs: number | undefined, random: () => number = Math.random): number {

@@ -1,4 +1,6 @@
+import { createRedis, reconnectDelayMs } from '../../src/redis/connection';
 import { backoffMs, MAX_RETRY_AFTER_MS, retryDelayMs } from '../../src/remote/backoff';
+import { testRedisUrl } from '../support/env';
 
 describe('the one backoff', () => {
   it.each([
@@ -29,5 +31,39 @@ describe('the one backoff', () => {
     expect(retryDelayMs(5, policy, 7_000)).toBe(16_000);
     expect(retryDelayMs(1, policy, undefined)).toBe(1_000);
     expect(retryDelayMs(1, policy, 90 * 86_400_000)).toBe(MAX_RETRY_AFTER_MS);
+  });
+});
+
+describe('reconnecting to Redis', () => {
+  it.each([
+    [1, 200],
+    [2, 400],
+    [3, 800],
+    [5, 3_200],
+    [6, 5_000],
+    [1_000, 5_000],
+  ])('waits, before reconnect attempt %i, at most %i ms (200 ms doubling to 5 s)', (times, ms) => {
+    expect(reconnectDelayMs(times, () => 0)).toBe(ms);
+  });
+
+  it('takes up to half of each wait off at random, so clients restarted together do not reconnect together', () => {
+    expect(reconnectDelayMs(3, () => 1)).toBe(400);
+    expect(reconnectDelayMs(7, () => 0.5)).toBe(3_750);
+    const crowd = Array.from({ length: 200 }, () => reconnectDelayMs(4));
+    expect(Math.min(...crowd)).toBeGreaterThanOrEqual(800);
+    expect(Math.max(...crowd)).toBeLessThanOrEqual(1_600);
+    expect(new Set(crowd).size).toBeGreaterThan(50);
+  });
+
+  it('is the retry strategy of every connection the product opens', () => {
+    const redis = createRedis(testRedisUrl(), 'worker', { name: 'backoff-test' });
+    try {
+      const strategy = redis.options.retryStrategy;
+      const waits = Array.from({ length: 50 }, () => strategy?.(6));
+      expect(waits.every((ms) => typeof ms === 'number' && ms >= 2_500 && ms <= 5_000)).toBe(true);
+      expect(new Set(waits).size).toBeGreaterThan(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

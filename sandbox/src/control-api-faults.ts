@@ -14,6 +14,9 @@ const fault = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
   z.strictObject({ kind: z.literal('reset') }),
   z.strictObject({ kind: z.literal('lostResponse') }),
+  z
+    .strictObject({ kind: z.literal('body'), json: z.unknown().optional(), text: z.string().max(65_536).optional() })
+    .refine((f) => (f.json === undefined) !== (f.text === undefined), { error: 'give json or text' }),
 ]);
 
 export const faultRuleSchema = z

@@ -19,7 +19,14 @@ export type Fault =
   /** The connection is destroyed before the request takes effect. */
   | { readonly kind: 'reset' }
   /** The request takes effect, then the connection is destroyed before any response byte is sent. */
-  | { readonly kind: 'lostResponse' };
+  | { readonly kind: 'lostResponse' }
+  /**
+   * The request takes effect and is answered with its own status, but with this body instead of its own: `json` (any
+   * JSON value, e.g. a property of another type than documented), or `text` sent as it is under the JSON content type
+   * (e.g. a body cut short). An answer whose shape the client does not expect. A route that answers no body (204)
+   * answers 200 with it.
+   */
+  | { readonly kind: 'body'; readonly json?: unknown; readonly text?: string };
 
 export interface FaultRuleInput {
   /** HTTP method; any method when absent. */
@@ -69,6 +76,9 @@ export class FaultInjector {
     const probability = input.probability ?? (input.fault === undefined ? 0 : 1);
     if (input.sequence === undefined && input.fault === undefined) throw new Error('a fault rule needs a sequence or a fault');
     if (probability < 0 || probability > 1) throw new RangeError('probability is between 0 and 1');
+    for (const fault of [input.fault, ...(input.sequence ?? [])]) {
+      if (fault?.kind === 'body' && (fault.json === undefined) === (fault.text === undefined)) throw new RangeError('a body fault has json or text, not both');
+    }
     const id = this.nextId++;
     this.rules.push({ id, method: input.method?.toUpperCase(), pattern: toRegExp(input.path), sequence: input.sequence, fault: input.fault, probability, used: 0 });
     return id;

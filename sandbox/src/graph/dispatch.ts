@@ -79,15 +79,23 @@ export function registerGraph(app: FastifyInstance, options: GraphDispatchOption
     }
   });
 
-  const send = (request: FastifyRequest, reply: FastifyReply, record: GraphCallRecord, result: GraphResult): FastifyReply => {
+  /** `text`, when given, is sent as the body as it is (a `body` fault's), instead of the result's JSON. */
+  const send = (request: FastifyRequest, reply: FastifyReply, record: GraphCallRecord, result: GraphResult, text?: string): FastifyReply => {
     const clientRequestId = request.headers['client-request-id'];
     void reply.header('request-id', randomUUID());
     if (typeof clientRequestId === 'string') void reply.header('client-request-id', clientRequestId);
     for (const [name, value] of Object.entries(result.headers ?? {})) void reply.header(name, value);
     record.outcome = result.status;
     void reply.code(result.status);
+    if (text !== undefined) return reply.type(JSON_TYPE).send(text);
     if (result.body === undefined) return reply.send();
     return reply.type(JSON_TYPE).send(JSON.stringify(result.body));
+  };
+
+  // A `body` fault: the route's status (200 for a 204) and headers, with the fault's body in place of the route's own.
+  const sendBody = (request: FastifyRequest, reply: FastifyReply, record: GraphCallRecord, result: GraphResult, fault: { readonly json?: unknown; readonly text?: string }): FastifyReply => {
+    const status = result.status === 204 ? 200 : result.status;
+    return send(request, reply, record, { ...result, status, body: fault.json }, fault.text);
   };
 
   const errorResult = (request: FastifyRequest, e: GraphHttpError): GraphResult => {
@@ -170,6 +178,7 @@ export function registerGraph(app: FastifyInstance, options: GraphDispatchOption
       record.outcome = 'lostResponse';
       return destroyConnection(request, reply);
     }
+    if (plan.fault?.kind === 'body') return sendBody(request, reply, record, result, plan.fault);
     return send(request, reply, record, result);
   };
 

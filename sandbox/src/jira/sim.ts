@@ -96,17 +96,18 @@ export function createJiraSim(options: JiraSimOptions = {}): JiraSim {
   const bot = state.accounts.find((a) => a.apiToken !== undefined);
 
   // Each answer returns `true`, so the front door can `return` it.
-  const send = (res: ServerResponse, record: JiraRequestRecord, result: RouteResult): true => {
+  // `text`, when given, is sent as the body as it is (a `body` fault's), instead of the result's JSON.
+  const send = (res: ServerResponse, record: JiraRequestRecord, result: RouteResult, text?: string): true => {
     record.outcome = result.status;
     res.statusCode = result.status;
     res.setHeader('X-AREQUESTID', randomUUID());
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
-    if (result.body === undefined) {
+    if (text === undefined && result.body === undefined) {
       res.end();
       return true;
     }
     res.setHeader('Content-Type', 'application/json;charset=UTF-8');
-    res.end(JSON.stringify(result.body));
+    res.end(text ?? JSON.stringify(result.body));
     return true;
   };
   const fail = (res: ServerResponse, record: JiraRequestRecord, api: JiraSimRoute['api'], e: JiraSimError, headers: Record<string, string> = {}): true => {
@@ -177,7 +178,13 @@ export function createJiraSim(options: JiraSimOptions = {}): JiraSim {
       return fail(res, record, route.api, e, rateHeaders(control, rate.remaining));
     }
     if (plan.fault?.kind === 'lostResponse') return destroy(res, record, 'lostResponse');
-    return send(res, record, { ...result, headers: { ...rateHeaders(control, rate.remaining), ...result.headers } });
+    const answered = { ...result, headers: { ...rateHeaders(control, rate.remaining), ...result.headers } };
+    if (plan.fault?.kind === 'body') {
+      // The route took effect; its status (200 for a 204) with the fault's body instead of its own.
+      const { json, text } = plan.fault;
+      return send(res, record, { ...answered, status: answered.status === 204 ? 200 : answered.status }, text ?? JSON.stringify(json));
+    }
+    return send(res, record, answered);
   };
 
   return {

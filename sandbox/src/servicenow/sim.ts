@@ -54,7 +54,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
-  const text = JSON.stringify(body);
+  sendText(res, status, JSON.stringify(body), headers);
+}
+
+/** A body sent as it is under the JSON content type (a `body` fault's: any JSON, or text that is not JSON). */
+function sendText(res: ServerResponse, status: number, text: string, headers: Readonly<Record<string, string>> = {}): void {
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
@@ -202,6 +206,13 @@ export function createServiceNowSim(options: ServiceNowSimOptions = {}): Service
     if (plan.fault?.kind === 'lostResponse') {
       record.status = 'lostResponse';
       req.socket.destroy();
+      return;
+    }
+    if (plan.fault?.kind === 'body') {
+      // The route took effect; its status (200 for a 204) with the fault's body instead of its own.
+      const { json, text } = plan.fault;
+      const status = result.status === 204 ? 200 : result.status;
+      reply(status, () => { sendText(res, status, text ?? JSON.stringify(json), result.headers); });
       return;
     }
     reply(result.status, () => { sendJson(res, result.status, result.body, result.headers); });

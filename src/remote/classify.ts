@@ -1,7 +1,8 @@
 /**
  * The one classifier of failures, for both processors (workers/reset, workers/notify). A RemoteError (errors.ts) is
- * read through its contract; the few failures of our own that know what they are have a verdict of their own; anything
- * else is `internal`: a bug or an unforeseen failure, shown by its class only (its text may hold anything).
+ * read through its contract, except one raised on a success status (an answer its client could not read: `internal`);
+ * the few failures of our own that know what they are have a verdict of their own; anything else is `internal`: a bug
+ * or an unforeseen failure, shown by its class only (its text may hold anything).
  */
 import { StoreUnavailableError } from '../store/errors';
 import { StepNotRecordedError } from '../notify/errors';
@@ -30,7 +31,22 @@ function isProgrammingError(err: unknown): boolean {
   return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
 }
 
+/**
+ * True when the remote end answered success (2xx) and its client failed while reading the answer: a body that is not
+ * JSON (an OData in-stream error leaves a 200 malformed), or one cut short. Graph's client reports it with that 2xx
+ * status (src/graph/errors.ts maps it as if Graph had refused the request); it is no refusal, but an answer of a
+ * shape the product does not expect.
+ */
+function failedOnSuccess(err: RemoteError): boolean {
+  const status: unknown = (err as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 200 && status < 300;
+}
+
 export function classify(err: unknown): Verdict {
+  if (err instanceof RemoteError && failedOnSuccess(err)) {
+    // Not the client's `kind` (Graph's says "rejected", permanent): the same answer fails the same way on every try.
+    return { kind: 'internal', system: err.system, code: 'unexpected_error', message: `unexpected answer from ${err.system} (a success status the client could not read)`, bug: true };
+  }
   if (err instanceof RemoteError) {
     const verdict = { kind: err.kind, system: err.system, code: err.qualifiedCode, message: err.message.slice(0, MAX_MESSAGE) };
     return err.retryAfterMs === undefined ? verdict : { ...verdict, retryAfterMs: err.retryAfterMs };

@@ -1,6 +1,8 @@
 /**
  * The intake's typed errors. Every error response has the shape `{ error: { code, message, details? } }`.
  */
+import type { StoredDataError } from '../store/errors';
+
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
@@ -35,6 +37,30 @@ export const unavailable = (retryAfterSeconds = 5): HttpError =>
   new HttpError(503, 'unavailable', 'The service cannot store requests right now; nothing was stored. Retry later.', undefined, {
     'retry-after': String(retryAfterSeconds),
   });
+
+/**
+ * 500 for a record in Redis that this process cannot read (StoredDataError): written by a newer version of the product,
+ * typically during a rolling upgrade, or not of the shape its version promises. Said the same way by the API and the
+ * dashboard. It names the kind of record, never the record's content; storedDataLogFields says what is logged. The
+ * runbook: docs/operations.md, "Stored data this version cannot read".
+ */
+export function storedDataInvalid(err: StoredDataError): HttpError {
+  const why = err.problem === 'unknown_version' ? 'was written by a newer version of the product' : 'is not in the format its version promises';
+  return new HttpError(
+    500,
+    'stored_data_invalid',
+    `A stored ${err.kind} ${why}, and this version cannot read it. An upgrade may be in progress: retry once every intake and worker runs the same version. It has been logged.`,
+  );
+}
+
+/**
+ * What is logged of a StoredDataError, at error level: which record (its key) and which version, never its content.
+ * Not the error itself: its message quotes what is wrong with the record, which may be a stored value.
+ */
+export function storedDataLogFields(err: StoredDataError): { kind: string; key: string; version: string | number; problem: string } {
+  const version = typeof err.version === 'number' ? err.version : String(err.version).slice(0, 40);
+  return { kind: err.kind, key: err.key, version, problem: err.problem };
+}
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };

@@ -16,7 +16,8 @@ import { createSnapshotReader } from '../metrics/snapshot';
 import type { TenantDirectory } from '../metrics/tenants';
 import type { Queues } from '../queue/queues';
 import type { RequestStore } from '../store/requests';
-import { StoreUnavailableError } from '../store/errors';
+import { StoreUnavailableError, StoredDataError } from '../store/errors';
+import { storedDataInvalid, storedDataLogFields } from '../http/errors';
 import type { SubmissionControl } from '../store/submission-control';
 import type { WorkflowStore } from '../store/workflow-store';
 import { bullBoardScope } from './bull-board';
@@ -139,6 +140,13 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
     // Errors in this scope (the session lookup, the pages, the actions) are pages, not JSON. bull-board's API answers
     // its own errors inside its handlers.
     scope.setErrorHandler((error: unknown, request, reply) => {
+      if (error instanceof StoredDataError) {
+        // As the API says it (src/http/errors.ts): the kind of record, never its content; the key and version in the log.
+        request.log.error(storedDataLogFields(error), 'ops page: stored data this version cannot read');
+        const { message } = storedDataInvalid(error);
+        const page = errorPage(request.opsSession ?? undefined, 500, 'Stored data this version cannot read', `${message} See docs/operations.md, "Stored data this version cannot read".`);
+        return sendPage(reply, 500, page);
+      }
       const down = error instanceof StoreUnavailableError;
       const status = (error as { statusCode?: unknown }).statusCode;
       const code = down ? 503 : typeof status === 'number' && status >= 400 && status < 500 ? status : 500;

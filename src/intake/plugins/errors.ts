@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../../app/errors';
 import { appErrorResponse } from '../../http/app-errors';
-import { StoreOutcomeUnknownError, StoreUnavailableError } from '../../store/errors';
-import { HttpError, outcomeUnknown, unavailable, type ErrorBody } from '../../http/errors';
+import { StoreOutcomeUnknownError, StoreUnavailableError, StoredDataError } from '../../store/errors';
+import { HttpError, outcomeUnknown, storedDataInvalid, storedDataLogFields, unavailable, type ErrorBody } from '../../http/errors';
 
 interface FieldProblem {
   readonly field: string;
@@ -43,6 +43,7 @@ interface Mapped {
 const INTERNAL: Mapped = { status: 500, body: { error: { code: 'internal', message: 'An internal error occurred; it has been logged' } }, headers: {} };
 
 function toResponse(error: unknown): Mapped {
+  if (error instanceof StoredDataError) return toResponse(storedDataInvalid(error));
   if (error instanceof StoreUnavailableError) {
     const e = error instanceof StoreOutcomeUnknownError ? outcomeUnknown() : unavailable();
     return { status: e.statusCode, body: { error: { code: e.code, message: e.message } }, headers: e.headers };
@@ -73,7 +74,8 @@ export const errorsPlugin = fp(
   (app: FastifyInstance) => {
     app.setErrorHandler((error: unknown, request, reply) => {
       const { status, body, headers } = toResponse(error);
-      if (error instanceof StoreUnavailableError) request.log.warn({ err: error.cause }, 'request store unavailable');
+      if (error instanceof StoredDataError) request.log.error(storedDataLogFields(error), 'stored data this version cannot read');
+      else if (error instanceof StoreUnavailableError) request.log.warn({ err: error.cause }, 'request store unavailable');
       else if (status >= 500 && (error instanceof HttpError || error instanceof AppError)) request.log.warn({ status, code: body.error.code }, 'request not served');
       else if (status >= 500) request.log.error({ err: error }, 'unhandled error');
       else request.log.info({ status, code: body.error.code }, 'request refused');

@@ -1,4 +1,5 @@
-import { createTestIntake, type TestIntake } from '../support/intake';
+import { sha256Hex } from '../../src/auth/tokens';
+import { createTestIntake, TOKEN_NAMES, type TestIntake } from '../support/intake';
 import { signIn } from '../ops/session';
 
 // A record in Redis that this version of the product cannot read (another `v`, as a newer version writes during a
@@ -85,6 +86,24 @@ describe('a stored record this version cannot read', () => {
     expect(res.body).toContain('docs/operations.md');
     const { lines, raw } = logsSince(from);
     expect(lines).toContainEqual(expect.objectContaining({ level: 50, kind: 'request', key, version: 2, problem: 'unknown_version' }));
+    expect(`${res.body}\n${raw}`).not.toContain(CANARY);
+  });
+
+  it('answers a submission whose Idempotency-Key record a newer version wrote the same way, naming that kind of record', async () => {
+    const send = () =>
+      t.app.inject({ method: 'POST', url: '/v1/resets', headers: { ...t.auth('submitter'), 'idempotency-key': 'stored-answer-key-1' }, payload: { device: { serialNumber: 'STORED-ANSWER-4' }, requestedBy: 'anna@contoso.com' } });
+    expect((await send()).statusCode).toBe(202);
+    const key = t.store.keys.idempotency(TOKEN_NAMES.submitter, sha256Hex('stored-answer-key-1'));
+    const record = JSON.parse((await t.redis.get(key)) ?? '{}') as Record<string, unknown>;
+    await t.redis.set(key, JSON.stringify({ ...record, v: 2, note: CANARY }));
+    const from = t.logs.length;
+
+    const res = await send();
+
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: { code: 'stored_data_invalid', message: NEWER.replace('A stored request', 'A stored idempotency record') } });
+    const { lines, raw } = logsSince(from);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, kind: 'idempotency record', key, version: 2, problem: 'unknown_version' }));
     expect(`${res.body}\n${raw}`).not.toContain(CANARY);
   });
 

@@ -69,17 +69,38 @@ export interface SubmissionService {
   submitCitingTicket(input: TicketCitation, log?: Log, id?: string): Promise<CitationOutcome>;
 }
 
+/** What Redis answered when a request and its reset job were written together (RequestAcceptance). */
+export type AcceptAnswer =
+  | { readonly kind: 'accepted' }
+  /** Another active request holds the ticket or the device: the request was not stored, but its job was queued. */
+  | { readonly kind: 'busy'; readonly conflict: 'ticket' | 'device'; readonly holderId: string }
+  /** Redis answered, and the request was not stored: the job could not be queued, or the write was refused. */
+  | { readonly kind: 'not_stored'; readonly jobMayExist: boolean; readonly cause: unknown }
+  /** Redis did not answer (a timeout, a lost connection): the request may or may not have been stored. */
+  | { readonly kind: 'unanswered'; readonly cause: unknown };
+
 /**
- * Accepts a request durably. The order makes "202 means durable" hold, and leaves nothing half-written:
- * 1. reserve the ticket and device locks (short TTL), or report the active request holding one;
- * 2. add the `reset` job (job id = request id), sent together with step 1; a refused reservation removes it again;
- * 3. once both are done, commit the record, its first timeline entry, indexes and audit entry in one script, and make the locks permanent.
- * A failure after step 1 removes the job and releases the locks (best effort). If even that fails, the reservation
- * expires by itself, and the job finds no record: the worker discards it (a job without a record is never run).
+ * The port that writes a new request (src/store/acceptance.ts): it queues the request's `reset` job (job id = request
+ * id) and, in the same round trip and after it, stores the request only if that job is there and the ticket and device
+ * locks are free: the locks for good, the record, its first timeline entry, its indexes and an audit entry, at once.
+ */
+export interface RequestAcceptance {
+  accept(request: ResetRequest, first: TimelineEntry): Promise<AcceptAnswer>;
+}
+
+/**
+ * Accepts a request durably (ADR 003): "202" means the request and its job are both stored, and nothing is left
+ * half-written. One round trip: the job is queued first and the request is stored with it, only if the job is there
+ * (RequestAcceptance), so a stored request always has its job. When the request is not stored (a busy device, a
+ * refused write) the job is removed again (best effort: a job without a record is discarded by the worker). When Redis
+ * does not answer, the request is looked up before anything is undone: a stored request is accepted, and if the look-up
+ * fails too, nothing is undone and the caller is told the request may exist (StoreOutcomeUnknownError).
  */
 export function createSubmissionService(deps: {
   store: RequestRepository;
   jobs: JobScheduler;
+  /** Writes a new request with its job (src/store/acceptance.ts). */
+  acceptance: RequestAcceptance;
   log: Log;
   /**
    * The ticketing systems whose REST API is configured, so that a ticket's approval can be read and its answer written.
@@ -103,30 +124,8 @@ export function createSubmissionService(deps: {
     }
   }
 
-  async function undo(id: string, input: NewRequest, log: Log): Promise<void> {
-    await removeJob(id, log);
-    try {
-      await store.release(id, input);
-    } catch (err) {
-      log.warn({ err, requestId: id }, 'could not release the locks of a failed submission; they expire by themselves');
-    }
-  }
-
   const service: SubmissionService = {
     async submit(input, log = deps.log, id = randomUUID()) {
-      // Steps 1 and 2 go out together (one round trip, not two): the job waits for its record either way, and the
-      // rare refusal removes the job again.
-      const [reserved, scheduled] = await Promise.allSettled([store.reserve(id, input), jobs.scheduleReset(id)]);
-      const reservation = reserved.status === 'fulfilled' ? reserved.value : undefined;
-      if (reservation?.ok !== true) {
-        if (scheduled.status === 'fulfilled') await removeJob(id, log);
-        if (reservation === undefined) throw (reserved as PromiseRejectedResult).reason;
-        return { kind: 'busy', conflict: reservation.conflict, activeId: reservation.holderId };
-      }
-      if (scheduled.status === 'rejected') {
-        await undo(id, input, log);
-        throw scheduled.reason instanceof StoreUnavailableError ? scheduled.reason : new StoreUnavailableError(scheduled.reason);
-      }
       const at = now().toISOString();
       const request: ResetRequest = {
         id,
@@ -143,35 +142,36 @@ export function createSubmissionService(deps: {
         updatedAt: at,
       };
       const first: TimelineEntry = { at, from: null, to: 'received', actor: input.submittedBy, reason: 'request accepted' };
-      // True while the commit is on the wire: only then can its outcome be unknown.
-      let committing = true;
-      try {
-        const committed = await store.commit(request, first);
-        committing = false;
-        if (!committed) throw new StoreUnavailableError(new Error('the lock reservation expired before the commit'));
-      } catch (err) {
-        // Only a commit that got no answer has an unknown outcome. One that answered "not committed", or that Redis
-        // answered with an error (a script or permission error is raised before any write), was not applied.
-        if (committing && !(err instanceof StoreUnavailableError && isRedisReply(err.cause))) {
-          // The commit may have been applied before Redis stopped answering. Look before undoing anything: undoing
-          // a stored request would strand it (no job) or free its device for a second reset.
+      const answer = await deps.acceptance.accept(request, first);
+      switch (answer.kind) {
+        case 'accepted':
+          break;
+        case 'busy':
+          // The job went out with the request; the request was not stored, so its job goes again.
+          await removeJob(id, log);
+          return { kind: 'busy', conflict: answer.conflict, activeId: answer.holderId };
+        case 'not_stored':
+          if (answer.jobMayExist) await removeJob(id, log);
+          throw new StoreUnavailableError(answer.cause);
+        case 'unanswered': {
+          // The request may have been stored before Redis stopped answering. Look before undoing anything: removing the
+          // job of a stored request would strand it. The look-up goes after the accept on the same connection.
           const found = await store.getCurrent(id).then(
             (r) => (r === undefined ? 'absent' : 'present'),
             () => 'unknown' as const,
           );
           if (found === 'present') {
-            log.warn({ requestId: id }, 'the commit was applied although Redis did not confirm it; the request is accepted');
-            return { kind: 'accepted', request };
+            log.warn({ requestId: id }, 'the request was stored although Redis did not confirm it; the request is accepted');
+            break;
           }
           if (found === 'unknown') {
-            // Nothing is undone: if the record exists its job runs it; if not, the job finds no record and is
-            // discarded, and the reserved locks expire by themselves.
-            log.warn({ requestId: id }, 'Redis stopped answering during the commit; the request may have been stored');
-            throw new StoreOutcomeUnknownError(err, id);
+            // Nothing is undone: if the record exists its job runs it; if not, the job finds no record and is discarded.
+            log.warn({ requestId: id }, 'Redis stopped answering while the request was stored; it may have been stored');
+            throw new StoreOutcomeUnknownError(answer.cause, id);
           }
+          await removeJob(id, log);
+          throw new StoreUnavailableError(answer.cause);
         }
-        await undo(id, input, log);
-        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
       }
       log.info({ requestId: id, source: input.source, device: input.device, ticket: input.ticket }, 'request accepted');
       if (deps.acceptedChannels !== undefined && deps.acceptedChannels.length > 0) {
@@ -267,12 +267,4 @@ export function createSubmissionService(deps: {
     },
   };
   return service;
-}
-
-/**
- * True when Redis answered the command with an error (ioredis' ReplyError): a script or permission error is raised
- * before any write, so the command was not applied. Told by name, so that this layer needs no ioredis import.
- */
-function isRedisReply(cause: unknown): boolean {
-  return cause instanceof Error && cause.name === 'ReplyError';
 }

@@ -10,13 +10,19 @@ import type { WorkflowData } from '../domain/workflow';
 import { StoredDataError, storeCall } from './errors';
 import { storeKeys, type StoreKeys } from './keys';
 import { linkedTicketFormat, requestFormat, timelineFormat, workflowFormat, type StoredCore } from './records';
-import { commitRequest, linkTicket, releaseLocks, reserveLocks } from './scripts';
+import { acceptRequest, commitRequest, linkTicket, releaseLocks, reserveLocks } from './scripts';
 
 const DAY_MS = 86_400_000;
 /** How long a reservation holds a lock before the request is committed. */
 const RESERVATION_TTL_MS = 30_000;
 
 export type Reservation = { readonly ok: true } | { readonly ok: false; readonly conflict: 'ticket' | 'device'; readonly holderId: string };
+
+/** What the accept script did: stored the request, found no job to store it with, or found a lock held by another request. */
+export type Acceptance =
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'no_job' }
+  | { readonly kind: 'busy'; readonly conflict: 'ticket' | 'device'; readonly holderId: string };
 
 export interface StoredRequest {
   readonly request: ResetRequest;
@@ -112,6 +118,34 @@ export class RequestStore {
 
   /** Stores a new request atomically. Returns false when its reservation expired before the commit. */
   async commit(request: ResetRequest, first: TimelineEntry): Promise<boolean> {
+    const { locks, indexes, record, entry } = this.recordParts(request, first);
+    const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
+    const result = await storeCall(() =>
+      commitRequest.run(this.redis, keys, [request.id, record, request.state, Date.parse(request.createdAt), request.updatedAt, entry, this.auditMinId(), locks.length]),
+    );
+    return result === 1;
+  }
+
+  /**
+   * Stores a new request with its reset job, whose hash is `jobKey`: only if that job is there (queued just before on
+   * this connection) and the ticket and device locks are free (scripts.ts, ACCEPT_REQUEST). The command is sent when
+   * this is called, before it returns its promise, so a command issued just before it on the connection runs first.
+   * A Redis failure is a StoreUnavailableError whose cause is the client's error.
+   */
+  async accept(request: ResetRequest, first: TimelineEntry, jobKey: string): Promise<Acceptance> {
+    const { locks, indexes, record, entry } = this.recordParts(request, first);
+    const keys = [jobKey, this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
+    const [index, holder] = await storeCall(() =>
+      acceptRequest.run(this.redis, keys, [request.id, record, request.state, Date.parse(request.createdAt), request.updatedAt, entry, this.auditMinId(), locks.length, this.keys.request('')]),
+    );
+    if (index === 0) return { kind: 'accepted' };
+    if (index < 0) return { kind: 'no_job' };
+    const kinds: readonly ('ticket' | 'device')[] = request.ticket === undefined ? ['device'] : ['ticket', 'device'];
+    return { kind: 'busy', conflict: kinds[index - 1] ?? 'device', holderId: holder };
+  }
+
+  /** The lock keys (ticket first), index keys and encoded record and entry of a new request. */
+  private recordParts(request: ResetRequest, first: TimelineEntry): { locks: string[]; indexes: string[]; record: string; entry: string } {
     const locks = Object.values(this.lockKeysFor(request));
     const indexes = [this.keys.byCreated, this.keys.byState(request.state), this.keys.byDevice(request.device.value)];
     if (request.ticket !== undefined) indexes.push(this.keys.byTicket(request.ticket.key));
@@ -127,11 +161,7 @@ export class RequestStore {
       submittedBy: request.submittedBy,
       createdAt: request.createdAt,
     };
-    const keys = [this.keys.request(request.id), this.keys.timeline(request.id), this.keys.audit, ...locks, ...indexes];
-    const result = await storeCall(() =>
-      commitRequest.run(this.redis, keys, [request.id, requestFormat.encode(core), request.state, Date.parse(request.createdAt), request.updatedAt, timelineFormat.encode(first), this.auditMinId(), locks.length]),
-    );
-    return result === 1;
+    return { locks, indexes, record: requestFormat.encode(core), entry: timelineFormat.encode(first) };
   }
 
   /** Records another ticket on an active request. Returns 'linked', 'already_linked' or 'gone'. */

@@ -66,6 +66,45 @@ export const commitRequest = defineScript<
   number
 >('resetpcCommitRequest', COMMIT_REQUEST, count);
 
+/**
+ * Accept a new request whose reset job was queued just before, in the same pipeline (src/store/acceptance.ts): if the
+ * job is there and not finished, and the ticket and device locks are free, take the locks for good and store the
+ * record, its first timeline entry, its indexes and an audit entry, all at once. A request is therefore never stored
+ * without its job, and a refused or failed call leaves nothing behind but the job, which the caller removes.
+ * KEYS: 1 the job's hash, 2 request hash, 3 timeline, 4 audit stream, 5..4+ARGV[8] locks (ticket first), then indexes.
+ * ARGV: 1 id, 2 record json, 3 state, 4 createdAt score (ms), 5 updatedAt, 6 timeline entry json, 7 audit min id,
+ *       8 number of lock keys, 9 request key prefix (`{p}:request:`).
+ * A lock whose holder no longer exists, or is in a final state, is stale and is taken over (as in RESERVE_LOCKS).
+ * Returns {0, ''} when stored, {-1, ''} when the job is missing or finished (nothing stored), or {i, holderId} for the
+ * first lock (1-based) that another active request holds (nothing stored).
+ */
+const ACCEPT_REQUEST = `
+local final = ${LUA_FINAL_SET}
+local job = redis.call('HMGET', KEYS[1], 'name', 'finishedOn')
+if not job[1] or job[2] then return { -1, '' } end
+local locks = tonumber(ARGV[8])
+for i = 5, 4 + locks do
+  local holder = redis.call('GET', KEYS[i])
+  if holder and holder ~= ARGV[1] then
+    local ttl = redis.call('PTTL', KEYS[i])
+    local state = redis.call('HGET', ARGV[9] .. holder, 'state')
+    local stale = (ttl == -1) and ((not state) or final[state])
+    if not stale then return { i - 4, holder } end
+  end
+end
+for i = 5, 4 + locks do redis.call('SET', KEYS[i], ARGV[1]) end
+redis.call('HSET', KEYS[2], 'json', ARGV[2], 'state', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[5])
+redis.call('RPUSH', KEYS[3], ARGV[6])
+for i = 5 + locks, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[1]) end
+redis.call('XADD', KEYS[4], 'MINID', '=', ARGV[7], '*', 'request', ARGV[1], 'entry', ARGV[6])
+return { 0, '' }
+`;
+
+export const acceptRequest = defineScript<
+  [id: string, record: string, state: string, createdAtMs: number, updatedAt: string, entry: string, auditMinId: string, lockCount: number, requestKeyPrefix: string],
+  [number, string]
+>('resetpcAcceptRequest', ACCEPT_REQUEST, z.tuple([count, z.string()]));
+
 /** Release locks still held by this request. KEYS: lock keys. ARGV[1]: request id. */
 const RELEASE_LOCKS = `
 for _, key in ipairs(KEYS) do

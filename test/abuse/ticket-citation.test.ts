@@ -3,6 +3,7 @@ import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { FIXTURE_ACCOUNTS } from '@resetpc/sandbox/jira';
 import { createSubmissionService } from '../../src/app/submissions';
 import { createJobScheduler } from '../../src/queue/scheduler';
+import { createRequestAcceptance } from '../../src/store/acceptance';
 import { createLogger } from '../../src/logging/logger';
 import { JIRA_SECRET, SERVICENOW_SECRET } from '../support/intake';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
@@ -159,7 +160,12 @@ describe('abuse: citing a ticket through the API', () => {
     const victim = FIXTURE_DEVICES.androidNoPasscodePolicy;
     const key = approvedJiraIssue(FIXTURE_DEVICES.androidDedicated);
     // What the old intake stored for a submit-only caller: the caller's device and requester, the ticket attached.
-    const legacy = createSubmissionService({ store: h.intake.store, jobs: createJobScheduler(h.intake.queues), log: createLogger('silent', 'test') });
+    const legacy = createSubmissionService({
+      store: h.intake.store,
+      jobs: createJobScheduler(h.intake.queues),
+      acceptance: createRequestAcceptance({ redis: h.intake.redis, store: h.intake.store, queue: h.intake.queues.reset }),
+      log: createLogger('silent', 'test'),
+    });
     const outcome = await legacy.submit({ device: { kind: 'serialNumber', value: serialOf(victim) }, requestedBy: 'eve@contoso.com', ticket: { system: 'jira', key }, source: 'api', submittedBy: 'submitter' });
     if (outcome.kind !== 'accepted') throw new Error('the legacy request was not stored');
     await h.until(outcome.request.id, 'rejected');

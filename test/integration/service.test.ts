@@ -61,13 +61,19 @@ describe('the intake service', () => {
     expect(res.statusCode).toBe(202);
     expect(res.headers['x-request-id']).toBe('req-trace-000123');
     const lines = t.logs.filter((l) => l.reqId === 'req-trace-000123');
-    // One access line per request, plus what the request did.
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['request accepted', 'request completed']));
-    expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(1);
-    expect(lines.map((l) => l.msg)).not.toContain('incoming request');
-    expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ method: 'POST', route: '/v1/resets', statusCode: 202, responseTime: expect.any(Number) });
-    const accepted = t.logs.find((l) => l.msg === 'request accepted' && (l.device as { value?: string } | undefined)?.value === 'SN-TRACE');
-    expect(accepted?.reqId).toBe('req-trace-000123');
+    // One line for an accepted request: the access line carries what the request did, and who asked.
+    expect(lines.map((l) => l.msg)).toEqual(['request completed']);
+    expect(lines[0]).toMatchObject({
+      method: 'POST',
+      route: '/v1/resets',
+      statusCode: 202,
+      responseTime: expect.any(Number),
+      caller: 'admin',
+      outcome: 'request accepted',
+      requestId: res.json<{ id: string }>().id,
+      source: 'api',
+      device: { kind: 'serialNumber', value: 'SN-TRACE' },
+    });
   });
 
   it('replaces an unsafe incoming request id with its own', async () => {

@@ -7,6 +7,7 @@ import type { ResetRequest } from '../../domain/request';
 import { decodeCursor } from '../../store/requests';
 import { HttpError, notFound } from '../../http/errors';
 import { callerOf } from '../plugins/auth';
+import { accessLog } from '../access-log';
 import { hasRole } from '../../auth/tokens';
 import { adminCenterDeviceLink, isFailureReason, reasonLink } from '../../domain/reasons';
 import type { WorkflowData } from '../../domain/workflow';
@@ -108,7 +109,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             ...(reason === undefined ? {} : { reason }),
             ...(ticket === undefined ? {} : { ticket }),
           },
-          { ...(request.headers['idempotency-key'] === undefined ? {} : { idempotencyKey: request.headers['idempotency-key'] }), asSent: request.body, log: request.log },
+          { ...(request.headers['idempotency-key'] === undefined ? {} : { idempotencyKey: request.headers['idempotency-key'] }), asSent: request.body, log: accessLog(request) },
         );
         if (accepted.replayed) void reply.header('idempotent-replayed', 'true');
         return reply

@@ -2,8 +2,11 @@
  * Intake benchmark: POST /v1/resets under autocannon, against two baselines loaded in the same run.
  *
  *   bare    a bare Fastify route on the same Fastify version that parses the same JSON body and answers 202;
- *   intake  the real app from buildIntakeApp (auth, rate limiter, zod validation, reserve Lua, BullMQ add, commit Lua);
+ *   intake  the real app from buildIntakeApp (auth, rate limiter, zod validation, the job's add and the accept Lua in one pipeline);
  *   queue   a raw BullMQ `queue.add` loop on the same Redis, with as many adds in flight as autocannon has connections.
+ *
+ * Issue 12's targets: intake ≥ 0.3× (stretch 0.5×) the queue.add loop's accepted/s, p99 < 10 ms at 1,000/s, no non-202,
+ * with the production log level (info). The bare route is shown for reference.
  *
  * Each target gets a short warm-up, then rounds alternate bare → intake → queue, first at maximum throughput, then at a
  * fixed 1,000 requests/s (autocannon `overallRate`). The report gives the median of the rounds and ratios of medians.
@@ -13,7 +16,7 @@
  *
  * Run with `npm run build && node bench/run.mjs` (bench/run.mjs compiles this file to dist/bench/ and loads it).
  * Settings (environment, each clamped): BENCH_ROUNDS (3), BENCH_SECONDS (6), BENCH_WARMUP_SECONDS (2),
- * BENCH_CONNECTIONS (10), BENCH_RATE (1000), BENCH_TARGETS (bare,intake,queue), BENCH_LOG_LEVEL (warn),
+ * BENCH_CONNECTIONS (10), BENCH_RATE (1000), BENCH_TARGETS (bare,intake,queue), BENCH_LOG_LEVEL (info, the production default),
  * BENCH_CPU_PROF (1: the server child writes a V8 CPU profile to a temp directory on exit).
  */
 import autocannon from 'autocannon';
@@ -59,7 +62,8 @@ function settings() {
     connections: intSetting('BENCH_CONNECTIONS', 10, 1, 256),
     rate: intSetting('BENCH_RATE', 1000, 10, 20_000),
     targets: targets.length === 0 ? [...ALL_TARGETS] : targets,
-    logLevel: process.env.BENCH_LOG_LEVEL === 'info' || process.env.BENCH_LOG_LEVEL === 'silent' ? process.env.BENCH_LOG_LEVEL : 'warn',
+    // The production default (LOG_LEVEL=info) unless told otherwise: its lines cost CPU, and issue 12's targets count it.
+    logLevel: process.env.BENCH_LOG_LEVEL === 'warn' || process.env.BENCH_LOG_LEVEL === 'silent' ? process.env.BENCH_LOG_LEVEL : 'info',
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
   };
 }
@@ -69,8 +73,10 @@ type Settings = ReturnType<typeof settings>;
 const SAMPLE_CAP = 2_000_000;
 /** Pause between runs so Redis's AOF fsync and the servers' GC settle. */
 const PAUSE_MS = 500;
-const TARGET_RATIO = 0.5;
-const TARGET_P99_MS = 25;
+/** Issue 12: the intake's accepted/s against a raw `queue.add` loop on the same Redis, in the same run. */
+const TARGET_RATIO = 0.3;
+const STRETCH_RATIO = 0.5;
+const TARGET_P99_MS = 10;
 /** A run during which other processes kept more than this many cores busy is counted as contended. */
 const CONTENDED_CORES = 0.5;
 
@@ -187,7 +193,7 @@ async function serve(): Promise<void> {
   const config = parseConfig({
     REDIS_URL: redisUrl,
     REDIS_PREFIX: BENCH_PREFIX,
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     HOST: '127.0.0.1',
     PORT: '0',
     // The limiter still runs (one Redis call per request) but never refuses.
@@ -751,12 +757,17 @@ async function orchestrate(): Promise<number> {
       'intake / bare, accepted/s at max throughput, median of per-round ratios': pairedRatio(runs, 'bare'),
       'intake / queue.add, accepted/s at max throughput, median of per-round ratios': pairedRatio(runs, 'queue'),
     };
-    const throughputRatio = ratios['intake / bare, accepted/s at max throughput'] ?? null;
+    const throughputRatio = ratios['intake / queue.add, accepted/s at max throughput'] ?? null;
     const rateP99 = find('rate', 'intake')?.p99 ?? null;
     const rateAchieved = find('rate', 'intake')?.acceptedPerSecond ?? null;
     const intakeNonAccepted = aggregates.filter((a) => a.target === 'intake').reduce((sum, a) => sum + a.nonAccepted, 0);
     const targets = {
-      throughput: { goal: `intake ≥ ${TARGET_RATIO * 100}% of the bare route's accepted/s`, value: throughputRatio, met: throughputRatio === null ? null : throughputRatio >= TARGET_RATIO },
+      throughput: {
+        goal: `intake ≥ ${TARGET_RATIO}× the raw queue.add loop's accepted/s (stretch ${STRETCH_RATIO}×), LOG_LEVEL=${s.logLevel}`,
+        value: throughputRatio,
+        met: throughputRatio === null ? null : throughputRatio >= TARGET_RATIO,
+        stretchMet: throughputRatio === null ? null : throughputRatio >= STRETCH_RATIO,
+      },
       latency: {
         goal: `intake p99 < ${TARGET_P99_MS} ms at ${s.rate} requests/s`,
         value: rateP99,
@@ -769,7 +780,7 @@ async function orchestrate(): Promise<number> {
     const noise = { median: median(others), max: others.length === 0 ? null : Math.max(...others), contendedRuns: others.filter((x) => x > CONTENDED_CORES).length };
     const verdict = (met: boolean | null): string => (met === null ? 'NOT MEASURED' : met ? 'MET' : 'MISSED');
     const verdicts = [
-      `Throughput target (${targets.throughput.goal}): ${fmtRatio(throughputRatio)} → ${verdict(targets.throughput.met)}`,
+      `Throughput target (${targets.throughput.goal}): ${fmtRatio(throughputRatio)} → ${verdict(targets.throughput.met)} (stretch: ${verdict(targets.throughput.stretchMet)})`,
       `Latency target (${targets.latency.goal}): p99 ${fmtMs(rateP99)} ms at ${fmtInt(rateAchieved)}/s achieved → ${verdict(targets.latency.met)}`,
       `Non-202 answers from the intake (all measured rounds): ${intakeNonAccepted}`,
       `Noise: other processes kept a median of ${fmtRatio(noise.median)} cores busy during the measured runs (max ${fmtRatio(noise.max)}, of ${os.cpus().length}); ` +

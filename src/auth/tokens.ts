@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiTokenSpec, Role } from '../config/schema';
 
 export interface Caller {
@@ -8,7 +8,7 @@ export interface Caller {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** A new random API token: 256 bits, URL-safe. Only its SHA-256 is ever stored. */
@@ -41,7 +41,8 @@ export class TokenRegistry {
   }
 
   authenticate(presented: string): Caller | undefined {
-    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    // One-shot hashing: no Hash object per request.
+    const digest = hash('sha256', presented, 'buffer');
     let found: Caller | undefined;
     for (const entry of this.entries) {
       // Both digests are 32 bytes, so timingSafeEqual's length precondition always holds.

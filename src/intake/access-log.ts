@@ -34,7 +34,8 @@ export class OneLinePerRequest extends LogController {
 export function accessLog(request: FastifyRequest): Log {
   return {
     info(obj, msg) {
-      if (request.raw.destroyed) request.log.info(obj, msg);
+      // The request's body stream is done (destroyed) by now; what matters is whether its connection still is.
+      if (request.socket.destroyed) request.log.info(obj, msg);
       else request.outcome = { ...request.outcome, ...obj, ...(msg === undefined ? {} : { outcome: msg }) };
     },
     warn: (obj, msg) => {

@@ -14,14 +14,16 @@
  *   call and the device it is for), and told how long to wait. When it comes back it takes its slot without asking
  *   again; a slot not taken within `tolerance` of its time is dropped (it was counted, so dropping it is safe). So a
  *   thousand waiting jobs wake once each, at their own times, instead of all at once for the same few slots.
- * - A tenant pause: a 429's Retry-After sets `${prefix}:graph:pause:${tenantId}` (value = paused-until ms), and every
- *   process honours it. A pause only ever grows.
+ * - A tenant pause: a 429's Retry-After sets the tenant's pause key (value = paused-until ms), and every process
+ *   honours it. A pause only ever grows.
  * - One clock: Redis's (TIME, in the scripts), so workers on different hosts agree. Tests inject their own.
- * All keys sit under the configured hash-tag prefix, so the multi-key scripts are valid on Redis Cluster.
+ * All keys come from the key module (src/store/keys.ts, graphKeys), under the configured hash-tag prefix, so the
+ * multi-key scripts are valid on Redis Cluster.
  */
 import type { Redis } from 'ioredis';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { defineScript } from '../redis/commands';
+import { graphKeys, type GraphKeys } from '../store/keys';
 
 export interface BudgetLimits {
   readonly windowMs: number;
@@ -131,6 +133,7 @@ function integers(raw: unknown, length: number, what: string): number[] {
 }
 
 export class GraphBudget {
+  private readonly graphKeys: GraphKeys;
   private readonly readInterval: number;
   private readonly writeInterval: number;
   private readonly tolerance: number;
@@ -138,30 +141,20 @@ export class GraphBudget {
   /** `now` is for tests; production uses Redis's clock, shared by every process. */
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly limits: BudgetLimits,
     private readonly now?: () => number,
   ) {
     checkLimits(limits);
+    this.graphKeys = graphKeys(prefix);
     this.readInterval = limits.windowMs / (limits.reads - limits.writes);
     this.writeInterval = limits.windowMs / limits.writes;
     this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
   }
 
-  /** The keys of one tenant, all under the prefix; `slot` only with a holder. */
+  /** The keys of one tenant (src/store/keys.ts); `slot` is the holder's reserved slot, or the tenant's own without one. */
   keys(tenantId: string, holder?: string) {
-    const base = `${this.prefix}:graph`;
-    const budget = `${base}:budget:${tenantId}`;
-    // A holder may carry user input (a device name): hashed, it is short and safe in a key.
-    const slot = holder === undefined ? `${budget}:slot` : `${budget}:slot:${createHash('sha256').update(holder).digest('hex').slice(0, 32)}`;
-    return {
-      pause: `${base}:pause:${tenantId}`,
-      readTat: `${budget}:read:tat`,
-      reads: `${budget}:read`,
-      writeTat: `${budget}:write:tat`,
-      writes: `${budget}:write`,
-      slot,
-    };
+    return this.graphKeys.budget(tenantId, holder);
   }
 
   private clock(): string {

@@ -28,20 +28,37 @@ export function graphRequest(client: Client, path: string, version: GraphVersion
  * One budgeted call. `holder` names the call and what it is for (e.g. `reset:<device id>`): when the budget says
  * wait, the slot is kept for that holder, and the same call made again after the wait takes it. `send` passes
  * `answer` on to its request (graphRequest), so that the metrics count the status Graph really answered (204 for
- * resetPasscode); a success whose status the client did not report counts as 200.
+ * resetPasscode); a success whose status the client did not report counts as 200. `admitted`, when given, runs once
+ * the budget has admitted the call and before it is sent (the caller records an attempt there): what it throws is
+ * thrown as it is, and nothing is sent.
  */
-export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: (answer?: ResponseStatus) => Promise<T>, holder?: string) => Promise<T>;
+export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: (answer?: ResponseStatus) => Promise<T>, holder?: string, admitted?: () => Promise<void>) => Promise<T>;
+
+/**
+ * The wait, as an error without a stack trace: it is thrown on every budget refusal (about once per reset under load)
+ * and caught a few frames up by the workflow, which only reads its wait; a stack would cost more than the rest of it.
+ */
+function budgetWait(waitMs: number, why: 'budget' | 'paused', tenantId: string): GraphBudgetWait {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphBudgetWait(waitMs, why, tenantId);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** `ready` fetches a token if none is at hand, so that an admitted call goes out at its slot, not after a sign-in. */
 export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: () => Promise<void> = () => Promise.resolve(), metrics: MetricsRecorder = NO_METRICS): GuardedCall {
-  return async (kind, call, send, holder) => {
+  return async (kind, call, send, holder, admitted) => {
     // A failed sign-in is reported by the call itself, mapped like every other client error.
     await ready().catch(() => undefined);
     const decision = await budget.acquire(tenantId, kind, holder);
     if (!decision.ok) {
       metrics.budgetWait(tenantId, decision.why, decision.waitMs);
-      throw new GraphBudgetWait(decision.waitMs, decision.why, tenantId);
+      throw budgetWait(decision.waitMs, decision.why, tenantId);
     }
+    if (admitted !== undefined) await admitted();
     const answer = new ResponseStatus();
     try {
       const result = await send(answer);

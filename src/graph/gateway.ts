@@ -19,6 +19,7 @@
 import type { Redis } from 'ioredis';
 import { addMatches, NO_MATCHES, type DeviceLookup, type DeviceMatches } from '../domain/device-match';
 import type { MetricsRecorder } from '../metrics/recorder';
+import { graphKeys } from '../store/keys';
 import type { GraphBudget } from './budget';
 import { createGuardedCall, graphRequest } from './call';
 import type { GraphClient } from './client';
@@ -41,8 +42,13 @@ export interface IntuneGateway {
    * answers (at most `maxDevicePages`; `complete` says whether the last page was read).
    */
   findDevices(by: DeviceLookupBy, value: string, signal?: AbortSignal): Promise<DeviceLookup<DeviceFacts>>;
-  /** Exactly one POST …/resetPasscode, never retried here or by the client's middleware. */
-  resetPasscode(id: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Exactly one POST …/resetPasscode, never retried here or by the client's middleware. `beforeSend` runs once the
+   * budget has admitted the POST, just before it is sent (the workflow counts the attempt there); if it throws, nothing
+   * is sent and its error is thrown as it is. A budget wait (GraphBudgetWait) comes before it, so a POST that must wait
+   * has recorded nothing.
+   */
+  resetPasscode(id: string, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<void>;
   /** The device's resetPasscode action results, newest start first, without any passcode. */
   resetActionResults(id: string, signal?: AbortSignal): Promise<ActionResult[]>;
   /** The Windows 10 Mobile tenant prerequisites, cached in Redis for `tenantFactsTtlMs`. */
@@ -107,7 +113,7 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
     client,
     guarded,
     redis: deps.redis,
-    cacheKey: `${deps.prefix}:graph:tenant-facts:${tenantId}`,
+    cacheKey: graphKeys(deps.prefix).tenantFacts(tenantId),
     ttlMs: deps.tenantFactsTtlMs ?? DEFAULT_TENANT_FACTS_TTL_MS,
   };
 
@@ -140,8 +146,8 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
         next = after.url;
       }
     },
-    async resetPasscode(id, signal) {
-      await guarded('write', RESET_PASSCODE, (answer) => graphRequest(client, `${devicePath(id)}/resetPasscode`, 'beta', signal, answer).post(undefined) as Promise<unknown>, `reset:${id}`);
+    async resetPasscode(id, signal, beforeSend) {
+      await guarded('write', RESET_PASSCODE, (answer) => graphRequest(client, `${devicePath(id)}/resetPasscode`, 'beta', signal, answer).post(undefined) as Promise<unknown>, `reset:${id}`, beforeSend);
     },
     async resetActionResults(id, signal) {
       const raw = await guarded('read', READ_ACTIONS, (answer) => graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);

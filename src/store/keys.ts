@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { deviceKey, ticketKey, type DeviceRef, type RequestState, type TicketRef } from '../domain/request';
 
 /**
@@ -88,19 +88,25 @@ export function notifyKeys(prefix: string) {
 
 export type NotifyKeys = ReturnType<typeof notifyKeys>;
 
-/** Graph: a tenant's budget (src/graph/budget.ts, ADR 010), its 429 pause, and its cached tenant facts. */
+/** Graph: a tenant's budget (src/graph/budget.ts, ADR 010), its 429 pause, and its cached tenant facts (tenant-checks.ts). */
 export function graphKeys(prefix: string) {
   const base = `${prefix}:graph`;
   return {
-    /** The keys of one tenant's budget; `slot` is the holder's reserved slot (a holder may carry user input, so it is hashed). */
+    /**
+     * The keys of one tenant's budget: its 429 pause, each lane's schedule (`…:tat`) and log, and `slot`, the slot
+     * reserved for a holder (the tenant's own `…:slot` without one). A holder may carry user input (a device name), so
+     * the key holds the first 32 hex digits of its SHA-256: short and safe.
+     */
     budget: (tenantId: string, holder?: string) => {
       const budget = `${base}:budget:${tenantId}`;
-      const slot = holder === undefined ? `${budget}:slot` : `${budget}:slot:${createHash('sha256').update(holder).digest('hex').slice(0, 32)}`;
+      const slot = holder === undefined ? `${budget}:slot` : `${budget}:slot:${hash('sha256', holder).slice(0, 32)}`;
       return { pause: `${base}:pause:${tenantId}`, readTat: `${budget}:read:tat`, reads: `${budget}:read`, writeTat: `${budget}:write:tat`, writes: `${budget}:write`, slot };
     },
     tenantFacts: (tenantId: string) => `${base}:tenant-facts:${tenantId}`,
   };
 }
+
+export type GraphKeys = ReturnType<typeof graphKeys>;
 
 /** SCAN patterns of the keys that name a tenant (a GUID part): how the dashboard learns of tenants it was not told of. */
 export function tenantKeyPatterns(prefix: string): readonly string[] {

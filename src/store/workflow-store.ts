@@ -28,15 +28,51 @@ export interface TransitionNote {
  * never both win.
  */
 export class WorkflowStore {
+  /**
+   * In a run's view (`forRun`): per request, what this view last read, and whether its own transition wrote it since.
+   * Undefined in the shared store, which remembers nothing.
+   */
+  private readonly seen: Map<string, { readonly current: CurrentRequest; readonly moved: boolean }> | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly requests: RequestStore,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    run = false,
+  ) {
+    this.seen = run ? new Map() : undefined;
+  }
+
+  /**
+   * A view of the store for one processor run. Its writes are the store's; a load that follows the view's own
+   * successful transition answers what that transition wrote (the state, `updatedAt` and workflow data; the rest as
+   * last read), without reading Redis again. Every other load reads Redis, and any other write forgets what it knew.
+   * A run's steps read and move one request in a row, and every write stays conditional on the state the step saw.
+   */
+  forRun(): WorkflowStore {
+    return new WorkflowStore(this.redis, this.requests, this.now, true);
+  }
 
   /** The request's state and workflow data (not its timeline): read on every step, so kept small. */
-  load(id: string): Promise<CurrentRequest | undefined> {
-    return this.requests.getCurrent(id);
+  async load(id: string): Promise<CurrentRequest | undefined> {
+    const known = this.seen?.get(id);
+    if (known?.moved === true) {
+      this.seen?.set(id, { current: known.current, moved: false });
+      return known.current;
+    }
+    const current = await this.requests.getCurrent(id);
+    if (this.seen !== undefined) {
+      if (current === undefined) this.seen.delete(id);
+      else this.seen.set(id, { current, moved: false });
+    }
+    return current;
+  }
+
+  /** What this view knows after a write to the request: the transition's outcome, or nothing. */
+  private noteWrite(id: string, moved?: CurrentRequest): void {
+    if (this.seen === undefined) return;
+    if (moved === undefined) this.seen.delete(id);
+    else this.seen.set(id, { current: moved, moved: true });
   }
 
   /** Moves the request on. Returns false when it was no longer in `request.state` (someone else moved it first). */
@@ -48,10 +84,23 @@ export class WorkflowStore {
     const locks = [...Object.values(this.requests.lockKeysFor(request))];
     if (workflow?.managedDeviceId !== undefined) locks.push(this.requests.keys.managedDeviceLock(workflow.managedDeviceId));
     const scriptKeys = [keys.request(request.id), keys.timeline(request.id), keys.audit, keys.byState(request.state), keys.byState(to), ...locks];
-    const result = await storeCall(() =>
-      transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow), isFinal(to) ? '1' : '0']),
-    );
+    let result: number | undefined;
+    try {
+      result = await storeCall(() =>
+        transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow), isFinal(to) ? '1' : '0']),
+      );
+    } finally {
+      this.noteTransition(request, to, at, workflow, result === 1);
+    }
     return result === 1;
+  }
+
+  /** After a transition: what the request now is, when this view read it and the transition went through. */
+  private noteTransition(request: ResetRequest, to: RequestState, at: string, workflow: WorkflowData | undefined, moved: boolean): void {
+    if (this.seen === undefined) return;
+    const before = this.seen.get(request.id)?.current;
+    const known = moved && before !== undefined && before.request.state === request.state;
+    this.noteWrite(request.id, known ? { request: { ...before.request, state: to, updatedAt: at }, workflow: workflow ?? before.workflow } : undefined);
   }
 
   /** A timeline note without a state change (a notification written, a submission held), with optional workflow data. */
@@ -74,6 +123,7 @@ export class WorkflowStore {
       ...(event === 'note' ? {} : { event }),
     };
     const keys = this.requests.keys;
+    this.noteWrite(request.id);
     const result = await storeCall(() =>
       annotate.run(this.redis, [keys.request(request.id), keys.timeline(request.id), keys.audit], [request.id, request.state, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow)]),
     );
@@ -81,6 +131,7 @@ export class WorkflowStore {
   }
 
   async saveWorkflow(id: string, state: RequestState, workflow: WorkflowData): Promise<boolean> {
+    this.noteWrite(id);
     const result = await storeCall(() => saveWorkflow.run(this.redis, [this.requests.keys.request(id)], [state, workflowFormat.encode(workflow)]));
     return result === 1;
   }

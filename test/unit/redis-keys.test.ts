@@ -60,8 +60,9 @@ describe('the Redis key module', () => {
       writes: '{resetpc}:graph:budget:t1:write',
       slot: '{resetpc}:graph:budget:t1:slot',
     });
-    expect(g.budget('t1', 'write|device-1').slot).toMatch(/^\{resetpc\}:graph:budget:t1:slot:[0-9a-f]{32}$/);
-    // The budget has its own copy of these keys until it takes them from the key module: they must stay the same.
+    // A holder's slot: the first 32 hex digits of the holder's SHA-256 (of `write|reset:device-1` here).
+    expect(g.budget('t1', 'write|reset:device-1').slot).toBe('{resetpc}:graph:budget:t1:slot:b016752a341ec4d14edcce87cad7887a');
+    // The budget takes its keys from the key module: it names exactly these.
     const unused = new Redis({ lazyConnect: true });
     try {
       const budget = new GraphBudget(unused, P, DEFAULT_BUDGET_LIMITS);

@@ -124,23 +124,32 @@ export async function failExhausted(deps: ResetDeps, requestId: string, err: unk
 }
 
 /**
+ * What the processor throws once it has moved its job to the delayed set: BullMQ only checks that it is a
+ * DelayedError, so one instance serves every wait (no error, and no stack trace, built per wait).
+ */
+const MOVED_TO_DELAYED = new DelayedError();
+
+/**
  * The `reset` queue's processor: a step machine. It runs steps until one waits or the request is final. To wait it
  * moves the job to the delayed set and throws DelayedError: no attempt is used and no lock is held while waiting.
+ * Each run reads the request through a view of the store of its own (WorkflowStore.forRun): a step that follows the
+ * run's own transition starts from what that transition wrote, instead of reading the request again.
  */
 export function createResetProcessor(deps: ResetDeps) {
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     const { requestId } = parsePayload('reset', job.data);
+    const run: ResetDeps = { ...deps, store: deps.store.forRun() };
     try {
       for (let i = 0; i < STEPS_PER_RUN; i++) {
-        const result = await runStep(deps, requestId, signal, Date.now() - job.timestamp);
+        const result = await runStep(run, requestId, signal, Date.now() - job.timestamp);
         if (result.kind === 'done') return;
         if (result.kind === 'wait') {
           await job.moveToDelayed(Date.now() + Math.max(1, Math.round(result.ms)), token);
-          throw new DelayedError();
+          throw MOVED_TO_DELAYED;
         }
       }
       await job.moveToDelayed(Date.now() + 1, token);
-      throw new DelayedError();
+      throw MOVED_TO_DELAYED;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
       const attempts = job.opts.attempts ?? 1;

@@ -16,6 +16,11 @@ const HELD_RECHECK_MS = 60_000;
 /** A verdict this recent is not re-checked before submitting: nothing waited in between (no approval, no hold). */
 const RECHECK_AFTER_MS = 60_000;
 
+/** Thrown by the attempt count when the request has left `submitting` (an operator, another worker): nothing is sent. */
+class Superseded extends Error {
+  override readonly name = 'Superseded';
+}
+
 /** Graph's clock and ours may differ: an action that started this long before `submittedAt` still counts as ours. */
 const CLOCK_MARGIN_MS = 2 * 60_000;
 
@@ -166,13 +171,22 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
     if (settleLeft > 0) return { kind: 'wait', ms: Math.min(settleLeft, 15_000) };
   }
   const counted: WorkflowData = { ...workflow, baselineActionStart, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
-  if (!(await deps.store.saveWorkflow(request.id, request.state, counted))) return { kind: 'done' };
+  // The attempt is counted once the budget has admitted the POST and before it is sent: a POST that must wait for its
+  // slot has counted nothing, and one whose request moved on meanwhile is not sent.
+  const countAttempt = async (): Promise<void> => {
+    if (!(await deps.store.saveWorkflow(request.id, request.state, counted))) throw new Superseded('the request left submitting before its POST');
+  };
   try {
-    await deps.gateway.resetPasscode(id, signal);
+    await deps.gateway.resetPasscode(id, signal, countAttempt);
   } catch (err) {
-    if ((err instanceof GraphError && err.code === 'graph_throttled') || err instanceof GraphBudgetWait) {
-      // A 429, or our own budget holding the POST back, is a clear "not sent": this attempt does not count, and no
-      // settling is needed before the next.
+    if (err instanceof Superseded) return { kind: 'done' };
+    if (err instanceof GraphBudgetWait) {
+      // Nothing was sent or counted. The baseline is kept, so that the run at the slot does not read it again.
+      if (workflow.baselineActionStart === undefined) await deps.store.saveWorkflow(request.id, request.state, { ...workflow, baselineActionStart });
+      throw err;
+    }
+    if (err instanceof GraphError && err.code === 'graph_throttled') {
+      // A 429 is a clear "not sent": this attempt does not count, and no settling is needed before the next.
       await deps.store.saveWorkflow(request.id, request.state, workflow.baselineActionStart === undefined ? { ...workflow, baselineActionStart } : workflow);
       throw err;
     }

@@ -23,7 +23,13 @@ export function createRequestAcceptance(deps: { readonly redis: Redis; readonly 
     async accept(request: ResetRequest, first: TimelineEntry): Promise<AcceptAnswer> {
       // With the connection down nothing is sent (the producer connection has no offline queue): nothing to undo.
       if (redis.status !== 'ready') return { kind: 'not_stored', jobMayExist: false, cause: new Error(`the Redis connection is ${redis.status}`) };
-      const client = await queue.getBackend().client;
+      let client;
+      try {
+        client = await queue.getBackend().client;
+      } catch (err) {
+        // BullMQ's view of the connection is not ready (or is closing): nothing was sent.
+        return { kind: 'not_stored', jobMayExist: false, cause: err };
+      }
       const job = new Job(queue, catalog.reset.name, parsePayload('reset', { requestId: request.id }), { ...catalog.reset.options, jobId: request.id }, request.id);
       const jobKey = queue.toKey(request.id);
       const [added, stored] = await Promise.allSettled([job.addJob(client), store.accept(request, first, jobKey)]);

@@ -57,6 +57,17 @@ describe('accepting a request with its job', () => {
     expect(await t.store.getCurrent(id)).toBeUndefined();
   });
 
+  it('writes a request once when the same accept arrives twice (a resend after a lost answer)', async () => {
+    const { request, first } = newRequest('ACCEPT-5');
+    await t.queues.reset.add('reset', { requestId: request.id }, { jobId: request.id });
+    const jobKey = t.queues.reset.toKey(request.id);
+    expect(await t.store.accept(request, first, jobKey)).toEqual({ kind: 'accepted' });
+    expect(await t.store.accept(request, first, jobKey)).toEqual({ kind: 'accepted' });
+    expect((await t.store.get(request.id))?.timeline).toHaveLength(1);
+    const audit = await t.redis.xrange(t.store.keys.audit, '-', '+');
+    expect(audit.filter(([, fields]) => fields[1] === request.id)).toHaveLength(1);
+  });
+
   it('stores nothing, and takes no lock, for a request whose job is not there', async () => {
     const { request, first } = newRequest('ACCEPT-3');
     expect(await t.store.accept(request, first, t.queues.reset.toKey(request.id))).toEqual({ kind: 'no_job' });

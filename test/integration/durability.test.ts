@@ -171,7 +171,8 @@ async function startCuttingProxy(target: URL): Promise<{ url: string; arm(): voi
 describe('when Redis applies the commit but its answer is lost', () => {
   it('answers 503 saying the request may exist, undoes nothing, and a retry with the same Idempotency-Key gets its 202', async () => {
     const proxy = await startCuttingProxy(new URL(testRedisUrl()));
-    const t = await createTestIntake('ambiguous', {}, proxy.url);
+    // The command times out before the proxy lets the client reconnect: no resend can answer the first call.
+    const t = await createTestIntake('ambiguous', { REDIS_COMMAND_TIMEOUT_MS: '500' }, proxy.url);
     try {
       const send = () => t.app.inject({ method: 'POST', url: '/v1/resets', headers: { ...t.auth('submitter'), 'idempotency-key': 'ticket-4711-try' }, payload: body('LOST-ANSWER-1') });
       proxy.arm();

@@ -196,6 +196,31 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
     expect(t.sandbox.control.resetPasscodeCount(FIXTURE_DEVICES.androidCorporateWorkProfile)).toBe(1);
   });
 
+  it('runs a reset POST\'s beforeSend only once the budget admits it, and sends nothing when it throws', async () => {
+    const prefix = uniquePrefix('graph-gateway');
+    prefixes.push(prefix);
+    const budget = new GraphBudget(redis, prefix, { windowMs: 20_000, writes: 1, reads: 100 }, () => t.clock.now());
+    const { gateway } = make({ budget });
+    const id = FIXTURE_DEVICES.androidDedicated;
+    const before = t.sandbox.control.resetPasscodeCount(id);
+    const counted: number[] = [];
+    // Admitted: beforeSend runs before the POST is sent.
+    await gateway.resetPasscode(id, undefined, async () => {
+      counted.push(t.sandbox.control.resetPasscodeCount(id));
+      await Promise.resolve();
+    });
+    expect(counted).toEqual([before]);
+    expect(t.sandbox.control.resetPasscodeCount(id)).toBe(before + 1);
+    // The budget says wait: beforeSend does not run, and nothing is sent.
+    expect(await failure(gateway.resetPasscode(id, undefined, async () => { counted.push(-1); await Promise.resolve(); }))).toMatchObject({ code: 'graph_budget_wait', why: 'budget' });
+    expect(counted).toEqual([before]);
+    // Admitted again, but beforeSend refuses: its own error, and no POST.
+    t.clock.advance(20_000);
+    const refusal = new Error('the request moved on');
+    expect(await failure(gateway.resetPasscode(id, undefined, () => Promise.reject(refusal)))).toBe(refusal);
+    expect(t.sandbox.control.resetPasscodeCount(id)).toBe(before + 1);
+  });
+
   it('sends a reset POST that meets a 503 exactly once (the client never resends it) and reports graph_unavailable', async () => {
     const id = FIXTURE_DEVICES.androidPersonalWorkProfile;
     // Only the first POST gets the 503: a resend would succeed, and the gateway would not throw.

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../src/auth/tokens';
-import type { ResetRequest, TimelineEntry } from '../../src/domain/request';
+import type { ResetRequest } from '../../src/domain/request';
 import { createAuditAggregator } from '../../src/metrics/aggregator';
 import { DeliveryLedger } from '../../src/notify/ledger';
 import { SessionStore } from '../../src/ops/session';
@@ -14,6 +13,7 @@ import { RequestStore } from '../../src/store/requests';
 import { SubmissionControl } from '../../src/store/submission-control';
 import { WorkflowStore } from '../../src/store/workflow-store';
 import { testRedisUrl, uniquePrefix } from '../support/env';
+import { storeNewRequest } from '../support/stored-request';
 
 // What is read back from Redis is checked against the version it was written as. A record that a newer version of the
 // product wrote (another `v`), or one of the wrong shape, makes the read fail with StoredDataError, naming the kind
@@ -43,15 +43,7 @@ describe('records read back from Redis', () => {
     redis.disconnect();
   });
 
-  async function storedRequest(serial: string): Promise<ResetRequest> {
-    const id = randomUUID();
-    const at = new Date().toISOString();
-    const request: ResetRequest = { id, state: 'received', device: { kind: 'serialNumber', value: serial }, requestedBy: 'anna@contoso.com', linkedTickets: [], source: 'api', submittedBy: 'submitter', createdAt: at, updatedAt: at };
-    const first: TimelineEntry = { at, from: null, to: 'received', actor: 'submitter', reason: 'submitted' };
-    expect(await store.reserve(id, request)).toEqual({ ok: true });
-    expect(await store.commit(request, first)).toBe(true);
-    return request;
-  }
+  const storedRequest = (serial: string): Promise<ResetRequest> => storeNewRequest(store, serial);
 
   it('writes each record with its version, and reads back what it wrote', async () => {
     const request = await storedRequest('STORED-1');

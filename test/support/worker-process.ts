@@ -94,12 +94,13 @@ export function createWorkerFleet(options: WorkerFleetOptions): WorkerFleet {
     async start(n = 1) {
       const started = Array.from({ length: n }, launch);
       const wanted = fleet.running().length;
+      // Generous: on a loaded 2-core machine a Node process can take many seconds to boot and connect.
       try {
         await waitFor(async () => {
           const dead = started.find((w) => !w.running);
           if (dead !== undefined) throw new Error(`worker ${dead.name} exited at start`);
           return (await registered()) >= wanted;
-        }, 20_000, `${String(wanted)} worker processes to register on the reset queue`);
+        }, 60_000, `${String(wanted)} worker processes to register on the reset queue`);
       } catch (err) {
         throw new Error(`${(err as Error).message}\n${fleet.output()}`, { cause: err });
       }

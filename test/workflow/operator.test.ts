@@ -21,7 +21,8 @@ describe('operator actions on the workflow', () => {
   async function request(deviceId: string, outcome: 'done' | 'failed' = 'done'): Promise<string> {
     h.sandbox.control.scriptAction(deviceId, { outcome, activeAfterMs: 10, finalAfterMs: 40 });
     const res = await post('/v1/resets', 'submitter', { device: { id: deviceId }, requestedBy: 'anna@contoso.com' });
-    expect(res.statusCode).toBe(202);
+    // The whole answer, so that a refusal says why (a bare status code does not).
+    expect({ status: res.statusCode, body: res.json<unknown>() }).toMatchObject({ status: 202 });
     return res.json<{ id: string }>().id;
   }
 

@@ -1,3 +1,7 @@
+/**
+ * The sandbox's HTTP control API (docs/sandbox.md). The faults it injects follow Graph's documented errors and
+ * throttling: https://learn.microsoft.com/en-us/graph/errors and https://learn.microsoft.com/en-us/graph/throttling
+ */
 import { Agent, fetch } from 'undici';
 import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, startSandbox, type Sandbox } from '@resetpc/sandbox';
 

@@ -3,6 +3,8 @@
  * and through the Intune gateway for the reset POST. Docs: learn.microsoft.com/graph/errors (429, 500, 503,
  * 504) and learn.microsoft.com/graph/api/intune-devices-manageddevice-resetpasscode (not idempotent: the case of a
  * response lost after the reset took effect).
+ * Pages: https://learn.microsoft.com/en-us/graph/errors and
+ * https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-resetpasscode?view=graph-rest-beta
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { GraphError as ProductGraphError } from '../../src/graph/errors';

@@ -1,6 +1,7 @@
 /**
  * Throttling per the Intune devices service limits. Docs: learn.microsoft.com/graph/throttling-limits
  * (Intune service limits) and learn.microsoft.com/graph/throttling (429 with Retry-After).
+ * Pages: https://learn.microsoft.com/en-us/graph/throttling-limits and https://learn.microsoft.com/en-us/graph/throttling
  */
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { FIXTURE_DEVICES, INTUNE_THROTTLE_LIMITS, ManualClock } from '@resetpc/sandbox';

@@ -3,6 +3,7 @@
  * comments (internal notes and public replies). Each test names the JSM REST page it checks: "Get approvals"
  * (developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-approval-get)
  * and "Create request comment" (…/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-comment-post).
+ * Page: https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/
  */
 import { startJiraSim, type StartedJiraSim } from '@resetpc/sandbox/jira';
 import { createJiraClient, JiraNotFoundError, type JiraClient } from '../../../src/ticketing/jira';

@@ -2,6 +2,7 @@
  * The simulated Jira's webhook sender delivering to the REAL intake over HTTP (Jira Cloud platform "Webhooks" page:
  * jira:issue_created / jira:issue_updated bodies, X-Hub-Signature, X-Atlassian-Webhook-Identifier and -Retry, and
  * retries on 408/409/425/429/5xx and network errors).
+ * Page: https://developer.atlassian.com/cloud/jira/platform/webhooks/
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

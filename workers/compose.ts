@@ -25,7 +25,7 @@ import type { Log } from '../src/logging/logger';
 import { createQueues, type NotifyChannel, type Queues } from '../src/queue/queues';
 import { createRedis, waitForReady } from '../src/redis/connection';
 import { RequestStore } from '../src/store/requests';
-import { SubmissionControl } from '../src/store/submission-control';
+import { TenantControlStore } from '../src/store/tenant-controls';
 import { WorkflowStore } from '../src/store/workflow-store';
 import { createTicketingClients, ticketingSettingsFromConfig, type TicketingSettings } from '../src/ticketing/clients';
 import { createApprovalSource } from './reset/approvals';
@@ -170,7 +170,7 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     {
       store,
       gateway,
-      submissions: new SubmissionControl(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
+      submissions: new TenantControlStore(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
       approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }), tickets }),
       queues,
       settings: resetSettings(config),

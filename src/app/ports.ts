@@ -1,6 +1,6 @@
 /**
  * What the application layer needs from the world, as narrow interfaces. The adapters live elsewhere: the Redis
- * stores in src/store (RequestStore, WorkflowStore, IdempotencyStore, SubmissionControl, the tenant action log), the
+ * stores in src/store (RequestStore, WorkflowStore, IdempotencyStore, TenantControlStore, the tenant action log), the
  * BullMQ scheduler in src/queue/scheduler.ts, the ticket reader in src/ticketing. The layer imports their data types
  * only, never ioredis, BullMQ or Fastify: a use case can be driven by any edge (API, dashboard, webhook) and reads
  * the same whichever one calls it.
@@ -9,7 +9,7 @@ import type { RequestState, ResetRequest, TicketRef, TimelineEntry, TimelineEven
 import type { WorkflowData } from '../domain/workflow';
 import type { Claim, StoredResponse } from '../store/idempotency';
 import type { CurrentRequest, ListFilter, ListPage, Reservation, StoredRequest } from '../store/requests';
-import type { SubmissionStatus } from '../store/submission-control';
+import type { TenantControlSettings } from '../store/tenant-controls';
 import type { JobPayload } from '../queue/catalog';
 import type { TransitionNote } from '../store/workflow-store';
 
@@ -57,9 +57,9 @@ export interface JobScheduler {
   notifyLinkedTicket(requestId: string, ticket: Pick<TicketRef, 'system' | 'key'>): Promise<void>;
 }
 
-/** Per-tenant submission controls: a pause, and the blast-radius limit. */
-export interface SubmissionControls {
-  status(tenantId: string): Promise<SubmissionStatus>;
+/** A tenant's controls: a pause, and the blast-radius limit of reset POSTs per rolling hour. */
+export interface TenantControlRecords {
+  settings(tenantId: string): Promise<TenantControlSettings>;
   pause(tenantId: string, by: string, reason?: string): Promise<void>;
   resume(tenantId: string): Promise<void>;
   setLimit(tenantId: string, perHour: number): Promise<void>;

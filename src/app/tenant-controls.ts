@@ -1,5 +1,5 @@
-import type { SubmissionStatus } from '../store/submission-control';
-import type { JobScheduler, RequestRepository, SubmissionControls, TenantActionRecords, TenantRecords } from './ports';
+import type { TenantControlSettings } from '../store/tenant-controls';
+import type { JobScheduler, RequestRepository, TenantControlRecords, TenantActionRecords, TenantRecords } from './ports';
 
 /**
  * Tenant controls: pause and resume a tenant's resetPasscode submissions, set its blast-radius limit, and add a tenant
@@ -8,7 +8,7 @@ import type { JobScheduler, RequestRepository, SubmissionControls, TenantActionR
  * submissions may go on again, requests held by a pause or by the limit are woken at once.
  */
 export function createTenantControls(deps: {
-  readonly control: SubmissionControls;
+  readonly control: TenantControlRecords;
   readonly tenants: TenantRecords;
   readonly actions: TenantActionRecords;
   readonly requests: RequestRepository;
@@ -20,8 +20,8 @@ export function createTenantControls(deps: {
   }
 
   return {
-    status(tenantId: string): Promise<SubmissionStatus> {
-      return deps.control.status(tenantId);
+    settings(tenantId: string): Promise<TenantControlSettings> {
+      return deps.control.settings(tenantId);
     },
 
     async add(tenantId: string, by: string): Promise<void> {
@@ -29,27 +29,27 @@ export function createTenantControls(deps: {
       await deps.actions.record({ by, tenantId, action: 'added' });
     },
 
-    async pause(tenantId: string, by: string, reason?: string): Promise<SubmissionStatus> {
+    async pause(tenantId: string, by: string, reason?: string): Promise<TenantControlSettings> {
       await deps.control.pause(tenantId, by, reason);
       await deps.tenants.remember(tenantId);
       await deps.actions.record({ by, tenantId, action: 'paused', ...(reason === undefined ? {} : { detail: reason }) });
-      return deps.control.status(tenantId);
+      return deps.control.settings(tenantId);
     },
 
-    async resume(tenantId: string, by: string): Promise<SubmissionStatus> {
+    async resume(tenantId: string, by: string): Promise<TenantControlSettings> {
       await deps.control.resume(tenantId);
       await deps.tenants.remember(tenantId);
       await deps.actions.record({ by, tenantId, action: 'resumed' });
       await wakeHeld();
-      return deps.control.status(tenantId);
+      return deps.control.settings(tenantId);
     },
 
-    async setLimit(tenantId: string, by: string, limitPerHour: number): Promise<SubmissionStatus> {
+    async setLimit(tenantId: string, by: string, limitPerHour: number): Promise<TenantControlSettings> {
       await deps.control.setLimit(tenantId, limitPerHour);
       await deps.tenants.remember(tenantId);
       await deps.actions.record({ by, tenantId, action: 'set the blast-radius limit of', detail: `${String(limitPerHour)} per hour` });
       await wakeHeld();
-      return deps.control.status(tenantId);
+      return deps.control.settings(tenantId);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Sandbox mode for `npm start`: starts the simulated tenant, ServiceNow, Jira and mailbox, pointed at the running
  * intake, and writes the sandbox CA to a temporary file so curl and browsers can trust it (certificate checks stay on).
- * The simulator is the `@resetpc/sandbox` workspace (sandbox/), loaded lazily: with real configuration, no sandbox code
+ * The sandbox is the `@resetpc/sandbox` workspace (sandbox/), loaded lazily: with real configuration, no sandbox code
  * is even loaded. This file is the only product code that may import it (eslint.config.mjs); the production image does
  * not ship it, and sandbox mode there stops with a message naming the image's `sandbox` target.
  */
@@ -67,7 +67,7 @@ export async function startEmbeddedSandbox(
   };
 }
 
-/** The simulator, or an error that says where to find it: the production image leaves it out (docker/Dockerfile). */
+/** The sandbox, or an error that says where to find it: the production image leaves it out (docker/Dockerfile). */
 async function loadSandbox(): Promise<typeof import('@resetpc/sandbox')> {
   try {
     return await import('@resetpc/sandbox');
@@ -75,7 +75,7 @@ async function loadSandbox(): Promise<typeof import('@resetpc/sandbox')> {
     const code = (err as { code?: unknown } | null)?.code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
     throw new Error(
-      'sandbox mode needs the simulator (@resetpc/sandbox), which this installation does not have: the production image ' +
+      'sandbox mode needs the sandbox package (@resetpc/sandbox), which this installation does not have: the production image ' +
         'leaves it out. Set AZURE_TENANT_ID and AZURE_CLIENT_ID for a real tenant, or run the image\'s `sandbox` target ' +
         '(docker/README.md); from a checkout, `npm install` then `npm start`.',
       { cause: err },

@@ -17,7 +17,7 @@ import { openApiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { answerClientError, serverTimeouts } from './server-options';
 import { WorkflowStore } from '../store/workflow-store';
-import { SubmissionControl } from '../store/submission-control';
+import { TenantControlStore } from '../store/tenant-controls';
 import { actionRoutes } from './routes/actions';
 import { tenantRoutes } from './routes/tenants';
 import { healthRoutes } from './routes/health';
@@ -125,7 +125,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   const apiSubmissions = createApiSubmissions({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) });
   await app.register(resetRoutes({ submissions: apiSubmissions, store, adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
   const workflow = new WorkflowStore(deps.redis, store);
-  const control = new SubmissionControl(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR);
+  const control = new TenantControlStore(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR);
   const deliveries = createNotificationDeliveries({ redis: deps.redis, prefix: config.REDIS_PREFIX, queues: deps.queues, workflow });
   const actions = createRequestActions({ store: workflow, requests: store, jobs, allowedApprovers: config.APPROVAL_ALLOWED_APPROVERS });
   const tenants = createTenantDirectory(deps.redis, config.REDIS_PREFIX, config.AZURE_TENANT_ID !== undefined && GUID.test(config.AZURE_TENANT_ID) ? [config.AZURE_TENANT_ID] : []);

@@ -5,7 +5,7 @@ import type { Queues } from '../queue/queues';
 import { storeKeys } from '../store/keys';
 import { workflowFormat } from '../store/records';
 import { unlessInvalid } from '../store/stored';
-import type { SubmissionControl, SubmissionStatus } from '../store/submission-control';
+import type { TenantControlStore, TenantControlSettings } from '../store/tenant-controls';
 import { DURATION_BUCKETS_SECONDS, quantileFromBuckets } from './buckets';
 import { HALF_HOUR_MS, MINUTE_MS, metricsKeys } from './keys';
 import type { TenantDirectory } from './tenants';
@@ -15,7 +15,7 @@ export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 
 export interface TenantSnapshot {
   readonly tenantId: string;
-  readonly submissions: SubmissionStatus;
+  readonly submissions: TenantControlSettings;
   readonly budget: { readonly reads: number; readonly writes: number; readonly readLimit: number; readonly writeLimit: number; readonly windowMs: number; readonly pausedForMs: number };
 }
 
@@ -47,7 +47,7 @@ export interface Snapshot {
 }
 
 /** What the dashboard's overview and GET /metrics read: live counts from the store, the queues and the budget. */
-export function createSnapshotReader(deps: { redis: Redis; prefix: string; queues: Queues; control: SubmissionControl; budget: GraphBudget; tenants: TenantDirectory; now?: () => number }) {
+export function createSnapshotReader(deps: { redis: Redis; prefix: string; queues: Queues; control: TenantControlStore; budget: GraphBudget; tenants: TenantDirectory; now?: () => number }) {
   const store = storeKeys(deps.prefix);
   const keys = metricsKeys(deps.prefix);
   const now = deps.now ?? Date.now;
@@ -75,7 +75,7 @@ export function createSnapshotReader(deps: { redis: Redis; prefix: string; queue
     const ids = await deps.tenants.list();
     return Promise.all(
       ids.map(async (tenantId) => {
-        const [submissions, usage, pausedForMs] = await Promise.all([deps.control.status(tenantId), deps.budget.usage(tenantId), deps.budget.pausedForMs(tenantId)]);
+        const [submissions, usage, pausedForMs] = await Promise.all([deps.control.settings(tenantId), deps.budget.usage(tenantId), deps.budget.pausedForMs(tenantId)]);
         return { tenantId, submissions, budget: { reads: usage.reads, writes: usage.writes, readLimit: usage.limits.reads, writeLimit: usage.limits.writes, windowMs: usage.limits.windowMs, pausedForMs } };
       }),
     );

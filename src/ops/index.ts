@@ -18,7 +18,7 @@ import type { Queues } from '../queue/queues';
 import type { RequestStore } from '../store/requests';
 import { StoreUnavailableError, StoredDataError } from '../store/errors';
 import { storedDataInvalid, storedDataLogFields } from '../http/errors';
-import type { SubmissionControl } from '../store/submission-control';
+import type { TenantControlStore } from '../store/tenant-controls';
 import type { WorkflowStore } from '../store/workflow-store';
 import { bullBoardScope } from './bull-board';
 import { sendPage } from './guard';
@@ -57,7 +57,7 @@ export interface OperationsDeps {
   readonly workflow: WorkflowStore;
   readonly actions: RequestActions;
   readonly tenantControls: TenantControls;
-  readonly control: SubmissionControl;
+  readonly control: TenantControlStore;
   /** The tenants reported on, and the log of tenant actions: shared with the API's tenant controls. */
   readonly tenants: TenantDirectory;
   readonly tenantActions: TenantActionLog;

@@ -6,7 +6,7 @@ import type { TenantDirectory } from '../metrics/tenants';
 import type { Queues } from '../queue/queues';
 import { isFinal, type ResetRequest } from '../domain/request';
 import type { RequestStore } from '../store/requests';
-import type { SubmissionControl } from '../store/submission-control';
+import type { TenantControlStore } from '../store/tenant-controls';
 import type { WorkflowStore } from '../store/workflow-store';
 import { CSS, CSS_PATH, JS, JS_PATH } from './assets';
 import type { NotificationReader } from './notifications';
@@ -22,7 +22,7 @@ export interface OpsServices {
   readonly workflow: WorkflowStore;
   readonly actions: RequestActions;
   readonly tenantControls: TenantControls;
-  readonly control: SubmissionControl;
+  readonly control: TenantControlStore;
   readonly queues: Queues;
   readonly notifications: NotificationReader;
   readonly tenants: TenantDirectory;

@@ -62,7 +62,7 @@ export function metricsKeys(prefix: string) {
     halfHour: (slot: number) => `${base}:rollup:h:${String(slot)}`,
     /** Tenants the dashboard has seen or acted on. */
     tenants: `${prefix}:ops:tenants`,
-    /** Tenant-level operator actions (pause, resume, blast-radius limit), newest first. */
+    /** The tenant action log: changes to tenant controls (pause, resume, blast-radius limit), newest first. */
     tenantActions: `${prefix}:ops:tenant-actions`,
   };
 }

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { defineScript } from '../../src/redis/commands';
 import { createRedis, waitForReady } from '../../src/redis/connection';
-import { SubmissionControl } from '../../src/store/submission-control';
+import { TenantControlStore } from '../../src/store/tenant-controls';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 
 // The Lua scripts run as ioredis commands (defineCommand). These tests use the clients production makes (auto-pipelined
@@ -28,20 +28,20 @@ describe('Lua scripts as typed Redis commands', () => {
   });
 
   it('admits submissions through the script, in the same tick as other commands on an auto-pipelined client', async () => {
-    const control = new SubmissionControl(producer, prefix, 2);
+    const control = new TenantControlStore(producer, prefix, 2);
     const [first, , second, third] = await Promise.all([control.admit(TENANT, 'r1'), producer.get(`${prefix}:other`), control.admit(TENANT, 'r2'), control.admit(TENANT, 'r3')]);
     expect([first, second, third]).toEqual([{ ok: true }, { ok: true }, { ok: false, why: 'blast_radius', used: 2, limit: 2 }]);
   });
 
   it('runs again after Redis forgot its scripts (NOSCRIPT), on both kinds of client', async () => {
-    const control = new SubmissionControl(producer, prefix, 10);
-    const viaPlain = new SubmissionControl(plain, prefix, 10);
+    const control = new TenantControlStore(producer, prefix, 10);
+    const viaPlain = new TenantControlStore(plain, prefix, 10);
     await control.admit(TENANT, 'before-flush');
     await viaPlain.admit(TENANT, 'before-flush-plain');
     await plain.script('FLUSH');
     await expect(control.admit(TENANT, 'after-flush')).resolves.toEqual({ ok: true });
     await expect(viaPlain.admit(TENANT, 'after-flush-plain')).resolves.toEqual({ ok: true });
-    expect((await control.status(TENANT)).blastRadius.usedLastHour).toBe(6);
+    expect((await control.settings(TENANT)).blastRadius.usedLastHour).toBe(6);
   });
 
   it('refuses a reply that is not the declared shape, naming the script', async () => {

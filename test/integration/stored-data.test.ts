@@ -10,7 +10,7 @@ import { StoredDataError } from '../../src/store/errors';
 import { IdempotencyStore } from '../../src/store/idempotency';
 import { metricsKeys, sessionKeys, tenantKeys } from '../../src/store/keys';
 import { RequestStore } from '../../src/store/requests';
-import { SubmissionControl } from '../../src/store/submission-control';
+import { TenantControlStore } from '../../src/store/tenant-controls';
 import { WorkflowStore } from '../../src/store/workflow-store';
 import { testRedisUrl, uniquePrefix } from '../support/env';
 import { storeNewRequest } from '../support/stored-request';
@@ -110,11 +110,11 @@ describe('records read back from Redis', () => {
   });
 
   it('refuses a tenant pause of the wrong shape and a tenant action of another version', async () => {
-    const control = new SubmissionControl(redis, prefix, 10);
+    const control = new TenantControlStore(redis, prefix, 10);
     await control.pause(TENANT, 'operator', 'change freeze');
-    expect((await control.status(TENANT)).paused).toEqual({ by: 'operator', at: expect.any(String), reason: 'change freeze' });
+    expect((await control.settings(TENANT)).paused).toEqual({ by: 'operator', at: expect.any(String), reason: 'change freeze' });
     await redis.set(tenantKeys(prefix, TENANT).paused, JSON.stringify({ v: 1, who: 'operator' }));
-    await expect(control.status(TENANT)).rejects.toEqual(storedError('tenant pause', 1, 'invalid'));
+    await expect(control.settings(TENANT)).rejects.toEqual(storedError('tenant pause', 1, 'invalid'));
 
     const log = createTenantActionLog(redis, prefix);
     await log.record({ by: 'operator', tenantId: TENANT, action: 'paused' });

@@ -1,4 +1,4 @@
-import { SubmissionControl } from '../../src/store/submission-control';
+import { TenantControlStore } from '../../src/store/tenant-controls';
 import { TOKEN_NAMES, createTestIntake, type TestIntake } from '../support/intake';
 import { postForm, signIn, type OpsLogin } from './session';
 import { submit, undeliverableNotification, walk } from './support';
@@ -176,17 +176,17 @@ describe('retry a notification', () => {
 });
 
 describe('tenant controls', () => {
-  const control = () => new SubmissionControl(t.redis, t.prefix, 3);
+  const control = () => new TenantControlStore(t.redis, t.prefix, 3);
 
   it('pause and resume need admin and the CSRF token, show prominently, and are recorded', async () => {
     expect((await postForm(t, `/ops/tenants/${TENANT}/pause`, operator, { reason: 'incident' })).statusCode).toBe(403);
     expect((await postForm(t, `/ops/tenants/${TENANT}/pause`, admin, { reason: 'incident' }, null)).statusCode).toBe(403);
-    expect((await control().status(TENANT)).paused).toBeNull();
+    expect((await control().settings(TENANT)).paused).toBeNull();
 
     const paused = await postForm(t, `/ops/tenants/${TENANT}/pause`, admin, { reason: 'Intune incident' });
     expect(paused.statusCode).toBe(303);
     expect(paused.headers.location).toBe('/ops?done=pause');
-    expect((await control().status(TENANT)).paused).toMatchObject({ by: 'admin', reason: 'Intune incident' });
+    expect((await control().settings(TENANT)).paused).toMatchObject({ by: 'admin', reason: 'Intune incident' });
     const overview = (await t.app.inject({ method: 'GET', url: '/ops', headers: { cookie: operator.cookie } })).body;
     expect(overview).toContain(`Submissions are paused for tenant ${TENANT}`);
     expect(overview).toContain('role="alert"');
@@ -195,7 +195,7 @@ describe('tenant controls', () => {
 
     expect((await postForm(t, `/ops/tenants/${TENANT}/resume`, operator)).statusCode).toBe(403);
     expect((await postForm(t, `/ops/tenants/${TENANT}/resume`, admin)).statusCode).toBe(303);
-    expect((await control().status(TENANT)).paused).toBeNull();
+    expect((await control().settings(TENANT)).paused).toBeNull();
     const after = (await t.app.inject({ method: 'GET', url: '/ops', headers: { cookie: admin.cookie } })).body;
     expect(after).not.toContain('Submissions are paused');
     expect(after).toMatch(/<strong>admin<\/strong> resumed tenant/);
@@ -212,7 +212,7 @@ describe('tenant controls', () => {
     expect((await postForm(t, `/ops/tenants/${TENANT}/blast-radius`, admin, { limitPerHour: '0' })).statusCode).toBe(400);
     const raised = await postForm(t, `/ops/tenants/${TENANT}/blast-radius`, admin, { limitPerHour: '10' });
     expect(raised.statusCode).toBe(303);
-    expect((await control().status(TENANT)).blastRadius).toEqual({ limitPerHour: 10, usedLastHour: 3, overridden: true });
+    expect((await control().settings(TENANT)).blastRadius).toEqual({ limitPerHour: 10, usedLastHour: 3, overridden: true });
     const after = (await t.app.inject({ method: 'GET', url: '/ops', headers: { cookie: operator.cookie } })).body;
     expect(after).not.toContain('Blast-radius limit reached');
     expect(after).toContain('set the blast-radius limit of tenant');

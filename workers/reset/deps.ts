@@ -2,7 +2,7 @@ import type { IntuneGateway } from '../../src/graph/gateway';
 import type { Log } from '../../src/logging/logger';
 import type { NOTIFY_EVENTS } from '../../src/queue/catalog';
 import type { NotifyChannel, Queues } from '../../src/queue/queues';
-import type { SubmissionControl } from '../../src/store/submission-control';
+import type { TenantControlStore } from '../../src/store/tenant-controls';
 import type { WorkflowStore } from '../../src/store/workflow-store';
 import type { ApprovalSource } from './approvals';
 
@@ -29,7 +29,7 @@ export interface ResetDeps {
   readonly store: WorkflowStore;
   readonly gateway: IntuneGateway;
   readonly approvals: ApprovalSource;
-  readonly submissions: SubmissionControl;
+  readonly submissions: TenantControlStore;
   readonly queues: Queues;
   readonly settings: ResetSettings;
   readonly log: Log;

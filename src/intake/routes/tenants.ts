@@ -28,7 +28,7 @@ export function tenantRoutes(deps: { tenants: TenantControls }) {
     app.get('/v1/tenants/:tenantId/submissions', {
       onRequest: fastify.requireRole('operate'),
       schema: { summary: 'Submission controls of a tenant', tags: ['tenants'], security: [{ bearer: [] }], params, response: { 200: status, ...errors } },
-    }, (request) => deps.tenants.status(request.params.tenantId));
+    }, (request) => deps.tenants.settings(request.params.tenantId));
 
     app.post('/v1/tenants/:tenantId/pause', {
       onRequest: fastify.requireRole('admin'),

@@ -37,21 +37,22 @@ export type Admission =
   | { readonly ok: false; readonly why: 'paused' }
   | { readonly ok: false; readonly why: 'blast_radius'; readonly used: number; readonly limit: number };
 
-export interface SubmissionStatus {
+/** A tenant's controls as the API and the dashboard show them (`GET /v1/tenants/{tenantId}/submissions`). */
+export interface TenantControlSettings {
   readonly tenantId: string;
   readonly paused: { readonly by: string; readonly at: string; readonly reason?: string } | null;
   readonly blastRadius: { readonly limitPerHour: number; readonly usedLastHour: number; readonly overridden: boolean };
 }
 
-type Pause = NonNullable<SubmissionStatus['paused']>;
+type Pause = NonNullable<TenantControlSettings['paused']>;
 
 const pauseFormat = storedFormat<Pause>('tenant pause', z.object({ by: z.string(), at: z.string(), reason: z.string().exactOptional() }));
 
 /**
- * Submission controls per tenant, shared by every process: an operator's pause, and the blast-radius guard (at most
- * N resets submitted per rolling hour). Past the limit, submissions wait; they do not fail.
+ * A tenant's controls, shared by every process: an operator's pause, and the blast-radius guard (at most N resets
+ * submitted to Graph per rolling hour). While paused or past the limit, reset POSTs wait; they do not fail.
  */
-export class SubmissionControl {
+export class TenantControlStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -83,7 +84,7 @@ export class SubmissionControl {
     await storeCall(() => this.redis.set(this.keys(tenantId).limit, String(perHour)));
   }
 
-  async status(tenantId: string): Promise<SubmissionStatus> {
+  async settings(tenantId: string): Promise<TenantControlSettings> {
     const k = this.keys(tenantId);
     const since = this.now() - HOUR_MS;
     const [paused, used, limit] = await storeCall(() => Promise.all([this.redis.get(k.paused), this.redis.zcount(k.submissions, since, '+inf'), this.redis.get(k.limit)]));

@@ -49,6 +49,8 @@ export const FAILURE_REASONS = [
   'timed_out',
   'graph_forbidden',
   'graph_not_found',
+  'graph_unauthorized',
+  'graph_bad_request',
   'rejected',
   'expired',
   'self_approval',
@@ -100,6 +102,8 @@ export const DOCS = {
   graphActionResult: `${LEARN}/graph/api/resources/intune-devices-deviceactionresult`,
   graphPermissions: `${LEARN}/graph/permissions-reference`,
   graphErrors: `${LEARN}/graph/errors`,
+  /** Getting access without a user: the app registration's credential and the tenant's admin consent (Graph's 401). */
+  graphAppOnlyAccess: `${LEARN}/graph/auth-v2-service`,
   /** ServiceNow's Table API reference: "The calling user must have sufficient roles to access the data in the table". */
   servicenowTableApi: 'https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html',
   /** Atlassian: authenticating to Jira Cloud's REST APIs with an account email and API token. */
@@ -150,6 +154,10 @@ export const REASON_LINKS: Readonly<Record<FailureReason, string>> = {
   timed_out: DOCS.sync,
   graph_forbidden: DOCS.graphPermissions,
   graph_not_found: DOCS.graphErrors,
+  // Graph refused the access token (401), or Entra ID would not issue one: the app's credential, its tenant, or consent.
+  graph_unauthorized: DOCS.graphAppOnlyAccess,
+  // Graph refused the request itself (400, 405, 409, ...): nothing a retry changes; the error page explains the codes.
+  graph_bad_request: DOCS.graphErrors,
   rejected: DOCS.multiAdminApproval,
   expired: DOCS.multiAdminApproval,
   self_approval: DOCS.multiAdminApproval,

@@ -12,6 +12,7 @@
  * text, a token or a secret. Mapping follows DOMAIN.md §2 (error shape, throttling) and learn.microsoft.com/graph/errors.
  */
 import { parseRetryAfter } from '../http/retry-after';
+import { isProgrammingError } from '../remote/classify';
 import { RemoteError, type RemoteErrorKind } from '../remote/errors';
 import { GraphError as ClientGraphError } from '@microsoft/microsoft-graph-client';
 
@@ -98,11 +99,18 @@ export interface CallContext {
   readonly permission: GraphPermission;
 }
 
-/** Maps whatever a Graph client call threw to a GraphError. Branches on status and codes, never on messages. */
+/**
+ * Maps whatever a Graph client call threw to a GraphError. Branches on status and codes, never on messages.
+ * @throws the error itself when it is a bug in our own code around the client (a TypeError and the like): mapped, it
+ * would read as Graph being unavailable and be retried for half an hour; passed on, classify() ends the request
+ * `internal_error` at once and the worker logs where it came from.
+ */
 export function toGraphError(error: unknown, call: CallContext): GraphError {
   if (error instanceof GraphError) return error;
   if (!(error instanceof ClientGraphError)) {
-    // Not from the client's request pipeline (e.g. a bug in our own code): keep it transient and unrevealing.
+    if (isProgrammingError(error)) throw error;
+    // Not from the client's request pipeline, nor a bug (the client wraps network failures itself): unrevealing, and
+    // transient, which is safe for a read and, for a write, leads to looking for its effect before sending it again.
     return new GraphError('graph_unavailable', `${call.what} failed before Graph answered`);
   }
   const status = error.statusCode;

@@ -27,7 +27,7 @@ export interface Verdict {
 export const MAX_MESSAGE = 500;
 
 /** Errors the code itself throws. Redis and network failures are never among them. */
-function isProgrammingError(err: unknown): boolean {
+export function isProgrammingError(err: unknown): boolean {
   return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
 }
 

@@ -1,4 +1,5 @@
-import { GraphError } from '../../src/graph/errors';
+import { GraphError as ClientGraphError } from '@microsoft/microsoft-graph-client';
+import { GraphError, toGraphError } from '../../src/graph/errors';
 import { MailError } from '../../src/notify/email/errors';
 import { StepNotRecordedError } from '../../src/notify/errors';
 import { TemplateError } from '../../src/notify/render';
@@ -47,5 +48,30 @@ describe('classify, the one classifier of failures', () => {
   it('keeps the message short, and never shows the text of an unforeseen error', () => {
     expect(classify(new ServiceNowPermanentError('bad_request', 'x'.repeat(2_000))).message).toHaveLength(500);
     expect(classify(new Error('password=hunter2')).message).not.toContain('hunter2');
+  });
+});
+
+describe('toGraphError, for what a Graph call threw', () => {
+  const call = { what: 'GET managed device', permission: 'DeviceManagementManagedDevices.Read.All' } as const;
+
+  it('passes a bug in our own code on unchanged, so that classify() ends the request internal_error instead of retrying it as Graph unavailable', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'value')");
+    expect(() => toGraphError(bug, call)).toThrow(bug);
+    expect(classify(bug)).toMatchObject({ kind: 'internal', bug: true });
+  });
+
+  it('keeps any other failure from outside the client transient, without its text', () => {
+    const mapped = toGraphError(new Error('socket hang up: secret=abc'), call);
+    expect(mapped).toMatchObject({ code: 'graph_unavailable', kind: 'transient' });
+    expect(mapped.message).not.toContain('secret');
+  });
+
+  it.each([
+    [400, 'graph_bad_request', 'permanent'],
+    [401, 'graph_unauthorized', 'permanent'],
+    [409, 'graph_bad_request', 'permanent'],
+    [503, 'graph_unavailable', 'transient'],
+  ] as const)('maps a Graph %i to %s (%s)', (status, code, kind) => {
+    expect(toGraphError(new ClientGraphError(status, 'refused'), call)).toMatchObject({ code, kind, status });
   });
 });

@@ -85,4 +85,36 @@ describe('permanent remote errors', () => {
       await split.close();
     }
   }, 30_000);
+  /**
+   * Graph's own refusals end a request at once too, each with a reason and link of its own. Graph answers 401
+   * `InvalidAuthenticationToken` when it does not accept the app's token, and 400 `BadRequest` to a request it cannot
+   * serve (learn.microsoft.com/graph/errors, "HTTP status codes"); neither changes on a retry.
+   */
+  it.each([
+    { status: 401 as const, reason: 'graph_unauthorized', link: DOCS.graphAppOnlyAccess, says: /Graph refused the access token \(401\)/ },
+    { status: 400 as const, reason: 'graph_bad_request', link: DOCS.graphErrors, says: /Graph rejected the request \(400\)/ },
+  ])('ends a request failed with $reason when Graph answers the device lookup $status, at once and with its link', async ({ status, reason, link, says }) => {
+    const device = FIXTURE_DEVICES.androidDedicated;
+    const lookups = (): number => h.sandbox.control.calls.filter((c) => c.method === 'GET' && c.path === '/beta/deviceManagement/managedDevices').length;
+    const rule = h.sandbox.control.injectFault({ method: 'GET', path: '/beta/deviceManagement/managedDevices', fault: { kind: 'status', status } });
+    const before = lookups();
+    try {
+      const started = Date.now();
+      const submitted = await h.intake.app.inject({ method: 'POST', url: '/v1/resets', headers: h.intake.auth('submitter'), payload: { device: { serialNumber: serialOf(device) }, requestedBy: 'anna@contoso.com' } });
+      expect(submitted.statusCode).toBe(202);
+      const id = submitted.json<{ id: string }>().id;
+      await h.until(id, 'failed', 15_000);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const res = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: h.intake.auth('operator') });
+      const body = res.json<{ progress: { outcomeReason: string }; links: { failureDetails?: string }; timeline: { reason: string }[] }>();
+      expect(body.progress.outcomeReason).toBe(reason);
+      expect(body.links.failureDetails).toBe(link);
+      expect(body.timeline.at(-1)?.reason).toMatch(says);
+      // Asked once, not retried.
+      expect(lookups() - before).toBe(1);
+      expect(h.sandbox.control.resetPasscodeCount(device)).toBe(0);
+    } finally {
+      h.sandbox.control.faults.remove(rule);
+    }
+  });
 });

@@ -68,10 +68,20 @@ export async function runStep(deps: ResetDeps, requestId: string, signal?: Abort
   return { kind: 'done' };
 }
 
-/** The reason a request ends with when its system stays unavailable: Graph's, or the ticketing system's. */
+/**
+ * The reason a request ends with when its system stays unavailable: Graph's, or the ticketing system's. A token Entra
+ * ID kept refusing is graph_unauthorized (transient only because an outage looks the same), so its link is the one
+ * about the app's credential, not Graph's error page.
+ */
 function unavailableReason(verdict: Verdict): FailureReason {
-  if (verdict.system === 'graph') return 'graph_unavailable';
+  if (verdict.system === 'graph') return verdict.code === 'graph_unauthorized' ? 'graph_unauthorized' : 'graph_unavailable';
   return verdict.system === 'servicenow' || verdict.system === 'jira' ? 'ticketing_unavailable' : 'internal_error';
+}
+
+/** A permanent Graph refusal, as its reason: the codes of src/graph/errors.ts; any other is a refused request. */
+function graphReason(code: string): FailureReason {
+  const known = ['graph_forbidden', 'graph_not_found', 'graph_unauthorized'] as const;
+  return known.find((k) => code === k) ?? 'graph_bad_request';
 }
 
 /** A permanent ServiceNow or Jira refusal (or a system that is not configured): `<system>_<code>`, for its link. */
@@ -100,7 +110,7 @@ async function afterFailure(deps: ResetDeps, request: ResetRequest, workflow: Wo
   // hour and then blaming Graph.
   if (verdict.kind === 'permanent' && verdict.system === 'graph') {
     const missingPermission = err instanceof GraphError ? err.missingPermission : undefined;
-    return moveTo(deps, request, 'failed', messageOf(err), { ...workflow, outcomeReason: verdict.code }, missingPermission === undefined ? undefined : { missingPermission });
+    return moveTo(deps, request, 'failed', messageOf(err), { ...workflow, outcomeReason: graphReason(verdict.code) }, missingPermission === undefined ? undefined : { missingPermission });
   }
   if (verdict.kind === 'permanent' && (verdict.system === 'servicenow' || verdict.system === 'jira')) {
     return moveTo(deps, request, 'failed', messageOf(err), { ...workflow, outcomeReason: ticketingReason(verdict.system, verdict.code) });

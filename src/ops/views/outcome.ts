@@ -41,6 +41,8 @@ const FAILURE_WORDS: Readonly<Record<FailureReason, string>> = {
   timed_out: 'Device did not report back in time',
   graph_forbidden: 'Graph permission missing',
   graph_not_found: 'Device gone from Graph',
+  graph_unauthorized: 'Graph refused the product\'s credentials',
+  graph_bad_request: 'Graph refused the request',
   rejected: 'Approval declined',
   expired: 'Not approved before the deadline',
   self_approval: 'Self-approval refused',
@@ -66,8 +68,6 @@ const FAILURE_WORDS: Readonly<Record<FailureReason, string>> = {
 const OTHER_WORDS: Readonly<Record<string, string>> = {
   done: 'Reset done',
   dry_run: 'Dry run: nothing sent',
-  graph_unavailable: 'Graph unavailable',
-  ticketing_unavailable: 'Ticketing unavailable',
 };
 
 /** A reason code in words; an unknown code is shown as itself, readably. */

@@ -1,7 +1,8 @@
 /**
  * What the application layer needs from the world, as narrow interfaces. The adapters live elsewhere: the Redis
- * stores in src/store (RequestStore, WorkflowStore, IdempotencyStore, TenantControlStore, the tenant action log), the
- * BullMQ scheduler in src/queue/scheduler.ts, the ticket reader in src/ticketing. The layer imports their data types
+ * stores in src/store (RequestStore, WorkflowStore, IdempotencyStore, TenantControlStore, the request acceptance, the
+ * tenant action log), the BullMQ scheduler in src/queue/scheduler.ts, the ticket reader in src/ticketing. The layer
+ * imports their data types
  * only, never ioredis, BullMQ or Fastify: a use case can be driven by any edge (API, dashboard, webhook) and reads
  * the same whichever one calls it.
  */
@@ -15,14 +16,31 @@ import type { TransitionNote } from '../store/workflow-store';
 
 /** Requests: their records, timelines, indexes and the ticket and device locks. */
 export interface RequestRepository {
-  reserve(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<Reservation>;
   relock(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<Reservation>;
   release(id: string, request: Pick<ResetRequest, 'device' | 'ticket'>): Promise<void>;
-  commit(request: ResetRequest, first: TimelineEntry): Promise<boolean>;
   linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'>;
   get(id: string): Promise<StoredRequest | undefined>;
   getCurrent(id: string): Promise<CurrentRequest | undefined>;
   list(filter: ListFilter, limit: number, cursor?: { score: number; id: string }): Promise<ListPage>;
+}
+
+/** What Redis answered when a request and its reset job were written together (RequestAcceptance). */
+export type AcceptAnswer =
+  | { readonly kind: 'accepted' }
+  /** Another active request holds the ticket or the device: the request was not stored, but its job was queued. */
+  | { readonly kind: 'busy'; readonly conflict: 'ticket' | 'device'; readonly holderId: string }
+  /** Redis answered, and the request was not stored: the job could not be queued, or the write was refused. */
+  | { readonly kind: 'not_stored'; readonly jobMayExist: boolean; readonly cause: unknown }
+  /** Redis did not answer (a timeout, a lost connection): the request may or may not have been stored. */
+  | { readonly kind: 'unanswered'; readonly cause: unknown };
+
+/**
+ * The port that writes a new request (src/store/acceptance.ts): it queues the request's `reset` job (job id = request
+ * id) and, in the same round trip and after it, stores the request only if that job is there and the ticket and device
+ * locks are free: the locks for good, the record, its first timeline entry, its indexes and an audit entry, at once.
+ */
+export interface RequestAcceptance {
+  accept(request: ResetRequest, first: TimelineEntry): Promise<AcceptAnswer>;
 }
 
 /** A request's conditional writes: each applies only if the request is still in the state the caller saw. */

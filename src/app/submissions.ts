@@ -5,7 +5,7 @@ import type { Log } from '../logging/logger';
 import { normaliseIdentity } from '../domain/approval-policy';
 import type { TicketReader, TicketRefusal } from '../ticketing/ticket-facts';
 import { unprocessable } from './errors';
-import type { JobScheduler, NotifyChannel, RequestRepository } from './ports';
+import type { JobScheduler, NotifyChannel, RequestAcceptance, RequestRepository } from './ports';
 
 export interface NewRequest {
   readonly device: DeviceRef;
@@ -67,25 +67,6 @@ export interface SubmissionService {
    * tables) is refused without leaving any claim on it.
    */
   submitCitingTicket(input: TicketCitation, log?: Log, id?: string): Promise<CitationOutcome>;
-}
-
-/** What Redis answered when a request and its reset job were written together (RequestAcceptance). */
-export type AcceptAnswer =
-  | { readonly kind: 'accepted' }
-  /** Another active request holds the ticket or the device: the request was not stored, but its job was queued. */
-  | { readonly kind: 'busy'; readonly conflict: 'ticket' | 'device'; readonly holderId: string }
-  /** Redis answered, and the request was not stored: the job could not be queued, or the write was refused. */
-  | { readonly kind: 'not_stored'; readonly jobMayExist: boolean; readonly cause: unknown }
-  /** Redis did not answer (a timeout, a lost connection): the request may or may not have been stored. */
-  | { readonly kind: 'unanswered'; readonly cause: unknown };
-
-/**
- * The port that writes a new request (src/store/acceptance.ts): it queues the request's `reset` job (job id = request
- * id) and, in the same round trip and after it, stores the request only if that job is there and the ticket and device
- * locks are free: the locks for good, the record, its first timeline entry, its indexes and an audit entry, at once.
- */
-export interface RequestAcceptance {
-  accept(request: ResetRequest, first: TimelineEntry): Promise<AcceptAnswer>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AcceptAnswer, RequestAcceptance } from '../app/submissions';
+import type { AcceptAnswer, RequestAcceptance } from '../app/ports';
 import type { ResetRequest, TimelineEntry } from '../domain/request';
 import { catalog, parsePayload } from '../queue/catalog';
 import { StoreUnavailableError } from './errors';

@@ -92,4 +92,30 @@ describe('an unexpected error in a reset step', () => {
       h.sandbox.control.faults.clear();
     }
   }, 45_000);
+
+  /**
+   * The same unreadable success on the resetPasscode POST is no failure at all: Graph accepted the POST (a success
+   * status), so the reset was sent. Ending the request `internal_error` there would tell the requester nothing
+   * happened, and a retry would send a second reset. The sandbox's `body` fault runs the route (the reset takes
+   * effect) and answers its status with the fault's body in place of its own.
+   */
+  it('follows a resetPasscode whose success answer cannot be read to its end, with one POST, as any other sent reset', async () => {
+    const device = FIXTURE_DEVICES.androidFullyManaged;
+    h.sandbox.control.scriptAction(device, { outcome: 'done', activeAfterMs: 20, finalAfterMs: 60 });
+    h.sandbox.control.injectFault({ method: 'POST', path: `/beta/deviceManagement/managedDevices/${device}/resetPasscode`, fault: { kind: 'body', text: '{"error":{"code":"InternalServerError","message":"in-stream' } });
+    try {
+      const submitted = await h.intake.app.inject({ method: 'POST', url: '/v1/resets', headers: h.intake.auth('submitter'), payload: { device: { id: device }, requestedBy: 'anna@contoso.com' } });
+      expect(submitted.statusCode).toBe(202);
+      const id = submitted.json<{ id: string }>().id;
+      await h.until(id, 'awaiting_approval');
+      expect((await h.intake.app.inject({ method: 'POST', url: `/v1/resets/${id}/approve`, headers: h.intake.auth('approver') })).statusCode).toBe(200);
+      await h.until(id, 'succeeded', 20_000);
+      expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
+      const stored = await h.intake.store.get(id);
+      expect(stored?.timeline.find((t) => t.to === 'awaiting_device')?.reason).toMatch(/accepted by Graph \(200\), though its answer could not be read/);
+      expect(stored?.workflow).toMatchObject({ outcomeReason: 'done', submitAttempts: 1 });
+    } finally {
+      h.sandbox.control.faults.clear();
+    }
+  }, 45_000);
 });

@@ -195,10 +195,20 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
       deps.log.warn({ requestId: request.id, code: err.code }, 'resetPasscode got no clear answer; checking for its action before any new attempt');
       return { kind: 'wait', ms: Math.min(5_000, Math.max(deps.settings.submitSettleMs, 100)) };
     }
+    if (err instanceof GraphError && err.status !== undefined && err.status >= 200 && err.status < 300) {
+      // Graph accepted the POST and only its answer could not be read (an OData in-stream error leaves a success cut
+      // short): the reset was sent. Follow its action; never send it again, never call it a failure.
+      deps.log.warn({ requestId: request.id, status: err.status, code: err.code }, 'resetPasscode: Graph answered success with a body the client could not read; following its action');
+      return followAction(deps, request, counted, `resetPasscode accepted by Graph (${String(err.status)}), though its answer could not be read; waiting for the device`);
+    }
     throw err;
   }
-  const moved = await moveTo(deps, request, 'awaiting_device', 'resetPasscode accepted by Graph (204); waiting for the device', { ...counted, pollChecks: 0 });
-  // The device needs time to pick the action up: the first look is one poll interval later, not at once.
+  return followAction(deps, request, counted, 'resetPasscode accepted by Graph (204); waiting for the device');
+}
+
+/** A sent reset: on to awaiting_device. The device needs time to pick the action up: the first look is one poll interval later. */
+async function followAction(deps: ResetDeps, request: ResetRequest, counted: WorkflowData, reason: string): Promise<StepResult> {
+  const moved = await moveTo(deps, request, 'awaiting_device', reason, { ...counted, pollChecks: 0 });
   return moved.kind === 'next' ? { kind: 'wait', ms: pollDelayMs(1, deps.settings.pollBaseMs) } : moved;
 }
 

@@ -77,13 +77,14 @@ export const commitRequest = defineScript<
  * A lock whose holder no longer exists, or is in a final state, is stale and is taken over (as in RESERVE_LOCKS).
  * Returns {0, ''} when stored, {-1, ''} when the job is missing or finished (nothing stored), or {i, holderId} for the
  * first lock (1-based) that another active request holds (nothing stored). Sent again with the same id (ioredis resends
- * an unanswered command after a reconnect), it finds the request stored and answers {0, ''} without writing twice.
+ * an unanswered command after a reconnect), it finds the request stored and answers {0, ''} without writing twice,
+ * whatever its job has done meanwhile (a fast request's job may have finished already).
  */
 const ACCEPT_REQUEST = `
 local final = ${LUA_FINAL_SET}
+if redis.call('HEXISTS', KEYS[2], 'json') == 1 then return { 0, '' } end
 local job = redis.call('HMGET', KEYS[1], 'name', 'finishedOn')
 if not job[1] or job[2] then return { -1, '' } end
-if redis.call('HEXISTS', KEYS[2], 'json') == 1 then return { 0, '' } end
 local locks = tonumber(ARGV[8])
 for i = 5, 4 + locks do
   local holder = redis.call('GET', KEYS[i])

@@ -68,6 +68,16 @@ describe('accepting a request with its job', () => {
     expect(audit.filter(([, fields]) => fields[1] === request.id)).toHaveLength(1);
   });
 
+  it('answers accepted to a resend that arrives after the stored request\'s job has finished (a fast ineligible request)', async () => {
+    const { request, first } = newRequest('ACCEPT-6');
+    await t.queues.reset.add('reset', { requestId: request.id }, { jobId: request.id });
+    const jobKey = t.queues.reset.toKey(request.id);
+    expect(await t.store.accept(request, first, jobKey)).toEqual({ kind: 'accepted' });
+    await t.redis.hset(jobKey, 'finishedOn', String(Date.now()));
+    expect(await t.store.accept(request, first, jobKey)).toEqual({ kind: 'accepted' });
+    expect((await t.store.get(request.id))?.timeline).toHaveLength(1);
+  });
+
   it('stores nothing, and takes no lock, for a request whose job is not there', async () => {
     const { request, first } = newRequest('ACCEPT-3');
     expect(await t.store.accept(request, first, t.queues.reset.toKey(request.id))).toEqual({ kind: 'no_job' });

@@ -78,13 +78,27 @@ export function createRequestActions(deps: { store: WorkflowRepository; requests
       const locked = await deps.requests.relock(id, request);
       if (!locked.ok) throw refuse(`${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
       const attempt = (workflow.attempt ?? 1) + 1;
+      try {
+        // The finished attempt's job goes first: its id is the request's, and the new attempt's job takes it.
+        await deps.jobs.removeReset(id);
+      } catch (err) {
+        await deps.requests.release(id, request);
+        throw err;
+      }
       const moved = await deps.store.transition(request, 'checking_eligibility', { actor: operator, reason: `retried by ${operator} (attempt ${attempt})` }, { attempt });
       if (!moved) {
         await deps.requests.release(id, request);
         throw conflict('The request changed while retrying; retry', 'request_changed');
       }
-      await deps.jobs.removeReset(id);
-      await deps.jobs.scheduleReset(id);
+      try {
+        await deps.jobs.scheduleReset(id);
+      } catch (err) {
+        // An active request without its job would wait forever and refuse the next retry: put it back as it was (a
+        // final state releases its locks), so the operator can retry again once Redis answers.
+        const back = { actor: operator, reason: `the retry could not be queued (Redis did not answer); nothing was started, retry again` };
+        await deps.store.transition({ ...request, state: 'checking_eligibility' }, 'failed', back, workflow).catch(() => false);
+        throw err;
+      }
       return { id, state: 'checking_eligibility' };
     },
 

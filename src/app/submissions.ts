@@ -178,13 +178,7 @@ export function createSubmissionService(deps: {
       const result = await store.linkTicket(activeId, ticket, { ...entry, from: current.request.state, to: current.request.state });
       // Queued on every delivery that finds the link: the job id is deterministic, so a retry never notifies twice,
       // and a retry after a failed enqueue still gets the note out.
-      if (result !== 'gone') {
-        try {
-          await jobs.notifyLinkedTicket(activeId, ticket);
-        } catch (err) {
-          throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
-        }
-      }
+      if (result !== 'gone') await jobs.notifyLinkedTicket(activeId, ticket);
       log.info({ requestId: activeId, ticket, result }, 'ticket linked to the active request');
       return result;
     },

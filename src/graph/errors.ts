@@ -12,7 +12,7 @@
  * text, a token or a secret. Mapping follows DOMAIN.md §2 (error shape, throttling) and learn.microsoft.com/graph/errors.
  */
 import { parseRetryAfter } from '../http/retry-after';
-import { isProgrammingError } from '../remote/classify';
+import { isProgrammingError } from '../domain/programming-error';
 import { RemoteError, type RemoteErrorKind } from '../remote/errors';
 import { GraphError as ClientGraphError } from '@microsoft/microsoft-graph-client';
 

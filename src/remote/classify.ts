@@ -4,6 +4,7 @@
  * the few failures of our own that know what they are have a verdict of their own; anything else is `internal`: a bug
  * or an unforeseen failure, shown by its class only (its text may hold anything).
  */
+import { isProgrammingError } from '../domain/programming-error';
 import { StoreUnavailableError } from '../store/errors';
 import { StepNotRecordedError } from '../notify/errors';
 import { TemplateError } from '../notify/render';
@@ -26,10 +27,6 @@ export interface Verdict {
 
 export const MAX_MESSAGE = 500;
 
-/** Errors the code itself throws. Redis and network failures are never among them. */
-export function isProgrammingError(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
-}
 
 /**
  * True when the remote end answered success (2xx) and its client failed while reading the answer: a body that is not

@@ -1,3 +1,5 @@
+import { isProgrammingError } from '../domain/programming-error';
+
 /** Redis could not be reached or refused the write. The intake answers 503 with Retry-After. */
 export class StoreUnavailableError extends Error {
   readonly code = 'unavailable';
@@ -7,11 +9,16 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Runs a Redis operation and turns any failure into StoreUnavailableError. */
+/**
+ * Runs a Redis operation and turns its failure into StoreUnavailableError. A bug in our own code (a TypeError and the
+ * like) and a stored record this version cannot read are passed on as they are: neither is Redis being unavailable,
+ * and a 503 would invite a retry that fails the same way.
+ */
 export async function storeCall<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
+    if (isProgrammingError(err) || err instanceof StoredDataError || err instanceof StoreUnavailableError) throw err;
     throw new StoreUnavailableError(err);
   }
 }

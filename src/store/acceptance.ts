@@ -2,6 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AcceptAnswer, RequestAcceptance } from '../app/ports';
 import type { ResetRequest, TimelineEntry } from '../domain/request';
+import { isProgrammingError } from '../domain/programming-error';
 import { catalog, parsePayload } from '../queue/catalog';
 import { StoreUnavailableError } from './errors';
 import type { Acceptance, RequestStore } from './requests';
@@ -51,8 +52,12 @@ export function createRequestAcceptance(deps: { readonly redis: Redis; readonly 
   };
 }
 
-/** The accept script failed: refused by Redis (nothing stored), or unanswered (the request may have been stored). */
+/**
+ * The accept script failed: refused by Redis (nothing stored), or unanswered (the request may have been stored). A bug
+ * of our own is neither: it is thrown on (a 500 at the edge; a job left without its request is discarded by the worker).
+ */
 function failure(err: unknown, jobMayExist: boolean): AcceptAnswer {
+  if (isProgrammingError(err)) throw err;
   const cause = err instanceof StoreUnavailableError ? err.cause : err;
   return repliedWithError(cause) ? { kind: 'not_stored', jobMayExist, cause } : { kind: 'unanswered', cause };
 }

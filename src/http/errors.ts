@@ -53,15 +53,6 @@ export function storedDataInvalid(err: StoredDataError): HttpError {
   );
 }
 
-/**
- * What is logged of a StoredDataError, at error level: which record (its key) and which version, never its content.
- * Not the error itself: its message quotes what is wrong with the record, which may be a stored value.
- */
-export function storedDataLogFields(err: StoredDataError): { kind: string; key: string; version: string | number; problem: string } {
-  const version = typeof err.version === 'number' ? err.version : String(err.version).slice(0, 40);
-  return { kind: err.kind, key: err.key, version, problem: err.problem };
-}
-
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
 }

@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import { parsePayload } from '../../src/queue/catalog';
+import { StoredDataError, storedDataLogFields } from '../../src/store/errors';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import { classify, type Verdict } from '../../src/remote/classify';
 import { isFinal, type ResetRequest } from '../../src/domain/request';
@@ -133,6 +134,9 @@ export async function failExhausted(deps: ResetDeps, requestId: string, err: unk
   await moveTo(deps, stored.request, 'failed', `gave up after repeated errors: ${messageOf(err)}`, { ...stored.workflow, outcomeReason: unavailableReason(classify(err)) });
 }
 
+/** How long a job whose request this version cannot read waits before it looks again. */
+export const STORED_DATA_WAIT_MS = 5 * 60_000;
+
 /**
  * What the processor throws once it has moved its job to the delayed set: BullMQ only checks that it is a
  * DelayedError, so one instance serves every wait (no error, and no stack trace, built per wait).
@@ -162,6 +166,14 @@ export function createResetProcessor(deps: ResetDeps) {
       throw MOVED_TO_DELAYED;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
+      if (err instanceof StoredDataError) {
+        // A record this version cannot read (a newer version wrote it, during a rolling upgrade): neither fail the
+        // request nor use the job's attempts, which would leave the request active without a job. The job waits, and
+        // comes back until a process that reads the record runs it. Runbook: "Stored data this version cannot read".
+        deps.log.error({ requestId, ...storedDataLogFields(err) }, 'reset job: stored data this version cannot read; the job waits for a process that can');
+        await job.moveToDelayed(Date.now() + STORED_DATA_WAIT_MS, token);
+        throw MOVED_TO_DELAYED;
+      }
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 >= attempts) await failExhausted(deps, requestId, err);
       throw err;

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../../app/errors';
 import { appErrorResponse } from '../../http/app-errors';
-import { StoreOutcomeUnknownError, StoreUnavailableError, StoredDataError } from '../../store/errors';
-import { HttpError, outcomeUnknown, storedDataInvalid, storedDataLogFields, unavailable, type ErrorBody } from '../../http/errors';
+import { StoreOutcomeUnknownError, StoreUnavailableError, StoredDataError, storedDataLogFields } from '../../store/errors';
+import { HttpError, outcomeUnknown, storedDataInvalid, unavailable, type ErrorBody } from '../../http/errors';
 
 interface FieldProblem {
   readonly field: string;

@@ -117,7 +117,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
   });
 
   await app.register(errorsPlugin);
-  await app.register(rateLimitPlugin, { redis: deps.redis, max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, nameSpace: store.keys.rateLimit });
+  await app.register(rateLimitPlugin, { redis: deps.redis, max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, keyOf: store.keys.rateLimit });
   await app.register(authPlugin, { tokens: deps.tokens });
   await app.register(openApiPlugin, { version: deps.version });
 

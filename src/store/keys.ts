@@ -28,8 +28,8 @@ export function storeKeys(prefix: string) {
     audit: `${prefix}:audit`,
     idempotency: (caller: string, keyDigest: string) => `${prefix}:idempotency:${caller}:${keyDigest}`,
     replay: (source: string, deliveryId: string) => `${prefix}:replay:${source}:${deliveryId}`,
-    /** The rate limiter's namespace: it appends the client's key. */
-    rateLimit: `${prefix}:ratelimit:`,
+    /** A rate-limit bucket's budget in its current window (src/store/rate-limit-leases.ts): `caller:<name>`, `ip:<address>`, `webhook:<address>`. */
+    rateLimit: (bucket: string) => `${prefix}:ratelimit:${bucket}`,
   };
 }
 

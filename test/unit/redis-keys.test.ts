@@ -26,7 +26,7 @@ describe('the Redis key module', () => {
       '{resetpc}:lock:ticket:jira:HD-42',
       '{resetpc}:lock:managed:abc-1',
     ]);
-    expect([k.idempotency('submitter', 'ab12'), k.replay('jira', 'd-1'), k.rateLimit]).toEqual(['{resetpc}:idempotency:submitter:ab12', '{resetpc}:replay:jira:d-1', '{resetpc}:ratelimit:']);
+    expect([k.idempotency('submitter', 'ab12'), k.replay('jira', 'd-1'), k.rateLimit('caller:operator')]).toEqual(['{resetpc}:idempotency:submitter:ab12', '{resetpc}:replay:jira:d-1', '{resetpc}:ratelimit:caller:operator']);
   });
 
   it('keeps the tenant, metrics, session and notification keys as they are stored', () => {

@@ -1,6 +1,7 @@
 import { GraphError as ClientGraphError } from '@microsoft/microsoft-graph-client';
 import { GraphError, toGraphError } from '../../src/graph/errors';
 import { MailError } from '../../src/notify/email/errors';
+import { graphMailFailure } from '../../src/notify/email/graph';
 import { StepNotRecordedError } from '../../src/notify/errors';
 import { TemplateError } from '../../src/notify/render';
 import { classify, type Verdict } from '../../src/remote/classify';
@@ -73,5 +74,13 @@ describe('toGraphError, for what a Graph call threw', () => {
     [503, 'graph_unavailable', 'transient'],
   ] as const)('maps a Graph %i to %s (%s)', (status, code, kind) => {
     expect(toGraphError(new ClientGraphError(status, 'refused'), call)).toMatchObject({ code, kind, status });
+  });
+});
+
+describe('graphMailFailure, for what a Graph sendMail threw', () => {
+  it('passes a bug in our own code on unchanged, and keeps anything else from outside the client transient', () => {
+    const bug = new RangeError('Invalid time value');
+    expect(() => graphMailFailure(bug)).toThrow(bug);
+    expect(graphMailFailure(new Error('socket hang up'))).toMatchObject({ code: 'graph_mail_unavailable', kind: 'transient' });
   });
 });

@@ -5,6 +5,7 @@
  * client's middleware: the notify queue retries, and honours Retry-After. Needs the Mail.Send application permission,
  * scoped to the sender's mailbox with Exchange RBAC for Applications.
  */
+import { isProgrammingError } from '../../domain/programming-error';
 import { GraphError as ClientGraphError, RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { parseRetryAfter } from '../../http/retry-after';
@@ -17,7 +18,9 @@ export async function buildMime(message: MailMessage): Promise<Buffer> {
   return composer.compile().build();
 }
 
+/** @throws the error itself when it is a bug in our own code (as toGraphError does): mapped, it would be retried as Graph being unavailable. */
 export function graphMailFailure(err: unknown): MailError {
+  if (isProgrammingError(err)) throw err;
   if (!(err instanceof ClientGraphError)) return new MailError('graph_mail_unavailable', 'Graph sendMail failed before Graph answered', 'transient');
   const status = err.statusCode;
   const id = err.requestId === null ? '' : `, request-id ${err.requestId}`;

@@ -27,7 +27,9 @@ export function loggerOptions(level: string, name: string): LoggerOptions {
       log: (obj) => redactDeep(obj) as Record<string, unknown>,
     },
     serializers: {
-      err: (err: unknown) => redactDeep(pino.stdSerializers.err(err as Error)),
+      // An error is logged as redactDeep writes it (class, text, code, cause), never with its other fields; the `log`
+      // formatter may have done so already, and then the result is kept as it is (its class name included).
+      err: (err: unknown) => (err instanceof Error ? redactDeep(err) : err),
     },
   };
 }

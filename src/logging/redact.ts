@@ -27,7 +27,16 @@ export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknow
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, seen));
   if (value instanceof Error) {
-    return { type: value.name, message: redactText(value.message), stack: value.stack === undefined ? undefined : redactText(value.stack) };
+    // Only the class, the text, a string `code` (ECONNREFUSED, ...) and the cause: never the error's other fields. An
+    // ioredis ReplyError carries the command and its arguments (a stored record, a session's CSRF token).
+    const code: unknown = (value as { code?: unknown }).code;
+    return {
+      type: value.name,
+      message: redactText(value.message),
+      ...(typeof code === 'string' ? { code } : {}),
+      stack: value.stack === undefined ? undefined : redactText(value.stack),
+      ...(value.cause === undefined ? {} : { cause: redactDeep(value.cause, seen) }),
+    };
   }
   if (value instanceof Date) return value;
   // Class instances (Fastify's request and reply, streams, clients) are left to pino's serializers, which read their

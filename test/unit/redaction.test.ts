@@ -41,6 +41,22 @@ describe('log redaction', () => {
     expect(lines.join('')).not.toMatch(/sekrit-token|CANARY-9/);
   });
 
+  it('logs a Redis reply error by its class, text and cause, never with the command\'s arguments', () => {
+    const { lines, stream } = capture();
+    const reply = Object.assign(new Error("OOM command not allowed when used memory > 'maxmemory'."), {
+      name: 'ReplyError',
+      command: { name: 'evalsha', args: ['sha', '2', 'k', '{"requestedBy":"CANARY-PERSON@contoso.com","csrf":"CANARY-CSRF-7"}'] },
+    });
+    const log = createLogger('info', 'test', stream);
+    log.warn({ err: reply }, 'request store unavailable');
+    log.warn({ err: new Error('The request store (Redis) is unavailable', { cause: reply }) }, 'wrapped');
+    const text = lines.join('');
+    expect(text).not.toMatch(/CANARY-PERSON|CANARY-CSRF|evalsha/);
+    const [direct, wrapped] = lines.map((l) => JSON.parse(l) as { err: { type: string; message: string; cause?: { type: string } } });
+    expect(direct?.err).toMatchObject({ type: 'ReplyError', message: expect.stringMatching(/^OOM/) as unknown });
+    expect(wrapped?.err).toMatchObject({ type: 'Error', cause: { type: 'ReplyError' } });
+  });
+
   it('keeps ordinary fields, and survives cycles', () => {
     const cyclic: Record<string, unknown> = { requestId: 'r1', device: { serialNumber: 'SN1' } };
     cyclic.self = cyclic;

@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema';
+import type { TicketingAccountsSection, TicketScopeSection } from '../config/sections';
 import { TokenRegistry } from '../auth/tokens';
 import { loggerOptions } from '../logging/logger';
 import type { NotifyChannel, Queues } from '../queue/queues';
@@ -15,7 +16,7 @@ import { authPlugin } from './plugins/auth';
 import { errorsPlugin } from './plugins/errors';
 import { openApiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
-import { answerClientError, serverTimeouts } from './server-options';
+import { answerClientError, serverTimeouts, type ServerTimeouts } from './server-options';
 import { WorkflowStore } from '../store/workflow-store';
 import { TenantControlStore } from '../store/tenant-controls';
 import { actionRoutes } from './routes/actions';
@@ -35,11 +36,45 @@ import { notificationRoutes } from './routes/notifications';
 import { createNotificationDeliveries } from '../notify/deliveries';
 import { webhookRoutes } from './routes/webhooks';
 import { createSubmissionService } from '../app/submissions';
-import { registerOperations } from '../ops';
+import { registerOperations, type OperationsSettings } from '../ops';
 import { ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
 
+/**
+ * What the intake app reads: its HTTP limits and timeouts, the rate limit, the webhooks' secrets and scope, the
+ * ticketing accounts (to tell which systems are configured), the notifications it queues on acceptance, and what the
+ * dashboard reads (OperationsSettings).
+ */
+export type IntakeSettings = Pick<
+  Config,
+  | 'LOG_LEVEL'
+  | 'BODY_LIMIT_BYTES'
+  | 'WEBHOOK_BODY_LIMIT_BYTES'
+  | 'TRUST_PROXY'
+  | 'REDIS_PREFIX'
+  | 'AUDIT_RETENTION_DAYS'
+  | 'NOTIFY_TICKET_EVENTS'
+  | 'NOTIFY_EMAIL_EVENTS'
+  | 'RATE_LIMIT_MAX'
+  | 'RATE_LIMIT_WINDOW_MS'
+  | 'IDEMPOTENCY_TTL_SECONDS'
+  | 'ADMIN_CENTER_DEVICE_URL'
+  | 'BLAST_RADIUS_PER_HOUR'
+  | 'APPROVAL_ALLOWED_APPROVERS'
+  | 'AZURE_TENANT_ID'
+  | 'JIRA_WEBHOOK_SECRET'
+  | 'JIRA_WEBHOOK_TOLERANCE_SECONDS'
+  | 'JIRA_WEBHOOK_DEDUPE_TTL_SECONDS'
+  | 'SERVICENOW_WEBHOOK_SECRET'
+  | 'SERVICENOW_WEBHOOK_TOLERANCE_SECONDS'
+  | 'SERVICENOW_TABLES'
+> &
+  ServerTimeouts &
+  TicketingAccountsSection &
+  TicketScopeSection &
+  OperationsSettings;
+
 export interface IntakeDeps {
-  readonly config: Config;
+  readonly config: IntakeSettings;
   /** A producer connection (fail fast): see src/redis/connection.ts. */
   readonly redis: Redis;
   readonly queues: Queues;

@@ -9,7 +9,8 @@ export const errorSchema = z
         .string()
         .describe(
           'A stable, machine-readable code. Besides each route\'s own: validation_failed (400), unauthorized (401), forbidden (403), not_found (404), ' +
-            'rate_limited (429), unavailable (503, with Retry-After: nothing was stored), internal (500), and stored_data_invalid (500: a record in ' +
+            'rate_limited (429), unavailable (503, with Retry-After: Redis did not answer; the message says whether anything may have been stored, and a ' +
+            'retry with the same Idempotency-Key is always safe), internal (500), and stored_data_invalid (500: a record in ' +
             'Redis that this version of the product cannot read, typically during a rolling upgrade; retry once every process runs the same version)',
         ),
       message: z.string(),

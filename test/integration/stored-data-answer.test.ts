@@ -111,5 +111,11 @@ describe('a stored record this version cannot read', () => {
     const doc = await t.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(doc.statusCode).toBe(200);
     expect(doc.body).toContain('stored_data_invalid (500: a record in Redis that this version of the product cannot read');
+    // Every /v1 operation that reads or writes Redis declares the 500 it may answer.
+    const paths = doc.json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>().paths;
+    const undeclared = Object.entries(paths)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, operations]) => Object.entries(operations).filter(([, op]) => !('500' in op.responses)).map(([method]) => `${method.toUpperCase()} ${path}`));
+    expect(undeclared).toEqual([]);
   });
 });

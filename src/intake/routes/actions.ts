@@ -18,7 +18,7 @@ const approval = z
     next: stateSchema.optional().describe('The state the approval leads to (approved), while the request has not reached it. A request still being checked waits there for its eligibility verdict first'),
   })
   .describe('What the approval did');
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 415: errorSchema, 503: errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 415: errorSchema, 500: errorSchema, 503: errorSchema };
 
 /** Actions on a request: approve (API requests), cancel. Each needs a role and is recorded in the timeline. */
 export function actionRoutes(deps: { actions: RequestActions }) {

@@ -41,7 +41,7 @@ const retryBody = z
       .describe('For linked_to_active_request: the linked ticket'),
   })
   .nullish();
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 500: errorSchema, 503: errorSchema };
 
 /** A request's notifications (ticket write-back, email) and their delivery, and an operator's retry of one. */
 export function notificationRoutes(deps: { notifications: NotificationActions }) {

@@ -94,6 +94,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             422: errorSchema,
             429: errorSchema,
             502: errorSchema,
+            500: errorSchema,
             503: errorSchema,
           },
         },
@@ -139,7 +140,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
               progress: progressSchema,
               links: z.object({ self: z.string(), adminCenter: z.string().optional(), failureDetails: z.string().optional() }),
             }),
-            400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
+            400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 500: errorSchema, 503: errorSchema },
         },
       },
       async (request) => {
@@ -171,7 +172,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().max(200).optional().describe('From the previous page\'s nextCursor'),
           }),
-          response: { 200: z.object({ items: z.array(requestSchema), nextCursor: z.string().nullable() }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 503: errorSchema },
+          response: { 200: z.object({ items: z.array(requestSchema), nextCursor: z.string().nullable() }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 500: errorSchema, 503: errorSchema },
         },
       },
       async (request) => {

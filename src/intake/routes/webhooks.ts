@@ -99,7 +99,7 @@ export function webhookRoutes(deps: WebhookDeps) {
       done(null, body);
     });
 
-    const common = { tags: ['webhooks'], response: { 200: ackSchema, 202: ackSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema } };
+    const common = { tags: ['webhooks'], response: { 200: ackSchema, 202: ackSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 500: errorSchema, 503: errorSchema } };
 
     app.post('/v1/webhooks/jira', {
       bodyLimit: deps.bodyLimit,

@@ -49,6 +49,8 @@ export default defineConfig(
           NO_WORKERS,
           { group: ['fastify', 'fastify-*', '@fastify/*', 'ioredis', 'bullmq'], message: 'src/app is the application layer: no Fastify, ioredis or BullMQ (declare a port in src/app/ports.ts).' },
           { group: ['../intake/**', '../ops/**', '../bin/**', '../redis/**', '../queue/queues'], message: 'src/app is called by the edges; it does not import them, nor Redis connections or BullMQ queues.' },
+          // The adapters it drives: their data types (import type) and their error classes, never their code.
+          { group: ['../store/*', '!../store/errors', '../notify/**', '../ticketing/**', '../queue/**', '../graph/**', '../remote/*', '!../remote/errors'], allowTypeImports: true, message: 'src/app uses an adapter through a port (src/app/ports.ts): import its types with `import type`, and only its errors as values.' },
         ],
       }],
     },

@@ -6,7 +6,7 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-/** A plain-HTTP server on 127.0.0.1 (a free port unless given), for running one simulator on its own in tests. */
+/** A plain-HTTP server on 127.0.0.1 (a free port unless given), for running one simulated service on its own in tests. */
 export async function listenOnLoopback(handler: RequestListener, port = 0): Promise<LoopbackServer> {
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {

@@ -99,7 +99,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const smtp = options.smtpPort === false ? undefined : await startSmtpCatcher({ port: options.smtpPort ?? 0 });
 
   const app = Fastify({ https: { key: pki.keyPem, cert: pki.certPem }, logger: false, forceCloseConnections: true, bodyLimit: 1024 * 1024 });
-  // The ticketing simulators are plain Node handlers that read their own bodies, so they take the request before
+  // The ticketing sandboxes are plain Node handlers that read their own bodies, so they take the request before
   // Fastify parses it.
   app.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?')[0] ?? '';

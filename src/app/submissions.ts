@@ -70,7 +70,7 @@ export interface SubmissionService {
 }
 
 /**
- * Accepts a request durably (ADR 003): "202" means the request and its job are both stored, and nothing is left
+ * Accepts a request durably (ADR 003, in one round trip since ADR 013): "202" means the request and its job are both stored, and nothing is left
  * half-written. One round trip: the job is queued first and the request is stored with it, only if the job is there
  * (RequestAcceptance), so a stored request always has its job. When the request is not stored (a busy device, a
  * refused write) the job is removed again (best effort: a job without a record is discarded by the worker). When Redis

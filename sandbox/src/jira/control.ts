@@ -1,5 +1,5 @@
 /**
- * The Jira simulator's in-process control: seed issues and approvals, decide approvals, inject faults, set a rate
+ * The Jira sandbox's in-process control: seed issues and approvals, decide approvals, inject faults, set a rate
  * limit, send webhooks, and read every request and write the site received (never a header or a token).
  */
 import { systemClock, type SandboxClock } from '../clock';

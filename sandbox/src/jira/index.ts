@@ -14,7 +14,7 @@ export interface StartedJiraSim extends JiraSim {
   close(): Promise<void>;
 }
 
-/** The simulator alone on 127.0.0.1 and a free port, over plain HTTP (loopback only). */
+/** The Jira sandbox alone on 127.0.0.1 and a free port, over plain HTTP (loopback only). */
 export async function startJiraSim(options: Omit<JiraSimOptions, 'signal'> & { readonly port?: number } = {}): Promise<StartedJiraSim> {
   const closing = new AbortController();
   const sim = createJiraSim({ ...options, signal: closing.signal });

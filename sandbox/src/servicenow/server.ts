@@ -1,4 +1,4 @@
-/** startServiceNowSim: the ServiceNow simulator alone on a plain HTTP server on 127.0.0.1, for tests. */
+/** startServiceNowSim: the ServiceNow sandbox alone on a plain HTTP server on 127.0.0.1, for tests. */
 import { listenOnLoopback } from '../loopback-server';
 import { createServiceNowSim, type ServiceNowSim, type ServiceNowSimOptions } from './sim';
 

@@ -127,6 +127,89 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     expect(await budget.acquire(u, 'read', 'device:5')).toEqual({ ok: false, why: 'budget', waitMs: 7_000 });
   });
 
+  describe('reads booked together for one owner (ADR 014)', () => {
+    // Reads: 44 − 4 = 40 per 20 s, one every 500 ms; tolerance 1 s, so a read may book one more (half the tolerance).
+    const roomy: BudgetLimits = { windowMs: 20_000, writes: 4, reads: 44 };
+    let booked: GraphBudget;
+    beforeAll(async () => {
+      booked = new GraphBudget(await connect(), prefix, roomy, clock);
+    });
+    /** Uses up the reads that may run ahead: the next read's slot is 500 ms away. */
+    const busy = async (t: string): Promise<void> => {
+      for (let i = 0; i < 3; i += 1) expect(await booked.acquire(t, 'read')).toEqual({ ok: true });
+    };
+
+    it('books the next read of the owner with a read that must wait, and wakes it once, at the later slot', async () => {
+      const t = nextTenant();
+      await busy(t);
+      // The lookup's slot is at 0.5 s and the baseline's at 1 s: one wait, until 1 s.
+      expect(await booked.acquire(t, 'read', 'find:serialNumber:S1:1', { owner: 'request-1', readsAfter: 1 })).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
+      // Another owner's reads come after both.
+      expect(await booked.acquire(t, 'read', 'find:serialNumber:S2:1', { owner: 'request-2', readsAfter: 1 })).toEqual({ ok: false, why: 'budget', waitMs: 2_000 });
+      now += 1_000;
+      expect(await booked.acquire(t, 'read', 'find:serialNumber:S1:1', { owner: 'request-1', readsAfter: 1 })).toEqual({ ok: true });
+      // The baseline read has no slot of its own: it takes the one its owner booked.
+      expect(await booked.acquire(t, 'read', 'actions:device-1', { owner: 'request-1', readsAfter: 0 })).toEqual({ ok: true });
+      // A booked slot is taken once: a third read of the owner queues behind everything booked.
+      expect(await booked.acquire(t, 'read', 'actions:device-1', { owner: 'request-1', readsAfter: 0 })).toEqual({ ok: false, why: 'budget', waitMs: 1_500 });
+      // Nor does a read of another owner take what request-2 booked.
+      expect(await booked.acquire(t, 'read', 'actions:device-3', { owner: 'request-3', readsAfter: 0 })).toEqual({ ok: false, why: 'budget', waitMs: 2_000 });
+      expect(await booked.usage(t)).toMatchObject({ reads: 5 });
+    });
+
+    it('books nothing when the read is admitted at once, and drops a booking taken more than the tolerance late', async () => {
+      const t = nextTenant();
+      expect(await booked.acquire(t, 'read', 'find:serialNumber:S1:1', { owner: 'request-1', readsAfter: 1 })).toEqual({ ok: true });
+      for (let i = 0; i < 2; i += 1) expect(await booked.acquire(t, 'read')).toEqual({ ok: true });
+      // request-1 booked nothing: request-2's lookup is the next slot (0.5 s), its baseline the one after (1 s).
+      expect(await booked.acquire(t, 'read', 'find:serialNumber:S2:1', { owner: 'request-2', readsAfter: 1 })).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
+      // request-2 comes back 2 s late: both its slots have gone by and are dropped; the schedule has room again, so it
+      // is admitted as any read would be, and so is its baseline.
+      now += 3_000;
+      expect(await booked.acquire(t, 'read', 'find:serialNumber:S2:1', { owner: 'request-2', readsAfter: 1 })).toEqual({ ok: true });
+      expect(await booked.acquire(t, 'read', 'actions:device-2', { owner: 'request-2', readsAfter: 0 })).toEqual({ ok: true });
+      expect(await booked.usage(t)).toMatchObject({ reads: 5 });
+    });
+
+    it('books no more reads than fit in half the tolerance, and none for a write', async () => {
+      const t = nextTenant();
+      await busy(t);
+      // Asked for 5 reads after it, it books the 1 that fits: one wait, until 1 s.
+      expect(await booked.acquire(t, 'read', 'find:a', { owner: 'request-1', readsAfter: 5 })).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
+      expect(await booked.acquire(t, 'read', 'find:b')).toEqual({ ok: false, why: 'budget', waitMs: 1_500 });
+      // With the other tests' limits (one read every 2 s, tolerance 1 s) nothing fits: a read books only itself.
+      const u = nextTenant();
+      expect(await budget.acquire(u, 'read')).toEqual({ ok: true });
+      expect(await budget.acquire(u, 'read', 'find:a', { owner: 'request-1', readsAfter: 1 })).toEqual({ ok: false, why: 'budget', waitMs: 1_000 });
+      expect(await budget.acquire(u, 'read', 'find:b')).toEqual({ ok: false, why: 'budget', waitMs: 3_000 });
+    });
+
+    it('never admits more reads than the limit (plus two) in any window, with every owner booking ahead', async () => {
+      const t = nextTenant();
+      const admitted: number[] = [];
+      // 60 owners arrive over 3 s (120 reads: a minute of the read lane); each reads its device, then its baseline,
+      // coming back when told to.
+      const owners: { owner: string; next: 'find' | 'baseline' | 'done'; at: number }[] = Array.from({ length: 60 }, (_, i) => ({ owner: `request-${i.toString()}`, next: 'find', at: now + i * 50 }));
+      const start = now;
+      for (; now < start + 5 * roomy.windowMs && owners.some((o) => o.next !== 'done'); now += 25) {
+        for (const o of owners) {
+          while (o.next !== 'done' && o.at <= now) {
+            const d = o.next === 'find' ? await booked.acquire(t, 'read', `find:${o.owner}`, { owner: o.owner, readsAfter: 1 }) : await booked.acquire(t, 'read', `actions:${o.owner}`, { owner: o.owner, readsAfter: 0 });
+            if (!d.ok) {
+              o.at = now + d.waitMs;
+              break;
+            }
+            admitted.push(now);
+            o.next = o.next === 'find' ? 'baseline' : 'done';
+          }
+        }
+      }
+      expect(owners.every((o) => o.next === 'done')).toBe(true);
+      const worst = Math.max(...admitted.map((from) => admitted.filter((at) => at >= from && at < from + roomy.windowMs).length));
+      expect(worst).toBeLessThanOrEqual(roomy.reads - roomy.writes + 2);
+    }, 30_000);
+  });
+
   it('keeps tenants apart', async () => {
     const [a, b] = [nextTenant(), nextTenant()];
     for (let i = 0; i < limits.writes; i += 1) await budget.acquire(a, 'write');

@@ -17,7 +17,8 @@
  * Run with `npm run build && node bench/run.mjs` (bench/run.mjs compiles this file to dist/bench/ and loads it).
  * Settings (environment, each clamped): BENCH_ROUNDS (3), BENCH_SECONDS (6), BENCH_WARMUP_SECONDS (2),
  * BENCH_CONNECTIONS (10), BENCH_RATE (1000), BENCH_TARGETS (bare,intake,queue), BENCH_LOG_LEVEL (info, the production default),
- * BENCH_CPU_PROF (1: the server child writes a V8 CPU profile to a temp directory on exit).
+ * BENCH_CPU_PROF (1: the server child writes a V8 CPU profile to a temp directory on exit), BENCH_SERVER_NODE_ARGS (Node
+ * flags for the server child, e.g. `--max-semi-space-size=32`, separated by spaces; none by default).
  */
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -65,6 +66,7 @@ function settings() {
     // The production default (LOG_LEVEL=info) unless told otherwise: its lines cost CPU, and issue 12's targets count it.
     logLevel: process.env.BENCH_LOG_LEVEL === 'warn' || process.env.BENCH_LOG_LEVEL === 'silent' ? process.env.BENCH_LOG_LEVEL : 'info',
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
+    serverNodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => /^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/.test(arg)),
   };
 }
 type Settings = ReturnType<typeof settings>;
@@ -666,7 +668,7 @@ async function orchestrate(): Promise<number> {
         BENCH_TOKEN_SHA256: sha256Hex(token),
         BENCH_LOG_LEVEL: s.logLevel,
       },
-      execArgv: profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+      execArgv: [...s.serverNodeArgs, ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`])],
       // At info the app logs every request: keep that cost, but not the lines.
       stdio: ['ignore', s.logLevel === 'info' ? 'ignore' : 'inherit', 'inherit', 'ipc'],
     });

@@ -43,6 +43,16 @@ export interface RequestAcceptance {
   accept(request: ResetRequest, first: TimelineEntry): Promise<AcceptAnswer>;
 }
 
+/** Which webhook deliveries were seen, per sender, each mark for its own time (src/store/replay.ts). */
+export interface ReplayRecords {
+  /** True the first time a delivery id is seen within `ttlSeconds`; false for every repeat. */
+  firstSeen(source: 'jira' | 'servicenow', deliveryId: string, ttlSeconds: number): Promise<boolean>;
+  /** True only when none of a delivery's marks was seen before; all of them are remembered. */
+  firstSeenAll(source: 'jira' | 'servicenow', marks: readonly { readonly id: string; readonly ttlSeconds: number }[]): Promise<boolean>;
+  /** Gives a delivery's marks back, so that the sender's retry is processed. */
+  forget(source: 'jira' | 'servicenow', ...deliveryIds: string[]): Promise<void>;
+}
+
 /** A request's conditional writes: each applies only if the request is still in the state the caller saw. */
 export interface WorkflowRepository {
   load(id: string): Promise<CurrentRequest | undefined>;

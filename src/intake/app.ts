@@ -36,6 +36,7 @@ import { notificationRoutes } from './routes/notifications';
 import { createNotificationDeliveries } from '../notify/deliveries';
 import { webhookRoutes } from './routes/webhooks';
 import { createSubmissionService } from '../app/submissions';
+import { createWebhookDeliveries } from '../app/webhook-deliveries';
 import { registerOperations, type OperationsSettings } from '../ops';
 import { ticketScopeOf, type TicketReader } from '../ticketing/ticket-facts';
 
@@ -185,23 +186,25 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     tenantActions,
     notifications,
   });
+  const webhookDeliveries = createWebhookDeliveries({
+    submissions,
+    replays: new ReplayStore(deps.redis, store.keys),
+    ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
+    settings: {
+      // The same mapping as a cited ticket is read with: one scope for every way a ticket comes in.
+      jira: { toleranceSeconds: config.JIRA_WEBHOOK_TOLERANCE_SECONDS, dedupeTtlSeconds: config.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS, mapping: ticketScopeOf(config).jira },
+      servicenow: { toleranceSeconds: config.SERVICENOW_WEBHOOK_TOLERANCE_SECONDS, tables: config.SERVICENOW_TABLES },
+    },
+  });
   await app.register(
     webhookRoutes({
-      submissions,
-      replays: new ReplayStore(deps.redis, store.keys),
+      deliveries: webhookDeliveries,
       bodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
+      servicenowToleranceSeconds: config.SERVICENOW_WEBHOOK_TOLERANCE_SECONDS,
       ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
-      jira: {
-        ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { secret: config.JIRA_WEBHOOK_SECRET }),
-        toleranceSeconds: config.JIRA_WEBHOOK_TOLERANCE_SECONDS,
-        dedupeTtlSeconds: config.JIRA_WEBHOOK_DEDUPE_TTL_SECONDS,
-        // The same mapping as a cited ticket is read with: one scope for every way a ticket comes in.
-        mapping: ticketScopeOf(config).jira,
-      },
-      servicenow: {
-        ...(config.SERVICENOW_WEBHOOK_SECRET === undefined ? {} : { secret: config.SERVICENOW_WEBHOOK_SECRET }),
-        toleranceSeconds: config.SERVICENOW_WEBHOOK_TOLERANCE_SECONDS,
-        tables: config.SERVICENOW_TABLES,
+      secrets: {
+        ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { jira: config.JIRA_WEBHOOK_SECRET }),
+        ...(config.SERVICENOW_WEBHOOK_SECRET === undefined ? {} : { servicenow: config.SERVICENOW_WEBHOOK_SECRET }),
       },
     }),
   );

@@ -1,13 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SERVICENOW_NUMBER, SERVICENOW_SYS_ID, SERVICENOW_TABLE } from '../../domain/identifiers';
-import type { TicketRef } from '../../domain/request';
-import type { Log } from '../../logging/logger';
-import type { ReplayStore } from '../../store/replay';
 import { HttpError } from '../../http/errors';
 import { deviceRefFrom, deviceSchema, email, errorSchema, reasonSchema } from '../../http/schemas';
-import type { NewRequest, SubmissionService } from '../../app/submissions';
-import { mapJiraDelivery, type JiraDelivery, type JiraMapping } from '../../domain/jira-mapping';
+import type { WebhookAck, WebhookAnswer, WebhookDeliveries } from '../../app/webhook-deliveries';
+import type { JiraDelivery } from '../../domain/jira-mapping';
 import { bodyDigest, verifyJiraSignature, verifyServiceNowSignature } from '../webhooks/signature';
 
 declare module 'fastify' {
@@ -16,15 +13,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The webhook edge: it authenticates a delivery (its signature over the raw body, with the configured secret) and
+ * parses it, then hands it to the use case (src/app/webhook-deliveries.ts), which checks its timestamp's tolerance,
+ * acts on it once and starts the ticket's request.
+ */
 export interface WebhookDeps {
-  readonly submissions: SubmissionService;
-  readonly replays: ReplayStore;
-  readonly now?: () => number;
+  readonly deliveries: WebhookDeliveries;
   /** Ticketing systems send whole issues: the webhook routes take larger bodies than the API. */
   readonly bodyLimit: number;
-  readonly jira: { readonly secret?: string; readonly toleranceSeconds: number; readonly dedupeTtlSeconds: number; readonly mapping: JiraMapping };
-  /** `tables`: SERVICENOW_TABLES; a delivery from another table is acknowledged `ignored` and starts nothing. */
-  readonly servicenow: { readonly secret?: string; readonly toleranceSeconds: number; readonly tables: readonly string[] };
+  readonly secrets: { readonly jira?: string; readonly servicenow?: string };
+  /** ServiceNow's signature covers its timestamp: one outside this tolerance does not authenticate the delivery. */
+  readonly servicenowToleranceSeconds: number;
+  readonly now?: () => number;
 }
 
 const ackSchema = z.object({
@@ -32,7 +33,7 @@ const ackSchema = z.object({
   id: z.uuid().optional(),
   reason: z.string().optional(),
 });
-type Ack = z.infer<typeof ackSchema>;
+const answered = (reply: FastifyReply, answer: WebhookAnswer): FastifyReply => reply.code(answer.created ? 202 : 200).send(answer.ack satisfies WebhookAck);
 
 const jiraDeliverySchema = z.looseObject({
   webhookEvent: z.string().max(100),
@@ -66,31 +67,8 @@ function single(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
-/** The webhook answer for each outcome: 202 only when a request was created. */
-async function submitFromTicket(submissions: SubmissionService, input: NewRequest & { ticket: TicketRef }, log: Log): Promise<{ code: number; ack: Ack }> {
-  const outcome = await submissions.submitFromTicket(input, log);
-  switch (outcome.kind) {
-    case 'accepted':
-      return { code: 202, ack: { status: 'accepted', id: outcome.id } };
-    case 'already_active':
-      return { code: 200, ack: { status: 'already_active', id: outcome.id } };
-    case 'linked':
-      return { code: 200, ack: { status: 'linked', id: outcome.id } };
-    case 'already_handled':
-      return {
-        code: 200,
-        ack: {
-          status: 'ignored',
-          id: outcome.id,
-          reason: `ticket ${input.ticket.key} already had request ${outcome.id} (${outcome.state}); a ticket starts at most one reset; to reset again, retry that request (POST /v1/resets/{id}/retry or the dashboard)`,
-        },
-      };
-  }
-}
-
 export function webhookRoutes(deps: WebhookDeps) {
   const now = deps.now ?? Date.now;
-
   return (app: FastifyInstance): void => {
     // Signatures cover the exact bytes, so this context keeps the raw body and parses JSON itself, after verifying.
     app.removeAllContentTypeParsers();
@@ -112,7 +90,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           'older than the tolerance are refused.',
       },
     }, async (request: FastifyRequest, reply: FastifyReply) => {
-      const { secret, toleranceSeconds, dedupeTtlSeconds, mapping } = deps.jira;
+      const secret = deps.secrets.jira;
       if (secret === undefined) throw new HttpError(401, 'webhook_not_configured', 'The Jira webhook is not configured (JIRA_WEBHOOK_SECRET)');
       const raw = request.rawBody ?? Buffer.alloc(0);
       if (verifyJiraSignature(secret, raw, single(request.headers['x-hub-signature'])) === undefined) {
@@ -121,34 +99,8 @@ export function webhookRoutes(deps: WebhookDeps) {
       const parsed = jiraDeliverySchema.safeParse(parseJson(raw));
       if (!parsed.success) throw invalid(parsed.error.issues);
       const delivery = parsed.data as JiraDelivery;
-      const ageSeconds = (now() - delivery.timestamp) / 1000;
-      if (Math.abs(ageSeconds) > toleranceSeconds) {
-        throw new HttpError(400, 'stale_delivery', `The event timestamp is outside the ${toleranceSeconds} s tolerance`);
-      }
-      // The identifier is not signed: a captured body sent again under a new one is caught by the body's own digest,
-      // remembered at least until its signed timestamp leaves the tolerance (after that it is stale).
       const identifier = single(request.headers['x-atlassian-webhook-identifier']);
-      const bodyId = `body:${bodyDigest(raw)}`;
-      const deliveryId = identifier !== undefined && /^[\x21-\x7e]{1,128}$/.test(identifier) ? `id:${identifier}` : bodyId;
-      const bodyTtlSeconds = Math.max(dedupeTtlSeconds, Math.ceil(delivery.timestamp / 1000 + toleranceSeconds - now() / 1000) + 1);
-      const marks = [{ id: bodyId, ttlSeconds: bodyTtlSeconds }, ...(deliveryId === bodyId ? [] : [{ id: deliveryId, ttlSeconds: dedupeTtlSeconds }])];
-      if (!(await deps.replays.firstSeenAll('jira', marks))) {
-        request.log.info({ deliveryId, bodyId }, 'duplicate Jira delivery acknowledged without effect');
-        return reply.code(200).send({ status: 'duplicate' } satisfies Ack);
-      }
-      const mapped = mapJiraDelivery(delivery, mapping);
-      if (mapped.kind === 'ignored') {
-        request.log.info({ deliveryId, ticket: delivery.issue?.key, reason: mapped.reason }, 'Jira delivery does not ask for a reset');
-        return reply.code(200).send({ status: 'ignored', reason: mapped.reason } satisfies Ack);
-      }
-      try {
-        const { code, ack } = await submitFromTicket(deps.submissions, { ...mapped, source: 'jira', submittedBy: 'webhook:jira' }, request.log);
-        return await reply.code(code).send(ack);
-      } catch (err) {
-        // Let Jira's retry be processed.
-        await deps.replays.forget('jira', ...marks.map((m) => m.id)).catch(() => undefined);
-        throw err;
-      }
+      return answered(reply, await deps.deliveries.fromJira({ delivery, identifier, bodyDigest: bodyDigest(raw) }, request.log));
     });
 
     app.post('/v1/webhooks/servicenow', {
@@ -161,7 +113,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           'within the tolerance (300 s by default); a delivery seen before is refused with 409.',
       },
     }, async (request: FastifyRequest, reply: FastifyReply) => {
-      const { secret, toleranceSeconds } = deps.servicenow;
+      const secret = deps.secrets.servicenow;
       if (secret === undefined) throw new HttpError(401, 'webhook_not_configured', 'The ServiceNow webhook is not configured (SERVICENOW_WEBHOOK_SECRET)');
       const raw = request.rawBody ?? Buffer.alloc(0);
       const timestamp = single(request.headers['x-resetpc-timestamp']);
@@ -170,37 +122,14 @@ export function webhookRoutes(deps: WebhookDeps) {
       if (timestamp === undefined || digits === undefined) {
         throw new HttpError(401, 'invalid_signature', 'X-ResetPC-Signature or X-ResetPC-Timestamp is missing or does not match the body');
       }
-      if (Math.abs(now() / 1000 - Number(timestamp)) > toleranceSeconds) {
-        throw new HttpError(401, 'stale_delivery', `X-ResetPC-Timestamp is outside the ${toleranceSeconds} s tolerance`);
+      if (Math.abs(now() / 1000 - Number(timestamp)) > deps.servicenowToleranceSeconds) {
+        throw new HttpError(401, 'stale_delivery', `X-ResetPC-Timestamp is outside the ${String(deps.servicenowToleranceSeconds)} s tolerance`);
       }
-      // The signature is unique to (timestamp, body): remember its digits (never the header, whose padding varies) for
-      // longer than the tolerance window on both sides.
-      const deliveryId = digits;
-      if (!(await deps.replays.firstSeen('servicenow', deliveryId, toleranceSeconds * 2 + 60))) {
-        throw new HttpError(409, 'replayed_delivery', 'This delivery was already received');
-      }
-      try {
-        const parsed = serviceNowBody.safeParse(parseJson(raw));
-        if (!parsed.success) throw invalid(parsed.error.issues);
-        const body = parsed.data;
-        if (!deps.servicenow.tables.includes(body.table)) {
-          request.log.info({ ticket: body.number, table: body.table }, 'ServiceNow delivery from a table that is not configured');
-          return await reply.code(200).send({ status: 'ignored', reason: `table ${body.table} is not configured (SERVICENOW_TABLES)` } satisfies Ack);
-        }
-        const ticket: TicketRef = { system: 'servicenow', key: body.number, table: body.table, sysId: body.sysId };
-        const { code, ack } = await submitFromTicket(deps.submissions, {
-          device: deviceRefFrom(body.device),
-          requestedBy: body.requestedBy,
-          ...(body.reason === undefined ? {} : { reason: body.reason }),
-          ticket,
-          source: 'servicenow',
-          submittedBy: 'webhook:servicenow',
-        }, request.log);
-        return await reply.code(code).send(ack);
-      } catch (err) {
-        await deps.replays.forget('servicenow', deliveryId).catch(() => undefined);
-        throw err;
-      }
+      const parsed = serviceNowBody.safeParse(parseJson(raw));
+      if (!parsed.success) throw invalid(parsed.error.issues);
+      const { table, number, sysId, device, requestedBy, reason } = parsed.data;
+      const input = { signatureDigits: digits, table, number, sysId, device: deviceRefFrom(device), requestedBy, ...(reason === undefined ? {} : { reason }) };
+      return answered(reply, await deps.deliveries.fromServiceNow(input, request.log));
     });
   };
 }

@@ -14,7 +14,7 @@
  *   call and the device it is for), and told how long to wait. When it comes back it takes its slot without asking
  *   again; a slot not taken within `tolerance` of its time is dropped (it was counted, so dropping it is safe). So a
  *   thousand waiting jobs wake once each, at their own times, instead of all at once for the same few slots.
- * - Reads booked together (ADR 015). A read that names its owner (the request) and the reads that owner makes next in
+ * - Reads booked together (ADR 014). A read that names its owner (the request) and the reads that owner makes next in
  *   the same run books their slots with its own when it must wait, right after it, and waits once, until the last; the
  *   owner's next reads take those slots on the same terms as a reserved one. So a new job that must wait for its
  *   device read does not wait again for the baseline read that follows. A booked slot not taken expires: it was
@@ -51,7 +51,7 @@ export type BudgetKind = 'read' | 'write';
  * baseline. The first read names how many follow (`readsAfter`); when it must wait, their slots are booked with its
  * own, right after it, and the caller waits once, until the last. Each later read of the owner (`readsAfter` 0) takes
  * a booked slot on the same terms as a reserved one (due, and at most the tolerance late); a booked slot not taken
- * expires, and as it was counted, nothing is ever over-admitted. ADR 015.
+ * expires, and as it was counted, nothing is ever over-admitted. ADR 014.
  */
 export interface ReadBooking {
   readonly owner: string;
@@ -69,7 +69,7 @@ local function clock(arg)
 end
 `;
 
-// KEYS: pause, read TAT, read log, slot, write TAT, write log, booking (the owner's booked reads; ADR 015).
+// KEYS: pause, read TAT, read log, slot, write TAT, write log, booking (the owner's booked reads; ADR 014).
 // ARGV: now|'', windowMs, read interval, write interval, tolerance, member, has-holder ('1'|'0'), kind ('read'|'write'),
 // reads to book after this one (-1: the read has no owner, so it neither books nor takes booked reads).
 const ACQUIRE = `${CLOCK}
@@ -194,7 +194,7 @@ export class GraphBudget {
     this.writeInterval = limits.windowMs / limits.writes;
     this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
     // A read that books others wakes at the last of them, so its own slot is taken that much late: at most half the
-    // tolerance, so that a slot taken late is still never more than the tolerance late (ADR 015).
+    // tolerance, so that a slot taken late is still never more than the tolerance late (ADR 014).
     this.maxReadsAfter = Math.floor(this.tolerance / 2 / this.readInterval);
   }
 

@@ -102,7 +102,7 @@ export function graphKeys(prefix: string) {
       const slot = holder === undefined ? `${budget}:slot` : `${budget}:slot:${hash('sha256', holder).slice(0, 32)}`;
       return { pause: `${base}:pause:${tenantId}`, readTat: `${budget}:read:tat`, reads: `${budget}:read`, writeTat: `${budget}:write:tat`, writes: `${budget}:write`, slot, booking: `${budget}:booked` };
     },
-    /** The reads an owner (a request) booked ahead (ADR 015), keyed like a holder's slot: `…:booked:<hash>`. */
+    /** The reads an owner (a request) booked ahead (ADR 014), keyed like a holder's slot: `…:booked:<hash>`. */
     booking: (tenantId: string, owner: string) => `${base}:budget:${tenantId}:booked:${hash('sha256', owner).slice(0, 32)}`,
     tenantFacts: (tenantId: string) => `${base}:tenant-facts:${tenantId}`,
   };

@@ -127,7 +127,7 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     expect(await budget.acquire(u, 'read', 'device:5')).toEqual({ ok: false, why: 'budget', waitMs: 7_000 });
   });
 
-  describe('reads booked together for one owner (ADR 015)', () => {
+  describe('reads booked together for one owner (ADR 014)', () => {
     // Reads: 44 − 4 = 40 per 20 s, one every 500 ms; tolerance 1 s, so a read may book one more (half the tolerance).
     const roomy: BudgetLimits = { windowMs: 20_000, writes: 4, reads: 44 };
     let booked: GraphBudget;

@@ -5,7 +5,7 @@ import { createRedis, waitForReady } from '../../src/redis/connection';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow';
 
 /**
- * A burst of resets against a small read budget (ADR 015), end to end: the real intake, the worker and the production
+ * A burst of resets against a small read budget (ADR 014), end to end: the real intake, the worker and the production
  * Graph gateway against the sandbox. Each new job reads the device, then the action baseline before its POST. When
  * the device read must wait, the baseline's slot is booked with it, so the job waits once for both reads instead of
  * once for each; the budget still keeps every call under the sandbox's limits, and each device gets one POST.
@@ -75,7 +75,7 @@ describe('a burst of resets against a small read budget', () => {
       return (delayed.get(id) ?? []).filter((at) => at < baseline.at).length;
     });
     // The burst is larger than the reads' tolerance: most jobs had to wait, most of them once. Without the booking each
-    // waited about twice (1.9 per job in the tree before ADR 015). A job woken more than the tolerance after its slot
+    // waited about twice (1.9 per job in the tree before ADR 014). A job woken more than the tolerance after its slot
     // (a busy event loop here) loses it and waits again, so the test bounds the mean rather than each job.
     const waited = readWaits.filter((n) => n > 0);
     expect(waited.length).toBeGreaterThan(BURST / 2);

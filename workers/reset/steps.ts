@@ -30,7 +30,7 @@ function policy(deps: ResetDeps) {
 }
 
 /**
- * The reads a request makes in one run, booked together (ADR 015): a device read that must wait books the baseline
+ * The reads a request makes in one run, booked together (ADR 014): a device read that must wait books the baseline
  * read that follows it in the same run (when the run goes on to submit: no approval to wait for, not a dry run), so
  * the job waits once for both. The baseline read takes what was booked.
  */

@@ -14,11 +14,6 @@
  *   call and the device it is for), and told how long to wait. When it comes back it takes its slot without asking
  *   again; a slot not taken within `tolerance` of its time is dropped (it was counted, so dropping it is safe). So a
  *   thousand waiting jobs wake once each, at their own times, instead of all at once for the same few slots.
- * - Reads booked together (ADR 014). A read that names its owner (the request) and the reads that owner makes next in
- *   the same run books their slots with its own when it must wait, right after it, and waits once, until the last; the
- *   owner's next reads take those slots on the same terms as a reserved one. So a new job that must wait for its
- *   device read does not wait again for the baseline read that follows. A booked slot not taken expires: it was
- *   counted, so nothing is over-admitted.
  * - A tenant pause: a 429's Retry-After sets the tenant's pause key (value = paused-until ms), and every process
  *   honours it. A pause only ever grows.
  * - One clock: Redis's (TIME, in the scripts), so workers on different hosts agree. Tests inject their own.
@@ -46,18 +41,6 @@ export const TOLERANCE_SHARE = 0.05;
 
 export type BudgetKind = 'read' | 'write';
 
-/**
- * The reads one owner (a request) makes one after the other in a run, e.g. the device lookup and then the action
- * baseline. The first read names how many follow (`readsAfter`); when it must wait, their slots are booked with its
- * own, right after it, and the caller waits once, until the last. Each later read of the owner (`readsAfter` 0) takes
- * a booked slot on the same terms as a reserved one (due, and at most the tolerance late); a booked slot not taken
- * expires, and as it was counted, nothing is ever over-admitted. ADR 014.
- */
-export interface ReadBooking {
-  readonly owner: string;
-  readonly readsAfter: number;
-}
-
 export type BudgetDecision = { readonly ok: true } | { readonly ok: false; readonly waitMs: number; readonly why: 'budget' | 'paused' };
 
 // The clock: ARGV[1] when the caller injects one, else Redis's TIME in ms.
@@ -69,15 +52,13 @@ local function clock(arg)
 end
 `;
 
-// KEYS: pause, read TAT, read log, slot, write TAT, write log, booking (the owner's booked reads; ADR 014).
-// ARGV: now|'', windowMs, read interval, write interval, tolerance, member, has-holder ('1'|'0'), kind ('read'|'write'),
-// reads to book after this one (-1: the read has no owner, so it neither books nor takes booked reads).
+// KEYS: pause, read TAT, read log, slot[, write TAT, write log].
+// ARGV: now|'', windowMs, read interval, write interval, tolerance, member, has-holder ('1'|'0').
 const ACQUIRE = `${CLOCK}
 local now = clock(ARGV[1])
 local window = tonumber(ARGV[2])
 local readInterval, writeInterval, tolerance = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local write = ARGV[8] == 'write'
-local after = write and -1 or tonumber(ARGV[9])
+local write = #KEYS == 6
 local pausedUntil = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if pausedUntil > now then return {0, math.ceil(pausedUntil - now), 'paused'} end
 
@@ -101,20 +82,6 @@ if holder then
   end
 end
 
--- A read of an owner that booked reads ahead takes the earliest booked slot, on the same terms as a reserved one.
-if after >= 0 then
-  local booked = redis.call('HMGET', KEYS[7], 'at', 'n')
-  local at, n = tonumber(booked[1] or ''), tonumber(booked[2] or '')
-  if at ~= nil and n ~= nil and n > 0 then
-    if at > now then return {0, math.ceil(at - now), 'budget'} end
-    if now - at <= tolerance then
-      if n > 1 then redis.call('HSET', KEYS[7], 'at', at + readInterval, 'n', n - 1) else redis.call('DEL', KEYS[7]) end
-      return admit()
-    end
-  end
-  if at ~= nil then redis.call('DEL', KEYS[7]) end
-end
-
 local tatKey = write and KEYS[5] or KEYS[2]
 local interval = write and writeInterval or readInterval
 local tat = tonumber(redis.call('GET', tatKey) or '0') or 0
@@ -122,19 +89,10 @@ local at = math.max(now, tat - (write and 0 or tolerance))
 if at > now and not holder then return {0, math.ceil(at - now), 'budget'} end
 
 local nextTat = math.max(tat, at) + interval
-local wake = at
-if at > now and after > 0 then
-  -- This read must wait: book the owner's next reads in the slots right after it, and wake once, at the last of them.
-  local first = at + interval
-  wake = first + (after - 1) * interval
-  nextTat = nextTat + after * interval
-  redis.call('HSET', KEYS[7], 'at', first, 'n', after)
-  redis.call('PEXPIRE', KEYS[7], math.ceil(wake - now + window))
-end
 redis.call('SET', tatKey, nextTat, 'PX', math.ceil(nextTat - now + window))
 if at > now then
-  redis.call('SET', KEYS[4], at, 'PX', math.ceil(wake - now + window))
-  return {0, math.ceil(wake - now), 'budget'}
+  redis.call('SET', KEYS[4], at, 'PX', math.ceil(at - now + window))
+  return {0, math.ceil(at - now), 'budget'}
 end
 return admit()
 `;
@@ -158,7 +116,7 @@ return {math.max(0, pausedUntil - now), redis.call('ZCOUNT', KEYS[2], min, '+inf
 
 // The scripts as typed commands (ioredis defineCommand); their replies are checked below.
 type Clock = string;
-const acquireScript = defineScript<[now: Clock, windowMs: number, readInterval: number, writeInterval: number, tolerance: number, member: string, hasHolder: '0' | '1', kind: BudgetKind, readsAfter: number]>('resetpcBudgetAcquire', ACQUIRE);
+const acquireScript = defineScript<[now: Clock, windowMs: number, readInterval: number, writeInterval: number, tolerance: number, member: string, hasHolder: '0' | '1']>('resetpcBudgetAcquire', ACQUIRE);
 const pauseScript = defineScript<[now: Clock, ms: number]>('resetpcBudgetPause', PAUSE);
 const statusScript = defineScript<[now: Clock, windowMs: number]>('resetpcBudgetStatus', STATUS);
 
@@ -179,7 +137,6 @@ export class GraphBudget {
   private readonly readInterval: number;
   private readonly writeInterval: number;
   private readonly tolerance: number;
-  private readonly maxReadsAfter: number;
 
   /** `now` is for tests; production uses Redis's clock, shared by every process. */
   constructor(
@@ -193,9 +150,6 @@ export class GraphBudget {
     this.readInterval = limits.windowMs / (limits.reads - limits.writes);
     this.writeInterval = limits.windowMs / limits.writes;
     this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
-    // A read that books others wakes at the last of them, so its own slot is taken that much late: at most half the
-    // tolerance, so that a slot taken late is still never more than the tolerance late (ADR 014).
-    this.maxReadsAfter = Math.floor(this.tolerance / 2 / this.readInterval);
   }
 
   /** The keys of one tenant (src/store/keys.ts); `slot` is the holder's reserved slot, or the tenant's own without one. */
@@ -210,15 +164,12 @@ export class GraphBudget {
   /**
    * Takes one call from the tenant's budget, or says how long to wait (the budget is booked, or the tenant is paused).
    * With a `holder` (one per call and device), a call that must wait has its slot reserved: calling again with the
-   * same holder after `waitMs` admits it. A read with a `booking` first takes a slot its owner booked; if it must wait,
-   * it books `readsAfter` more slots for its owner, and `waitMs` runs to the last (ReadBooking).
+   * same holder after `waitMs` admits it.
    */
-  async acquire(tenantId: string, kind: BudgetKind, holder?: string, booking?: ReadBooking): Promise<BudgetDecision> {
+  async acquire(tenantId: string, kind: BudgetKind, holder?: string): Promise<BudgetDecision> {
     const k = this.keys(tenantId, holder === undefined ? undefined : `${kind}|${holder}`);
-    const owned = kind === 'read' && booking !== undefined;
-    const keys = [k.pause, k.readTat, k.reads, k.slot, k.writeTat, k.writes, owned ? this.graphKeys.booking(tenantId, booking.owner) : k.booking];
-    const readsAfter = owned ? Math.min(Math.max(0, Math.floor(booking.readsAfter)), this.maxReadsAfter) : -1;
-    const raw = await acquireScript.run(this.redis, keys, [this.clock(), this.limits.windowMs, this.readInterval, this.writeInterval, this.tolerance, randomUUID(), holder === undefined ? '0' : '1', kind, readsAfter]);
+    const keys = kind === 'write' ? [k.pause, k.readTat, k.reads, k.slot, k.writeTat, k.writes] : [k.pause, k.readTat, k.reads, k.slot];
+    const raw = await acquireScript.run(this.redis, keys, [this.clock(), this.limits.windowMs, this.readInterval, this.writeInterval, this.tolerance, randomUUID(), holder === undefined ? '0' : '1']);
     if (!Array.isArray(raw) || raw.length !== 3) throw new Error('the Graph budget script returned an unexpected reply');
     const [admitted, waitMs, why] = raw as [unknown, unknown, unknown];
     if (admitted === 1) return { ok: true };

@@ -6,7 +6,7 @@
  */
 import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder';
-import type { BudgetKind, GraphBudget, ReadBooking } from './budget';
+import type { BudgetKind, GraphBudget } from './budget';
 import { GraphBudgetWait, toGraphError, type CallContext } from './errors';
 import { ResponseStatus } from './response-status';
 
@@ -30,10 +30,9 @@ export function graphRequest(client: Client, path: string, version: GraphVersion
  * `answer` on to its request (graphRequest), so that the metrics count the status Graph really answered (204 for
  * resetPasscode); a success whose status the client did not report counts as 200. `admitted`, when given, runs once
  * the budget has admitted the call and before it is sent (the caller records an attempt there): what it throws is
- * thrown as it is, and nothing is sent. `booking`, for a read, names the reads its owner makes next in the same run, so
- * that one wait serves them all (budget.ts, ReadBooking).
+ * thrown as it is, and nothing is sent.
  */
-export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: (answer?: ResponseStatus) => Promise<T>, holder?: string, admitted?: () => Promise<void>, booking?: ReadBooking) => Promise<T>;
+export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: (answer?: ResponseStatus) => Promise<T>, holder?: string, admitted?: () => Promise<void>) => Promise<T>;
 
 /**
  * The wait, as an error without a stack trace: it is thrown on every budget refusal (about once per reset under load)
@@ -51,10 +50,10 @@ function budgetWait(waitMs: number, why: 'budget' | 'paused', tenantId: string):
 
 /** `ready` fetches a token if none is at hand, so that an admitted call goes out at its slot, not after a sign-in. */
 export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: () => Promise<void> = () => Promise.resolve(), metrics: MetricsRecorder = NO_METRICS): GuardedCall {
-  return async (kind, call, send, holder, admitted, booking) => {
+  return async (kind, call, send, holder, admitted) => {
     // A failed sign-in is reported by the call itself, mapped like every other client error.
     await ready().catch(() => undefined);
-    const decision = await budget.acquire(tenantId, kind, holder, booking);
+    const decision = await budget.acquire(tenantId, kind, holder);
     if (!decision.ok) {
       metrics.budgetWait(tenantId, decision.why, decision.waitMs);
       throw budgetWait(decision.waitMs, decision.why, tenantId);

@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import { addMatches, NO_MATCHES, type DeviceLookup, type DeviceMatches } from '../domain/device-match';
 import type { MetricsRecorder } from '../metrics/recorder';
 import { graphKeys } from '../store/keys';
-import type { GraphBudget, ReadBooking } from './budget';
+import type { GraphBudget } from './budget';
 import { createGuardedCall, graphRequest } from './call';
 import type { GraphClient } from './client';
 import { GraphError, type CallContext } from './errors';
@@ -35,16 +35,13 @@ export type DeviceLookupBy = 'azureADDeviceId' | 'serialNumber' | 'deviceName';
 
 export interface IntuneGateway {
   readonly tenantId: string;
-  /**
-   * The device's facts, or undefined when Graph answers 404. `booking`, on this and the other reads: the reads the
-   * same owner (a request) makes next in this run, booked with this one when it must wait (budget.ts, ReadBooking).
-   */
-  getDevice(id: string, signal?: AbortSignal, booking?: ReadBooking): Promise<DeviceFacts | undefined>;
+  /** The device's facts, or undefined when Graph answers 404. */
+  getDevice(id: string, signal?: AbortSignal): Promise<DeviceFacts | undefined>;
   /**
    * The devices whose own `by` equals `value` (trimmed, case-insensitive), and near matches, from every page Intune
    * answers (at most `maxDevicePages`; `complete` says whether the last page was read).
    */
-  findDevices(by: DeviceLookupBy, value: string, signal?: AbortSignal, booking?: ReadBooking): Promise<DeviceLookup<DeviceFacts>>;
+  findDevices(by: DeviceLookupBy, value: string, signal?: AbortSignal): Promise<DeviceLookup<DeviceFacts>>;
   /**
    * Exactly one POST …/resetPasscode, never retried here or by the client's middleware. `beforeSend` runs once the
    * budget has admitted the POST, just before it is sent (the workflow counts the attempt there); if it throws, nothing
@@ -53,7 +50,7 @@ export interface IntuneGateway {
    */
   resetPasscode(id: string, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<void>;
   /** The device's resetPasscode action results, newest start first, without any passcode. */
-  resetActionResults(id: string, signal?: AbortSignal, booking?: ReadBooking): Promise<ActionResult[]>;
+  resetActionResults(id: string, signal?: AbortSignal): Promise<ActionResult[]>;
   /** The Windows 10 Mobile tenant prerequisites, cached in Redis for `tenantFactsTtlMs`. */
   tenantFacts(signal?: AbortSignal): Promise<TenantFacts>;
 }
@@ -122,9 +119,9 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
 
   return {
     tenantId,
-    async getDevice(id, signal, booking) {
+    async getDevice(id, signal) {
       try {
-        const raw = await guarded('read', READ_DEVICE, (answer) => graphRequest(client, devicePath(id), 'beta', signal, answer).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>, `device:${id}`, undefined, booking);
+        const raw = await guarded('read', READ_DEVICE, (answer) => graphRequest(client, devicePath(id), 'beta', signal, answer).select([...DEVICE_FACT_FIELDS]).get() as Promise<unknown>, `device:${id}`);
         // No fallback id: the workflow checks that the device Graph answered carries the id it asked for.
         return toDeviceFacts(raw);
       } catch (e) {
@@ -132,16 +129,14 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
         throw e;
       }
     },
-    async findDevices(by, value, signal, booking) {
+    async findDevices(by, value, signal) {
       const first = (answer?: ResponseStatus) => graphRequest(client, '/deviceManagement/managedDevices', 'beta', signal, answer).filter(encodeURIComponent(eqFilter(by, value))).select([...DEVICE_FACT_FIELDS]);
       let found: DeviceMatches<DeviceFacts> = NO_MATCHES;
       let announced = 0;
       let next: string | undefined;
       for (let pages = 1; ; pages += 1) {
         const link = next;
-        // Only the first page books the reads that follow: a later page takes one of them, as any read of the owner may.
-        const pageBooking = booking === undefined || pages === 1 ? booking : { owner: booking.owner, readsAfter: 0 };
-        const page = await guarded('read', LIST_DEVICES, (answer) => (link === undefined ? first(answer) : graphRequest(client, link, 'beta', signal, answer)).get() as Promise<unknown>, `find:${by}:${value}:${pages}`, undefined, pageBooking);
+        const page = await guarded('read', LIST_DEVICES, (answer) => (link === undefined ? first(answer) : graphRequest(client, link, 'beta', signal, answer)).get() as Promise<unknown>, `find:${by}:${value}:${pages}`);
         found = addMatches(found, pageValues(page).map((device) => toDeviceFacts(device)), value, (device) => device[by]);
         announced = Math.max(announced, odataCount(page));
         const after = nextLink(page);
@@ -154,8 +149,8 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
     async resetPasscode(id, signal, beforeSend) {
       await guarded('write', RESET_PASSCODE, (answer) => graphRequest(client, `${devicePath(id)}/resetPasscode`, 'beta', signal, answer).post(undefined) as Promise<unknown>, `reset:${id}`, beforeSend);
     },
-    async resetActionResults(id, signal, booking) {
-      const raw = await guarded('read', READ_ACTIONS, (answer) => graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`, undefined, booking);
+    async resetActionResults(id, signal) {
+      const raw = await guarded('read', READ_ACTIONS, (answer) => graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);
       return toResetActionResults(raw);
     },
     tenantFacts: (signal) => readTenantFacts(tenantChecks, signal),

@@ -100,10 +100,8 @@ export function graphKeys(prefix: string) {
     budget: (tenantId: string, holder?: string) => {
       const budget = `${base}:budget:${tenantId}`;
       const slot = holder === undefined ? `${budget}:slot` : `${budget}:slot:${hash('sha256', holder).slice(0, 32)}`;
-      return { pause: `${base}:pause:${tenantId}`, readTat: `${budget}:read:tat`, reads: `${budget}:read`, writeTat: `${budget}:write:tat`, writes: `${budget}:write`, slot, booking: `${budget}:booked` };
+      return { pause: `${base}:pause:${tenantId}`, readTat: `${budget}:read:tat`, reads: `${budget}:read`, writeTat: `${budget}:write:tat`, writes: `${budget}:write`, slot };
     },
-    /** The reads an owner (a request) booked ahead (ADR 014), keyed like a holder's slot: `…:booked:<hash>`. */
-    booking: (tenantId: string, owner: string) => `${base}:budget:${tenantId}:booked:${hash('sha256', owner).slice(0, 32)}`,
     tenantFacts: (tenantId: string) => `${base}:tenant-facts:${tenantId}`,
   };
 }

@@ -59,10 +59,7 @@ describe('the Redis key module', () => {
       writeTat: '{resetpc}:graph:budget:t1:write:tat',
       writes: '{resetpc}:graph:budget:t1:write',
       slot: '{resetpc}:graph:budget:t1:slot',
-      booking: '{resetpc}:graph:budget:t1:booked',
     });
-    // The reads a request booked ahead (ADR 014): the first 32 hex digits of the owner's SHA-256 (of `request-1`).
-    expect(g.booking('t1', 'request-1')).toBe('{resetpc}:graph:budget:t1:booked:19f1064b619d49d35392eac7261cd726');
     // A holder's slot: the first 32 hex digits of the holder's SHA-256 (of `write|reset:device-1` here).
     expect(g.budget('t1', 'write|reset:device-1').slot).toBe('{resetpc}:graph:budget:t1:slot:b016752a341ec4d14edcce87cad7887a');
     // The budget takes its keys from the key module: it names exactly these.

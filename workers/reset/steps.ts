@@ -3,7 +3,6 @@ import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../s
 import type { ResetRequest } from '../../src/domain/request';
 import { addMatches, NO_MATCHES, resolveLookup, toCandidate, withCandidates, type DeviceResolution } from '../../src/domain/device-match';
 import type { WorkflowData } from '../../src/domain/workflow';
-import type { ReadBooking } from '../../src/graph/budget';
 import type { ActionResult } from '../../src/graph/gateway';
 import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
 import type { ResetDeps, StepResult } from './deps';
@@ -30,27 +29,17 @@ function policy(deps: ResetDeps) {
 }
 
 /**
- * The reads a request makes in one run, booked together (ADR 014): a device read that must wait books the baseline
- * read that follows it in the same run (when the run goes on to submit: no approval to wait for, not a dry run), so
- * the job waits once for both. The baseline read takes what was booked.
- */
-function deviceReadBooking(deps: ResetDeps, request: ResetRequest, submitsNext: boolean): ReadBooking {
-  return { owner: request.id, readsAfter: submitsNext && !deps.settings.dryRun ? 1 : 0 };
-}
-
-/**
  * The device the request names, proven: a device counts only when its own identifier equals the one asked for
  * (src/domain/device-match.ts), whatever Graph answered. By id, the device Graph returns must carry that id.
  */
 async function resolveDevice(deps: ResetDeps, request: ResetRequest, signal?: AbortSignal): Promise<DeviceResolution<DeviceFacts>> {
   const { kind, value } = request.device;
-  const booking = deviceReadBooking(deps, request, !deps.settings.approvalRequired);
   if (kind === 'id') {
-    const device = await deps.gateway.getDevice(value, signal, booking);
+    const device = await deps.gateway.getDevice(value, signal);
     const found = addMatches(NO_MATCHES, device === undefined ? [] : [device], value, (d) => d.id);
     return resolveLookup(request.device, { ...found, complete: true, pages: 1 });
   }
-  const lookup = await deps.gateway.findDevices(kind, value, signal, booking);
+  const lookup = await deps.gateway.findDevices(kind, value, signal);
   if (lookup.seen > lookup.exactCount) {
     // Intune answered devices that are not the one asked for: its filter was ignored, or looser than `eq`.
     deps.log.warn({ requestId: request.id, by: kind, answered: lookup.seen, matched: lookup.exactCount, pages: lookup.pages, complete: lookup.complete }, 'device lookup: Intune answered other devices; matched each one locally');
@@ -106,7 +95,7 @@ export async function checkApproval(deps: ResetDeps, request: ResetRequest, work
 /** The eligibility verdict again, from a fresh read of the device; undefined when it still qualifies. */
 async function recheck(deps: ResetDeps, request: ResetRequest, workflow: WorkflowData, signal?: AbortSignal): Promise<StepResult | undefined> {
   const id = workflow.managedDeviceId;
-  const device = id === undefined ? undefined : await deps.gateway.getDevice(id, signal, deviceReadBooking(deps, request, true));
+  const device = id === undefined ? undefined : await deps.gateway.getDevice(id, signal);
   if (device === undefined) return moveTo(deps, request, 'ineligible', 'the device is no longer in Intune', { ...workflow, outcomeReason: 'device_not_found' });
   const tenant = needsTenantFacts(device) ? await deps.gateway.tenantFacts(signal) : undefined;
   const verdict = evaluateEligibility(device, tenant, policy(deps));
@@ -173,7 +162,7 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
   if (workflow.dryRun === true) return moveTo(deps, request, 'succeeded', 'dry run: resetPasscode was not sent', { ...workflow, outcomeReason: 'dry_run' });
   const attempts = workflow.submitAttempts ?? 0;
   // Before the first POST, note the newest action already on the device, so that it is never mistaken for ours.
-  const baselineActionStart = workflow.baselineActionStart ?? newestStart(await deps.gateway.resetActionResults(id, signal, { owner: request.id, readsAfter: 0 }));
+  const baselineActionStart = workflow.baselineActionStart ?? newestStart(await deps.gateway.resetActionResults(id, signal));
   if (attempts > 0) {
     const found = ours(await deps.gateway.resetActionResults(id, signal), { ...workflow, baselineActionStart });
     if (found !== undefined) return moveTo(deps, request, 'awaiting_device', 'the resetPasscode action exists; following it', { ...workflow, pollChecks: 0, actionState: found.actionState });

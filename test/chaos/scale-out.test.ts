@@ -1,5 +1,6 @@
 import { createWorkerFleet, type WorkerFleet } from '../support/worker-process';
 import { startChaosRedis, type ChaosRedis } from '../support/chaos-redis';
+import { TOLERANCE_SHARE } from '../../src/graph/budget';
 import { ROOMY_BUDGET, ROOMY_THROTTLE, chaosScale, report, startChaosRun, type ChaosRun } from '../support/chaos-run';
 
 /**
@@ -11,6 +12,12 @@ const WORKER = { WORKER_CONCURRENCY: '5' };
 const BOUND_WINDOW_MS = 5_000;
 const BOUND_WRITES = 5;
 const GRAPH_LATENCY_MS = 300;
+/**
+ * How much later one POST may reach the sandbox after its admission than another (see the window check). Alone on the
+ * machine the tightest 6-POST span measures 4,954–4,974 ms (a few tens of ms of lag); inside `npm test`, beside another
+ * jest worker, one CI run measured a span under 4,500 ms, so the lag there exceeded 250 ms.
+ */
+const ARRIVAL_LAG_MS = 750;
 
 describe('chaos: scale-out to 2 intakes and 3 workers', () => {
   let redis: ChaosRedis;
@@ -70,15 +77,26 @@ describe('chaos: scale-out to 2 intakes and 3 workers', () => {
     expect(run.intakes.all.map((i) => i.running)).toEqual([true, true]);
     // Three workers do clearly more than one (about 3× when nothing else binds; asserted loosely).
     expect(three.perSecond).toBeGreaterThan(one.perSecond * 1.4);
-    // With the small budget, no window of 5 s holds more than 5 resetPasscode POSTs, whatever the worker count
-    // (less a 500 ms grace: the sandbox times a call's arrival, the budget its booking).
+    // With the small budget, the three processes share one write schedule (1 POST per second), whatever their count.
+    // What Graph sees is timed at the sandbox on arrival, the budget times its admission, so the window check allows
+    // for two lags: a reserved slot may be taken up to the budget's tolerance late (5 % of the window, ADR 010), and a
+    // call reaches the sandbox some time after its admission on this loaded 2-core machine (ARRIVAL_LAG_MS).
     const posts = run.sandbox.control.calls.filter((c) => c.at >= boundStart && c.method === 'POST').map((c) => c.at).sort((a, b) => a - b);
+    const grace = BOUND_WINDOW_MS * TOLERANCE_SHARE + ARRIVAL_LAG_MS;
     let most = 0;
     for (let lo = 0, hi = 0; hi < posts.length; hi++) {
-      while ((posts[hi] ?? 0) - (posts[lo] ?? 0) >= BOUND_WINDOW_MS - 500) lo++;
+      while ((posts[hi] ?? 0) - (posts[lo] ?? 0) >= BOUND_WINDOW_MS - grace) lo++;
       most = Math.max(most, hi - lo + 1);
     }
-    expect(most).toBeLessThanOrEqual(BOUND_WRITES);
+    // The tightest span of BOUND_WRITES + 1 consecutive POSTs, and the whole run's span, for the report and a failure.
+    const spans = posts.slice(BOUND_WRITES).map((at, i) => at - (posts[i] ?? 0));
+    const tightest = spans.length === 0 ? undefined : Math.min(...spans);
+    const offsets = posts.map((at) => at - (posts[0] ?? 0));
+    if (most > BOUND_WRITES) throw new Error(`${String(most)} POSTs in a ${String(BOUND_WINDOW_MS - grace)} ms window (tightest ${String(BOUND_WRITES + 1)}-POST span ${String(tightest)} ms); POST offsets (ms): ${offsets.join(', ')}`);
+    // Over the whole batch, one shared schedule: n POSTs take at least (n - 1) intervals, less the same two lags (three
+    // budgets of their own would take a third of that).
+    const interval = BOUND_WINDOW_MS / BOUND_WRITES;
+    expect(offsets.at(-1) ?? 0).toBeGreaterThanOrEqual((posts.length - 1) * interval - grace);
     expect(limited.perSecond).toBeLessThan(three.perSecond);
     const round = (x: number): number => Math.round(x * 100) / 100;
     report('scale-out', {
@@ -88,7 +106,7 @@ describe('chaos: scale-out to 2 intakes and 3 workers', () => {
       graphLatencyMs: GRAPH_LATENCY_MS,
       oneWorker: { perSecond: round(one.perSecond), seconds: round(one.seconds) },
       threeWorkers: { perSecond: round(three.perSecond), seconds: round(three.seconds) },
-      threeWorkersBudgetBound: { writeBudget: `${String(BOUND_WRITES)} per ${String(BOUND_WINDOW_MS / 1000)} s`, requests: limited.ids.length, perSecond: round(limited.perSecond), seconds: round(limited.seconds), busiestWindowPosts: most },
+      threeWorkersBudgetBound: { writeBudget: `${String(BOUND_WRITES)} per ${String(BOUND_WINDOW_MS / 1000)} s`, requests: limited.ids.length, perSecond: round(limited.perSecond), seconds: round(limited.seconds), busiestWindowPosts: most, tightestSpanMs: tightest },
       speedup: round(three.perSecond / one.perSecond),
       resetPostsPerDevice: 1,
     });

@@ -81,6 +81,9 @@ export interface ChaosRunOptions {
   readonly sandbox?: Pick<SandboxOptions, 'smtpPort' | 'throttleLimits'>;
 }
 
+/** How long the test's own reads wait for its Redis connection to be ready again (a restart's reconnect backoff). */
+const READY_AFTER_RESTART_MS = 30_000;
+
 /** How long submitAll retries a 409 idempotency_in_progress with the same key before it takes a new one. */
 export const STUCK_KEY_MS = 5_000;
 
@@ -161,6 +164,9 @@ export async function startChaosRun(options: ChaosRunOptions): Promise<ChaosRun>
   const reservedBy = new Set<string>();
 
   const states = async (ids: readonly string[]): Promise<(RequestState | undefined)[]> => {
+    // The test's connection has no offline queue (as production's): after a Redis restart it may still be
+    // reconnecting (backoff up to 5 s, src/redis/connection.ts), so wait for it rather than fail the read.
+    await waitForReady(redis, READY_AFTER_RESTART_MS);
     const out: (RequestState | undefined)[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       const pipeline = redis.pipeline();

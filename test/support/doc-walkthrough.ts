@@ -22,6 +22,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { REQUEST_STATES } from '../../src/domain/request';
+import { waitFor } from './env';
 
 const run = promisify(execFile);
 
@@ -347,17 +348,19 @@ export async function runStep(step: DocStep, walk: Walk): Promise<Answer | undef
     }
     return undefined;
   }
-  const deadline = Date.now() + walk.deadlineMs;
-  for (;;) {
-    const answer = await curlOnce(step, walk);
-    const problem = await mismatch(answer, step.expect, walk.lookup);
-    if (problem === undefined) {
-      walk.requestId = requestIdIn(answer.json) ?? walk.requestId;
-      return answer;
-    }
-    if (!readsOnly(step.command) || Date.now() > deadline) {
-      throw new Error(`${step.file}:${step.line} drifted: ${problem}\n  command: ${step.command}\n  answer (HTTP ${answer.status}): ${answer.body.slice(0, 3000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // A command that only reads is run again until its answer matches (the product may still be working); one that
+  // changes something is run once.
+  let answer: Answer | undefined;
+  let problem: string | undefined;
+  const matches = async (): Promise<boolean> => {
+    answer = await curlOnce(step, walk);
+    problem = await mismatch(answer, step.expect, walk.lookup);
+    return problem === undefined || !readsOnly(step.command);
+  };
+  await waitFor(matches, walk.deadlineMs, `${step.file}:${step.line}`, 100).catch(() => undefined);
+  if (answer === undefined || problem !== undefined) {
+    throw new Error(`${step.file}:${step.line} drifted: ${problem ?? 'no answer'}\n  command: ${step.command}\n  answer (HTTP ${String(answer?.status)}): ${answer?.body.slice(0, 3000) ?? ''}`);
   }
+  walk.requestId = requestIdIn(answer.json) ?? walk.requestId;
+  return answer;
 }

@@ -64,6 +64,48 @@ describe('permanent remote errors', () => {
     }
   });
 
+  /**
+   * An answer that is not the API's own is a configuration fault, not a refusal: a ServiceNow developer instance that
+   * hibernates answers its hibernation web page (developer.servicenow.com/blog.do?p=/post/hibernation-and-developer-instances/),
+   * and an HTML page from Jira's address means the call did not reach Jira's REST API (Jira answers JSON;
+   * community.atlassian.com/forums/Jira-questions/Intermittent-HTTP-400-Bad-Request-from-Jira-REST-API-rest-api-3/qaq-p/3240036).
+   * The request ends at once with `<system>_invalid_response` (before: `<system>_rejected`), which the runbook maps to
+   * "check the instance URL".
+   */
+  it.each(['servicenow', 'jira'] as const)('ends a %s request failed with its invalid_response reason when the approval read answers a web page', async (system) => {
+    const device = FIXTURE_DEVICES.androidDedicated;
+    const page = { kind: 'body' as const, text: '<!doctype html><html><head><title>Instance hibernating</title></head><body>Wake your instance</body></html>' };
+    let ticket: string;
+    let clear: () => void;
+    if (system === 'servicenow') {
+      const incident = h.sandbox.servicenow.control.addIncident({ requester: SN_FIXTURE.users.requester.user_name, u_device_serial: serialOf(device), short_description: 'Phone locked' });
+      h.sandbox.servicenow.control.injectFault({ method: 'GET', path: '/api/now/table/sysapproval_approver', fault: page });
+      clear = () => { h.sandbox.servicenow.control.clearFaults(); };
+      ticket = incident.number ?? '';
+    } else {
+      const issue = h.sandbox.jira.control.addIssue({ projectKey: 'HD', summary: 'Locked out', reporter: FIXTURE_ACCOUNTS.anna.accountId, device: serialOf(device), requestType: { id: '12', name: 'Reset device passcode' }, approvals: [{ name: 'Manager approval', approvers: [FIXTURE_ACCOUNTS.ben.accountId] }] });
+      const rule = h.sandbox.jira.control.injectFault({ method: 'GET', path: '/rest/servicedeskapi/request/*/approval', fault: page });
+      clear = () => { h.sandbox.jira.control.faults.remove(rule); };
+      ticket = issue.key;
+    }
+    try {
+      const status = system === 'servicenow'
+        ? (await h.sandbox.servicenow.control.sendWebhook(ticket, { intakeUrl: `${h.intakeUrl}/v1/webhooks/servicenow`, secret: SERVICENOW_SECRET })).status
+        : (await h.sandbox.jira.control.sendIssueWebhook(ticket, 'jira:issue_created', { intakeUrl: `${h.intakeUrl}/v1/webhooks/jira`, secret: JIRA_SECRET })).finalStatus;
+      expect(status).toBe(202);
+      const id = (await h.intake.store.list({ ticket }, 1)).items[0]?.id ?? '';
+      await h.until(id, 'failed', 15_000);
+      const res = await h.intake.app.inject({ method: 'GET', url: `/v1/resets/${id}`, headers: h.intake.auth('operator') });
+      const body = res.json<{ progress: { outcomeReason: string }; links: { failureDetails?: string }; timeline: { reason: string }[] }>();
+      expect(body.progress.outcomeReason).toBe(`${system}_invalid_response`);
+      expect(body.links.failureDetails).toBe(system === 'servicenow' ? DOCS.servicenowTableApi : DOCS.jiraServiceDeskApi);
+      expect(body.timeline.at(-1)?.reason).toMatch(/does not have the expected shape: check the (instance|site) URL/);
+      expect(h.sandbox.control.resetPasscodeCount(device)).toBe(0);
+    } finally {
+      clear();
+    }
+  });
+
   it('ends a request at once with servicenow_not_configured when the workers have no ServiceNow account, though the intake had one', async () => {
     const split = await startWorkflowHarness('permerr-split', {}, { workersWithout: ['servicenow'] });
     try {

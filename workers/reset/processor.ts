@@ -85,9 +85,9 @@ function graphReason(code: string): FailureReason {
   return known.find((k) => code === k) ?? 'graph_bad_request';
 }
 
-/** A permanent ServiceNow or Jira refusal (or a system that is not configured): `<system>_<code>`, for its link. */
+/** A permanent ServiceNow or Jira refusal (or an answer that is not its API's, or a system that is not configured): `<system>_<code>`, for its link. */
 function ticketingReason(system: 'servicenow' | 'jira', code: string): FailureReason {
-  const known = ['unauthorized', 'forbidden', 'not_found', 'not_configured'] as const;
+  const known = ['unauthorized', 'forbidden', 'not_found', 'not_configured', 'invalid_response'] as const;
   const kind = known.find((k) => code === `${system}_${k}`) ?? 'rejected';
   return `${system}_${kind}`;
 }

@@ -1,3 +1,26 @@
+/**
+ * The whole sandbox on one HTTPS server, as `npm start` runs it: the product's own ServiceNow and Jira clients reach
+ * it with only the sandbox CA trusted, mail goes to the SMTP catcher, and the control API makes the simulated systems
+ * send their signed webhooks to the real intake.
+ * This file checks our own start-up and mounting (one origin, /servicenow and /jira prefixes, the control API, which
+ * no real service has); the calls it makes through the mounts follow the real services' pages below, whose details
+ * the per-system tests (test/sandbox/servicenow, test/sandbox/jira, test/sandbox/smtp) check.
+ * Sources:
+ * - https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html : GET /api/now/table/{tableName} with
+ *   sysparm_query=number=… (the ticket by number, answered as {"result":[…]}) and PATCH
+ *   /api/now/table/{tableName}/{sys_id} with a work_notes value (a journal entry on the record), under the instance URL.
+ * - https://www.servicenow.com/docs/r/api-reference/server-api-reference/c_RESTMessageV2API.html : outbound calls from
+ *   a Business Rule (setBasicAuth, setAuthenticationProfile, setMutualAuth, setRequestHeader; no body signing), so the
+ *   webhook's X-ResetPC-* HMAC headers are the product's own scheme (docs/integrations/servicenow.md).
+ * - https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/ : REST v3 under the site URL, "Issues" (GET
+ *   /rest/api/3/issue/{issueIdOrKey}) and "Issue comments" (POST /rest/api/3/issue/{issueIdOrKey}/comment, body in
+ *   Atlassian Document Format).
+ * - https://developer.atlassian.com/cloud/jira/platform/jira-rest-api-basic-authentication : Basic auth with the
+ *   account email and an API token.
+ * - https://developer.atlassian.com/cloud/jira/platform/webhooks/ : jira:issue_created deliveries, signed with
+ *   X-Hub-Signature when a secret is set.
+ * - https://www.ietf.org/rfc/rfc5321.html : plain SMTP to the catcher (a 250 after the DATA end means accepted).
+ */
 import nodemailer from 'nodemailer';
 import { Agent, fetch } from 'undici';
 import { startSandbox, type Sandbox } from '@resetpc/sandbox';
@@ -6,11 +29,6 @@ import { adf, createJiraClient } from '../../src/ticketing/jira';
 import { ServiceNowClient } from '../../src/ticketing/servicenow';
 import { JIRA_SECRET, SERVICENOW_SECRET, createTestIntake, type TestIntake } from '../support/intake';
 
-/**
- * The whole sandbox on one HTTPS server, as `npm start` runs it: the product's own ServiceNow and Jira clients reach
- * it with only the sandbox CA trusted, mail goes to the SMTP catcher, and the control API makes the simulated systems
- * send their signed webhooks to the real intake.
- */
 describe('the embedded sandbox', () => {
   let sandbox: Sandbox;
   let intake: TestIntake;

@@ -4,7 +4,9 @@
  * - OAuth 2.0 client credentials (docs: "OAuth client credentials grant type"; it must be enabled on a real instance):
  *   `POST /oauth_token.do` with a form body `grant_type=client_credentials&client_id=…&client_secret=…` (or the client
  *   in a Basic header) answers `{access_token, scope, token_type: "Bearer", expires_in}`. Tokens are opaque and expire.
- *   Bad client credentials answer 401 `{"error":"access_denied","error_description":"access_denied"}`.
+ *   Bad client credentials answer 401 `{"error_description":"access_denied","error":"server_error"}`, the body
+ *   integrators report from real instances (demisto/content-docs#1301: "Error in API call [401] - Unauthorized
+ *   {"error_description": "access_denied", "error": "server_error"}"), not RFC 6749's `invalid_client`.
  * Anything else on the Table API is 401 `User Not Authenticated` with `WWW-Authenticate`.
  * Secrets are compared in constant time and never recorded.
  */
@@ -84,7 +86,7 @@ export class ServiceNowAuth {
     }
     const client = this.state.oauthClients.find((c) => c.clientId === clientId);
     const ok = sameSecret(clientSecret ?? '', client?.clientSecret ?? '\u0000no-such-client');
-    if (client === undefined || !ok) return answer(401, { error: 'access_denied', error_description: 'access_denied' });
+    if (client === undefined || !ok) return answer(401, { error_description: 'access_denied', error: 'server_error' });
     this.prune();
     const accessToken = randomBytes(32).toString('base64url');
     this.tokens.set(accessToken, { userName: client.userName, clientId: client.clientId, expiresAt: this.clock.now() + this.tokenLifetimeSeconds * 1000 });

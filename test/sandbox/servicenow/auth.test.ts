@@ -1,4 +1,30 @@
-/** Authentication (docs: "Table API" with Basic auth; "OAuth client credentials grant type", POST /oauth_token.do). */
+/**
+ * Authentication (docs: "Table API" with Basic auth; "OAuth client credentials grant type", POST /oauth_token.do).
+ * Sources:
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/c_RESTAPI.html ("REST API security"): REST APIs
+ *   take Basic authentication or OAuth; invalid Basic credentials answer 401.
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/r_RESTAPIHTTPResponseCodes.html : 401
+ *   Unauthorized, "the user is not authorized to use the API".
+ * - panoramicdata/ServiceNow.Api#16 (https://github.com/panoramicdata/ServiceNow.Api/issues/16): a real instance's 401
+ *   body {"error":{"message":"User Not Authenticated","detail":"Required to provide Auth information"},"status":"failure"};
+ *   vdesabou/kafka-docker-playground#8670 (https://github.com/vdesabou/kafka-docker-playground/issues/8670): the header
+ *   WWW-Authenticate: Basic realm="Service-now" with that detail (message worded "User is not authenticated" there:
+ *   uncertain, docs/sandbox.md).
+ * - https://www.servicenow.com/docs/r/platform-security/authentication/client-credentials-grant-workflow.html : POST
+ *   /oauth_token.do with grant_type=client_credentials, client_id and client_secret as a form; the access token then
+ *   goes in the Authorization header of each API call.
+ * - https://www.servicenow.com/docs/r/platform-security/authentication/configure-an-oauth-client-credential-grant.html :
+ *   access token lifespan defaults to 1800 seconds.
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/r_RESTOAuthExample.html : the token answer
+ *   {"scope":"useraccount","token_type":"Bearer","expires_in":…,"access_token":…} (its password-grant sample also has
+ *   a refresh_token, which the client credentials grant does not issue).
+ * - https://www.servicenow.com/docs/r/platform-security/authentication/client-credentials.html : inbound client
+ *   credentials must be enabled, and the token acts as the entity's OAuth Application User (the integration user).
+ * - demisto/content-docs#1301 (https://github.com/demisto/content-docs/issues/1301): wrong OAuth client credentials
+ *   answer 401 {"error_description":"access_denied","error":"server_error"}.
+ * - https://rfcinfo.com/rfc-6750/3 (RFC 6750 §3.1, invalid_token): an expired or unknown access token is a 401; the
+ *   client may get a new token and retry.
+ */
 import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowAuthError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';
@@ -79,6 +105,16 @@ describe('OAuth client credentials: POST /oauth_token.do', () => {
     expect(error).toMatchObject({ code: 'unauthorized', permanent: true });
     expect(`${String(error)} ${(error as Error).stack ?? ''}`).not.toContain(canary);
     expect(sn.sim.control.calls).toHaveLength(0);
+  });
+
+  it('answers wrong client credentials at the token endpoint with 401 and the body real instances send', async () => {
+    const response = await fetch(`${sn.sim.url}/oauth_token.do`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sn.sim.credentials.oauth.clientId, client_secret: 'not-the-secret' }).toString(),
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error_description: 'access_denied', error: 'server_error' });
   });
 
   it('refuses a bearer token the instance never issued with 401', async () => {

@@ -4,6 +4,24 @@
  * X-RateLimit-Limit, X-RateLimit-Reset, X-RateLimit-Rule and the body {"error":{"message":"Rate limit exceeded",
  * "detail":"Rate limit of 10 requests per hour for Table API exceeded"},"status":"failure"}), and how the product's client
  * classifies each: rate_limited with retryAfterMs, transient for 5xx, resets, timeouts; never retried by the client.
+ * Sources:
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.html : rules count
+ *   requests per user per hour; a refused request is 429 Too Many Requests with Retry-After (seconds), X-RateLimit-Limit
+ *   (requests per hour), X-RateLimit-Reset (UNIX time of the window's reset), X-RateLimit-Rule (the sys_id of the
+ *   sys_rate_limit_rules record) and {"error":{"message":"Rate limit exceeded","detail":"Rate limit of N requests per
+ *   hour for Table API exceeded"},"status":"failure"}. Whether the hour is a clock hour or rolling is not stated
+ *   (uncertain, docs/sandbox.md).
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/reset-rest-api-rate-limits.html : counts are kept
+ *   "for the current hour".
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/r_RESTAPIHTTPResponseCodes.html : 500 Internal
+ *   server error and 503 Service unavailable are the instance's own; 504 is not listed (a gateway's answer), and no
+ *   Retry-After is documented on 503 (uncertain, docs/sandbox.md).
+ * - https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Retry-After : Retry-After on 503 and 429, in delay
+ *   seconds or an HTTP date.
+ * - https://rfc-editor.org/rfc/rfc5789 : PATCH is neither safe nor idempotent, so a PATCH whose answer is lost may have
+ *   taken effect (the journal holds the note) and must not be resent blindly.
+ * - https://www.servicenow.com/docs/r/platform-security/authentication/client-credentials-grant-workflow.html : the
+ *   token comes from POST /oauth_token.do before any API call, so a failing token endpoint stops the call first.
  */
 import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowRateLimitedError, ServiceNowTransientError } from '../../../src/ticketing/servicenow';

@@ -1,4 +1,29 @@
-/** Table API writes (docs: "Table API: PATCH /now/table/{tableName}/{sys_id}"), through the product's client. */
+/**
+ * Table API writes (docs: "Table API: PATCH /now/table/{tableName}/{sys_id}"), through the product's client.
+ * Sources:
+ * - https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html : PATCH /api/now/table/{tableName}/{sys_id}
+ *   updates the fields in the body and answers 200 with {"result":{…}} (400 for a malformed request, 404 for no such
+ *   record); its sample writes `comments` and reads back "comments": "" and "work_notes": "" (journal fields read empty
+ *   with display values off), with sys_updated_by and sys_mod_count; sysparm_fields (invalid fields ignored) and
+ *   sysparm_display_value (true: display values) apply to the answer.
+ * - https://www.servicenow.com/docs/r/api-reference/web-services/retrieving-journal-entries.html : journal entries are
+ *   records of their own in sys_journal_field (element: the field, element_id: the record's sys_id), one per write.
+ * - https://docs.servicenow.com/bundle/jakarta-platform-administration/page/administer/field-administration/concept/c_JournalFields.html
+ *   : a journal field shows its combined entries; getJournalEntry(-1) gives them all, one blank line apart. The
+ *   order and the "<created_on> - <name> (Work notes)" header of each entry are not documented (uncertain,
+ *   docs/sandbox.md); the product reads with display values off and never parses them.
+ * - https://www.servicenow.com/docs/r/it-service-management/incident-management/resolve-and-close-an-incident.html :
+ *   resolving an incident fills Resolution code (close_code) and Resolution notes (close_notes).
+ * - https://www.servicenow.com/docs/r/platform-administration/c_DataPolicy.html : data policies (mandatory fields)
+ *   apply to the REST Table API.
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/r_RESTAPIHTTPResponseCodes.html : 403 Forbidden
+ *   for "ACL failures, or business rule or data policy constraints"; 400 Bad Request. The message texts of the 403s
+ *   here are the sandbox's choice (uncertain, docs/sandbox.md); the product branches on the status. A state outside
+ *   the table's choices is a 400 only in the sandbox, which is stricter than an instance (docs/sandbox.md, "Fidelity
+ *   notes"); requested item states vary by instance, hence configuration.
+ * - https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/c_CustomWebServices.html ("Error response
+ *   format"): errors answer {"error":{"message","detail"},"status":"failure"}, the status only in the status line.
+ */
 import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowForbiddenError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';

@@ -3,6 +3,22 @@
  * headers), AUTH, and the outage switch that makes a send fail the way a mail server outage does: 4xx replies are
  * transient and 5xx permanent (RFC 5321 §4.2.1, §4.2.5: 421 service not available, 451 local error, 554 transaction
  * failed), and AUTH PLAIN per RFC 4954.
+ * Sources:
+ * - https://www.ietf.org/rfc/rfc5321.html : §4.2.1 (4yz transient, 5yz permanent), §4.2.3 (421 "Service not
+ *   available, closing transmission channel", may answer any command; 451 "Requested action aborted: local error in
+ *   processing"; 554 "Transaction failed"), §4.3.2 (MAIL may answer 451; DATA's end may answer 451 or 554; greeting
+ *   220, or a refusal), §4.2.5 (no 2yz after the DATA end: the message was not accepted, so nothing is kept);
+ *   the envelope (MAIL FROM, one RCPT TO per recipient, Bcc included) is separate from the message headers.
+ * - https://datatracker.ietf.org/doc/rfc5322/ : From, To, Cc header fields; Bcc recipients are not shown in the
+ *   headers the recipients see (§3.6.3), so they appear only in the envelope.
+ * - https://learn.microsoft.com/en-us/previous-versions/exchange-server/exchange-10/ms527355(v=exchg.10) :
+ *   multipart/alternative carries the same content as plain text and HTML.
+ * - https://rfc-editor.org/in-notes/rfc4954.html : AUTH; 235 on success, 535 5.7.8 "Authentication credentials
+ *   invalid" for a wrong password (§4), 530 5.7.0 "Authentication required" for MAIL without AUTH when the server
+ *   requires it (§6).
+ * - https://rfc-editor.org/rfc/rfc3207 and dcparker/ruby-gmail#22 ("530 5.7.0 Must issue a STARTTLS command first"):
+ *   real submission servers take AUTH only over TLS; the catcher takes it in plain text on loopback (uncertain, see
+ *   docs/sandbox.md "Fidelity notes").
  */
 import nodemailer from 'nodemailer';
 import { startSmtpCatcher, type SmtpCatcher } from '@resetpc/sandbox/smtp';

@@ -9,10 +9,25 @@
 import type { RequestState, ResetRequest, TicketRef, TimelineEntry, TimelineEvent } from '../domain/request';
 import type { WorkflowData } from '../domain/workflow';
 import type { Claim, StoredResponse } from '../store/idempotency';
-import type { CurrentRequest, ListFilter, ListPage, Reservation, StoredRequest } from '../store/requests';
+import type { CurrentRequest, ListPage, Reservation, StoredRequest } from '../store/requests';
 import type { TenantControlSettings } from '../store/tenant-controls';
 import type { JobPayload } from '../queue/catalog';
 import type { TransitionNote } from '../store/workflow-store';
+
+/** Which requests a list holds; every filter given must match. */
+export interface ListFilter {
+  readonly state?: RequestState;
+  /** A ticket key: the request's own ticket or a linked one. */
+  readonly ticket?: string;
+  /** Any device identifier, as given in the request. */
+  readonly device?: string;
+  /** The requester (requestedBy), compared case-insensitively. Indexed for requests stored since the index exists. */
+  readonly requester?: string;
+  /** Created at or after this time (epoch ms). */
+  readonly createdFrom?: number;
+  /** Created at or before this time (epoch ms). */
+  readonly createdTo?: number;
+}
 
 /** Requests: their records, timelines, indexes and the ticket and device locks. */
 export interface RequestRepository {
@@ -21,7 +36,20 @@ export interface RequestRepository {
   linkTicket(id: string, ticket: TicketRef, entry: TimelineEntry): Promise<'linked' | 'already_linked' | 'gone'>;
   get(id: string): Promise<StoredRequest | undefined>;
   getCurrent(id: string): Promise<CurrentRequest | undefined>;
-  list(filter: ListFilter, limit: number, cursor?: { score: number; id: string }): Promise<ListPage>;
+  /** The first page, newest first. */
+  list(filter: ListFilter, limit: number): Promise<ListPage>;
+}
+
+/**
+ * Reading requests for the edges (src/app/request-queries.ts): one with its timeline, and pages of them. A page's
+ * `nextCursor` is opaque: the port writes it, and only the port reads it back.
+ */
+export interface RequestReader {
+  get(id: string): Promise<StoredRequest | undefined>;
+  /** Whether `cursor` is a `nextCursor` this port wrote. */
+  isCursor(cursor: string): boolean;
+  /** Newest first; after `cursor`, a page's `nextCursor`, when given (one `isCursor` refuses is a caller's bug). */
+  list(filter: ListFilter, limit: number, cursor?: string): Promise<ListPage>;
 }
 
 /** What Redis answered when a request and its reset job were written together (RequestAcceptance). */

@@ -23,6 +23,7 @@ import { actionRoutes } from './routes/actions';
 import { tenantRoutes } from './routes/tenants';
 import { healthRoutes } from './routes/health';
 import { createRequestActions } from '../app/request-actions';
+import { createRequestQueries } from '../app/request-queries';
 import { createTenantControls } from '../app/tenant-controls';
 import { createApiSubmissions } from '../app/api-submissions';
 import { createNotificationActions } from '../app/notifications';
@@ -159,7 +160,8 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
 
   await app.register(healthRoutes({ ping: () => deps.redis.ping() }));
   const apiSubmissions = createApiSubmissions({ submissions, store, idempotency: new IdempotencyStore(deps.redis, store.keys, config.IDEMPOTENCY_TTL_SECONDS) });
-  await app.register(resetRoutes({ submissions: apiSubmissions, store, adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
+  const requests = createRequestQueries({ requests: store });
+  await app.register(resetRoutes({ submissions: apiSubmissions, requests, adminCenterDeviceUrl: config.ADMIN_CENTER_DEVICE_URL }));
   const workflow = new WorkflowStore(deps.redis, store);
   const control = new TenantControlStore(deps.redis, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR);
   const deliveries = createNotificationDeliveries({ redis: deps.redis, prefix: config.REDIS_PREFIX, queues: deps.queues, workflow });
@@ -179,6 +181,7 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     tokens: deps.tokens,
     store,
     workflow,
+    requests,
     actions,
     tenantControls,
     control,

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import { GraphBudget } from '../graph/budget';
 import { PAGE_HELMET } from '../http/page-security';
 import type { RequestActions } from '../app/request-actions';
+import type { RequestQueries } from '../app/request-queries';
 import type { TenantControls } from '../app/tenant-controls';
 import { createAuditAggregator } from '../metrics/aggregator';
 import { metricsRoutes } from '../metrics/route';
@@ -55,6 +56,8 @@ export interface OperationsDeps {
   readonly tokens: TokenRegistry;
   readonly store: RequestStore;
   readonly workflow: WorkflowStore;
+  /** A request and pages of requests (src/app/request-queries.ts), shared with the API's routes. */
+  readonly requests: RequestQueries;
   readonly actions: RequestActions;
   readonly tenantControls: TenantControls;
   readonly control: TenantControlStore;
@@ -82,6 +85,7 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
   const services: OpsServices = {
     store: deps.store,
     workflow: deps.workflow,
+    requests: deps.requests,
     actions: deps.actions,
     tenantControls: deps.tenantControls,
     control: deps.control,

@@ -1,5 +1,6 @@
 import type { TokenRegistry } from '../auth/tokens';
 import type { RequestActions } from '../app/request-actions';
+import type { RequestQueries } from '../app/request-queries';
 import type { TenantControls } from '../app/tenant-controls';
 import type { SnapshotReader } from '../metrics/snapshot';
 import type { TenantDirectory } from '../metrics/tenants';
@@ -20,6 +21,8 @@ import type { OverviewData } from './views/overview';
 export interface OpsServices {
   readonly store: RequestStore;
   readonly workflow: WorkflowStore;
+  /** A request and pages of requests (src/app/request-queries.ts), shared with the API's routes. */
+  readonly requests: RequestQueries;
   readonly actions: RequestActions;
   readonly tenantControls: TenantControls;
   readonly control: TenantControlStore;

@@ -7,6 +7,7 @@ import {
   type TimelineEntry,
 } from '../domain/request';
 import type { WorkflowData } from '../domain/workflow';
+import type { ListFilter } from '../app/ports';
 import { StoredDataError, storeCall } from './errors';
 import { storeKeys, type StoreKeys } from './keys';
 import { linkedTicketFormat, requestFormat, timelineFormat, workflowFormat, type StoredCore } from './records';
@@ -34,18 +35,6 @@ export interface StoredRequest {
 export type CurrentRequest = Omit<StoredRequest, 'timeline'>;
 
 
-export interface ListFilter {
-  readonly state?: RequestState;
-  readonly ticket?: string;
-  readonly device?: string;
-  /** The requester (requestedBy), compared case-insensitively. Indexed for requests stored since the index exists. */
-  readonly requester?: string;
-  /** Created at or after this time (epoch ms). */
-  readonly createdFrom?: number;
-  /** Created at or before this time (epoch ms). */
-  readonly createdTo?: number;
-}
-
 export interface ListPage {
   readonly items: readonly ResetRequest[];
   readonly nextCursor: string | null;
@@ -59,7 +48,7 @@ function encodeCursor(score: number, id: string): string {
   return Buffer.from(`${score}:${id}`, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { score: number; id: string } | undefined {
+function decodeCursor(cursor: string): { score: number; id: string } | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
   if (match?.[1] === undefined || match[2] === undefined) return undefined;
@@ -200,11 +189,19 @@ export class RequestStore {
     return request === undefined ? undefined : { request, workflow: this.decodeWorkflow(id, hash) };
   }
 
+  /** Whether `cursor` is a `nextCursor` that `list` wrote. */
+  isCursor(cursor: string): boolean {
+    return decodeCursor(cursor) !== undefined;
+  }
+
   /**
    * Lists requests, newest first, by the most selective index among the filters, and checks the others per record.
-   * The cursor is opaque to callers: the score and id of the last item returned.
+   * The cursor is opaque to callers (the score and id of the last item returned, encoded): a page's `nextCursor`, as
+   * written. A cursor that `isCursor` refuses is a caller's bug, thrown as a RangeError.
    */
-  async list(filter: ListFilter, limit: number, cursor?: { score: number; id: string }): Promise<ListPage> {
+  async list(filter: ListFilter, limit: number, after?: string): Promise<ListPage> {
+    const cursor = after === undefined ? undefined : decodeCursor(after);
+    if (after !== undefined && cursor === undefined) throw new RangeError('not a cursor from this store; check it with isCursor first');
     const index =
       filter.ticket !== undefined
         ? this.keys.byTicket(filter.ticket)

@@ -247,6 +247,7 @@ describe('pages', () => {
     const unknown = await get('/ops/requests/00000000-0000-4000-8000-000000000009', operator);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain('No such request');
+    expect(unknown.body).toContain('There is no request with id 00000000-0000-4000-8000-000000000009.');
     const malformed = await get('/ops/requests/%3Cimg%3E', operator);
     expect(malformed.statusCode).toBe(404);
     expect(malformed.body).toContain('&lt;img&gt;');

@@ -2,10 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiSubmissions } from '../../app/api-submissions';
-import type { RequestRepository } from '../../app/ports';
+import type { RequestQueries } from '../../app/request-queries';
 import type { ResetRequest } from '../../domain/request';
-import { decodeCursor } from '../../store/requests';
-import { HttpError, notFound } from '../../http/errors';
 import { callerOf } from '../plugins/auth';
 import { accessLog } from '../access-log';
 import { hasRole } from '../../auth/tokens';
@@ -15,7 +13,7 @@ import { apiTimelineEntry, deviceRefFrom, deviceSchema, email, progressSchema, e
 
 export interface ResetRoutesDeps {
   readonly submissions: ApiSubmissions;
-  readonly store: RequestRepository;
+  readonly requests: RequestQueries;
   readonly adminCenterDeviceUrl: string;
 }
 
@@ -144,8 +142,7 @@ export function resetRoutes(deps: ResetRoutesDeps) {
         },
       },
       async (request) => {
-        const found = await deps.store.get(request.params.id);
-        if (found === undefined) throw notFound(`No request with id ${request.params.id}`);
+        const found = await deps.requests.get(request.params.id);
         const { workflow } = found;
         const reason = workflow.outcomeReason;
         const links = {
@@ -177,12 +174,10 @@ export function resetRoutes(deps: ResetRoutesDeps) {
       },
       async (request) => {
         const { limit, cursor, ...filter } = request.query;
-        const position = cursor === undefined ? undefined : decodeCursor(cursor);
-        if (cursor !== undefined && position === undefined) throw new HttpError(400, 'validation_failed', 'cursor is not valid', [{ field: 'querystring.cursor', message: 'not a cursor from this API' }]);
-        const page = await deps.store.list(
+        const page = await deps.requests.list(
           { ...(filter.state === undefined ? {} : { state: filter.state }), ...(filter.ticket === undefined ? {} : { ticket: filter.ticket }), ...(filter.device === undefined ? {} : { device: filter.device }) },
           limit,
-          position,
+          cursor,
         );
         return { items: page.items.map(withLinks), nextCursor: page.nextCursor };
       },

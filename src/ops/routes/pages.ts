@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../app/errors';
+import type { ListFilter } from '../../app/ports';
 import { REQUEST_STATES, type RequestState } from '../../domain/request';
 import { requestIdSchema } from '../../http/schemas';
-import { decodeCursor, type ListFilter } from '../../store/requests';
 import { requireSession, sendPage, sessionOf } from '../guard';
 import type { SafeHtml } from '../html';
 import type { OpsServices } from '../services';
@@ -42,6 +43,12 @@ function timeFilter(value: string | undefined): number | undefined {
   return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
 }
 
+/** A request that is not there is a page that says so: the query's `not_found`, read as nothing found. */
+function absentAsUndefined(err: unknown): undefined {
+  if (err instanceof AppError && err.kind === 'not_found') return undefined;
+  throw err;
+}
+
 export function pageRoutes(services: OpsServices) {
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -64,8 +71,7 @@ export function pageRoutes(services: OpsServices) {
       const to = timeFilter(q.to);
       if (from !== undefined && Number.isNaN(from)) problems.push('"Created from" is not a date and time');
       if (to !== undefined && Number.isNaN(to)) problems.push('"Created to" is not a date and time');
-      const position = view.cursor === undefined ? undefined : decodeCursor(view.cursor);
-      if (view.cursor !== undefined && position === undefined) problems.push('the page link is not valid; start from the first page');
+      if (view.cursor !== undefined && !services.requests.isCursor(view.cursor)) problems.push('the page link is not valid; start from the first page');
       if (problems.length > 0) return sendPage(reply, 400, requestsPage(sessionOf(request), view, [], null, new Map(), `${problems.join('; ')}.`));
       const filter: ListFilter = {
         ...(state === undefined ? {} : { state: state as RequestState }),
@@ -75,7 +81,7 @@ export function pageRoutes(services: OpsServices) {
         ...(from === undefined ? {} : { createdFrom: from }),
         ...(to === undefined ? {} : { createdTo: to }),
       };
-      const pageOf = await services.store.list(filter, PAGE_SIZE, position);
+      const pageOf = await services.requests.list(filter, PAGE_SIZE, view.cursor);
       const outcomes = await services.outcomes(pageOf.items);
       return sendPage(reply, 200, requestsPage(sessionOf(request), view, pageOf.items, pageOf.nextCursor, outcomes));
     });
@@ -91,7 +97,7 @@ export function pageRoutes(services: OpsServices) {
         // Any case, as the API takes it; an address that is no request id at all is a page that says so, not a 400.
         const parsed = requestIdSchema.safeParse(request.params.id);
         const id = parsed.success ? parsed.data : request.params.id;
-        const stored = parsed.success ? await services.store.get(id) : undefined;
+        const stored = parsed.success ? await services.requests.get(id).catch(absentAsUndefined) : undefined;
         if (stored === undefined) return sendPage(reply, 404, errorPage(session, 404, 'No such request', `There is no request with id ${id}.`));
         const [notifications, refusal] = await Promise.all([services.notifications.forRequest(id), services.sessions.refusal(request.cookies[SESSION_COOKIE], request.query.refused)]);
         const data = { stored, notifications, adminCenterDeviceUrl: services.adminCenterDeviceUrl, approval: services.approval };

@@ -12,6 +12,9 @@ const NO_INFRASTRUCTURE = [
   { group: ['ioredis', 'bullmq'], message: 'Routes and pages call the application layer (src/app); they do not use Redis or BullMQ.' },
   { group: ['**/redis/**', '**/queue/queues'], message: 'Routes and pages call the application layer (src/app); they do not use Redis connections or queues.' },
 ];
+const NO_STORE = { group: ['**/store/**', '**/store'], message: 'Routes call the application layer (src/app): reads go through src/app/request-queries.ts, writes through its use cases, never src/store.' };
+// The views render what the routes hand them: a store's data types (import type) at most, never its code.
+const STORE_TYPES_ONLY = { ...NO_STORE, allowTypeImports: true, message: 'Views render what the routes hand them: a store\'s data types (import type) at most, never its code.' };
 
 export default defineConfig(
   { ignores: ['dist/**', 'sandbox/dist/**', 'docs/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**'] },
@@ -63,12 +66,17 @@ export default defineConfig(
   },
   {
     // The edges translate HTTP to use-case calls: routes and pages never talk to Redis or BullMQ themselves.
+    // Nor do they read or write the stores: they call the use cases in src/app.
     files: ['src/intake/routes/**/*.ts', 'src/intake/webhooks/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, ...NO_INFRASTRUCTURE] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, ...NO_INFRASTRUCTURE, NO_STORE] }] },
   },
   {
-    files: ['src/ops/routes/**/*.ts', 'src/ops/views/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, NO_INTAKE, ...NO_INFRASTRUCTURE] }] },
+    files: ['src/ops/routes/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, NO_INTAKE, ...NO_INFRASTRUCTURE, NO_STORE] }] },
+  },
+  {
+    files: ['src/ops/views/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_WORKERS, NO_INTAKE, ...NO_INFRASTRUCTURE, STORE_TYPES_ONLY] }] },
   },
   {
     // The workers are started by src/bin, so they never import it (shared process helpers are in src/process).

@@ -77,6 +77,7 @@ export function remoteEndsFromConfig(config: RemoteEndsConfig, tenantId: string,
             port: config.SMTP_PORT,
             secure: config.SMTP_SECURE,
             ...(config.SMTP_USER === undefined || config.SMTP_PASSWORD === undefined ? {} : { auth: { user: config.SMTP_USER, password: config.SMTP_PASSWORD } }),
+            allowPlaintextAuth: config.SMTP_ALLOW_PLAINTEXT_AUTH,
           },
         }),
   };

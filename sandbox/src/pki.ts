@@ -82,9 +82,11 @@ export async function createSandboxPki(
   );
 
   const pkcs8 = await crypto.subtle.exportKey('pkcs8', serverKeys.privateKey);
+  // Each PEM ends with a line break, as PEM files do (RFC 7468 §2), so that two of them can be concatenated into one
+  // CA bundle (@peculiar/x509 writes none after the END line).
   return {
-    caPem: ca.toString('pem'),
-    certPem: server.toString('pem'),
+    caPem: `${ca.toString('pem')}\n`,
+    certPem: `${server.toString('pem')}\n`,
     keyPem: toPem(pkcs8, 'PRIVATE KEY'),
   };
 }

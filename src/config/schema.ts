@@ -194,6 +194,7 @@ export const configSchema = z
     SMTP_SECURE: bool.default(false),
     SMTP_USER: z.string().min(1).optional(),
     SMTP_PASSWORD: z.string().min(1).optional(),
+    SMTP_ALLOW_PLAINTEXT_AUTH: bool.default(false),
     SERVICENOW_COMMENT_EVENTS: notifyEvents.default([]),
     SERVICENOW_INCIDENT_SUCCESS_STATE: snState.default('6'),
     SERVICENOW_INCIDENT_SUCCESS_CLOSE_CODE: z.string().max(80).default('Solved Remotely (Permanently)'),

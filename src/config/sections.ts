@@ -49,7 +49,7 @@ export type TicketScopeSection = Pick<
 >;
 
 /** The SMTP server email notifications go through, when they go over SMTP. */
-export type SmtpSection = Pick<Config, 'SMTP_HOST' | 'SMTP_PORT' | 'SMTP_SECURE' | 'SMTP_USER' | 'SMTP_PASSWORD'>;
+export type SmtpSection = Pick<Config, 'SMTP_HOST' | 'SMTP_PORT' | 'SMTP_SECURE' | 'SMTP_USER' | 'SMTP_PASSWORD' | 'SMTP_ALLOW_PLAINTEXT_AUTH'>;
 
 /**
  * Notifications (docs/notifications.md): which events go where, the ticket write-back, email, retries, and the links

@@ -8,6 +8,7 @@
 import { createTransport } from 'nodemailer';
 import type { NotifySection, RedisSection, SmtpSection } from '../config/sections';
 import { createRedis, waitForReady } from '../redis/connection';
+import { smtpFailure, smtpTransportOptions } from '../notify/email/smtp';
 import { fail, ok, skip, warn, type CheckResult } from './report';
 
 /** The URL without its user and password (and without a path): what the report may show. */
@@ -64,21 +65,24 @@ export async function checkSmtp(config: SmtpSection & Pick<NotifySection, 'NOTIF
   const host = config.SMTP_HOST;
   if (host === undefined) return fail(id, title, 'NOTIFY_EMAIL_TRANSPORT is smtp but SMTP_HOST is unset', 'Set SMTP_HOST (and SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD).');
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const mailer = createTransport({
-    host,
-    port: config.SMTP_PORT,
-    secure: config.SMTP_SECURE,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    ...(config.SMTP_USER === undefined || config.SMTP_PASSWORD === undefined ? {} : { auth: { user: config.SMTP_USER, pass: config.SMTP_PASSWORD } }),
-    ...(options.extraCaPem === undefined ? {} : { tls: { ca: options.extraCaPem } }),
-  });
+  // The workers' own options (TLS required for a password), so that what the doctor accepts, the workers can use.
+  const mailer = createTransport(
+    smtpTransportOptions({
+      host,
+      port: config.SMTP_PORT,
+      secure: config.SMTP_SECURE,
+      timeoutMs,
+      ...(config.SMTP_USER === undefined || config.SMTP_PASSWORD === undefined ? {} : { auth: { user: config.SMTP_USER, password: config.SMTP_PASSWORD } }),
+      allowPlaintextAuth: config.SMTP_ALLOW_PLAINTEXT_AUTH,
+      ...(options.extraCaPem === undefined ? {} : { ca: options.extraCaPem }),
+    }),
+  );
   try {
     await mailer.verify();
     return ok(id, title, `${host}:${String(config.SMTP_PORT)} answers${config.SMTP_USER === undefined ? '' : ` and accepts the sign-in of ${config.SMTP_USER}`}; no message was sent`);
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+    if (smtpFailure(e).code === 'smtp_tls_required') return fail(id, title, `${host}:${String(config.SMTP_PORT)} offers no STARTTLS, and SMTP_PASSWORD is sent only over TLS`, 'Use SMTP_SECURE=true (port 465) or a server that offers STARTTLS; SMTP_ALLOW_PLAINTEXT_AUTH=true sends the password in the clear.');
     if (code === 'EAUTH') return fail(id, title, `${host} refused the sign-in (EAUTH)`, 'Check SMTP_USER and SMTP_PASSWORD (an app password or SMTP AUTH may need enabling for the mailbox).');
     return fail(id, title, `${host}:${String(config.SMTP_PORT)} could not be used (${code})`, 'Check SMTP_HOST, SMTP_PORT and SMTP_SECURE (465 = implicit TLS, 587 = STARTTLS), and the network path.');
   } finally {

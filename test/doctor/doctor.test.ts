@@ -23,7 +23,9 @@ describe('the doctor', () => {
     sandbox = await startSandbox({ smtpPort: false });
     smtp = await startSmtpCatcher({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
     dir = mkdtempSync(join(tmpdir(), 'resetpc-doctor-'));
-    writeFileSync(join(dir, 'sandbox-ca.pem'), sandbox.caPem);
+    // One CA bundle: the sandbox's, and the SMTP catcher's own (its STARTTLS certificate), as a TLS-inspecting proxy's
+    // and a private mail relay's CAs would share GRAPH_EXTRA_CA_FILE.
+    writeFileSync(join(dir, 'sandbox-ca.pem'), `${sandbox.caPem}${smtp.caPem ?? ''}`);
     const jira = sandbox.jira.credentials;
     if (jira === undefined) throw new Error('the sandbox Jira has no API token');
     env = {
@@ -64,7 +66,7 @@ describe('the doctor', () => {
 
   async function doctor(overrides: Record<string, string> = {}, options: { jiraIssue?: string } = {}): Promise<DoctorReport> {
     const config = parseConfig({ ...env, ...overrides });
-    return runDoctor(config, { extraCaPem: sandbox.caPem, timeoutMs: 10_000, ...options });
+    return runDoctor(config, { extraCaPem: `${sandbox.caPem}${smtp.caPem ?? ''}`, timeoutMs: 10_000, ...options });
   }
 
   function statusOf(report: DoctorReport): Record<string, string> {
@@ -198,6 +200,18 @@ describe('the doctor', () => {
     const check = transitions.results.find((r) => r.id === 'jira.transitions');
     expect(check).toMatchObject({ status: 'fail', detail: expect.stringContaining('none of JIRA_SUCCESS_TRANSITIONS (Close)') });
     expect(check?.detail).toContain('Resolve');
+  });
+
+  it('fails an SMTP server that offers no STARTTLS, having sent it no password (RFC 4954 §4)', async () => {
+    const clearOnly = await startSmtpCatcher({ auth: { user: SMTP_USER, password: SMTP_PASSWORD }, tls: 'none' });
+    try {
+      const report = await doctor({ SMTP_PORT: String(clearOnly.port) });
+      expect(report.results.find((r) => r.id === 'smtp')).toMatchObject({ status: 'fail', detail: expect.stringContaining('offers no STARTTLS') as string, fix: expect.stringContaining('SMTP_SECURE=true') as string });
+      expect(clearOnly.authAttempts.total).toBe(0);
+      expectNoSecret(report.text, [SMTP_PASSWORD]);
+    } finally {
+      await clearOnly.close();
+    }
   });
 
   it('reports Redis down, with the fix', async () => {

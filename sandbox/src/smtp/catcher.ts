@@ -2,13 +2,16 @@
  * An SMTP catcher: a real SMTP peer (smtp-server) on a local port that parses every message (mailparser) and keeps
  * it, so tests and the sandbox see exactly what the product's mailer sent. Optional AUTH (PLAIN / LOGIN, one
  * configured user), and an outage switch that answers 421 or 451 (temporary) or 554 (permanent) at a chosen stage.
- * It never logs or stores a password.
+ * With AUTH it offers STARTTLS (a certificate from the sandbox's own CA) and, as real servers do, takes AUTH only over
+ * TLS (RFC 3207 §6; RFC 4954 §4 says a client should not send a plain password on a connection without it); `tls:
+ * 'none'` simulates an old server that offers AUTH in the clear. It never logs or stores a password.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import { createSandboxPki } from '../pki';
 
 export interface CaughtMessage {
   /** The From header, as text (e.g. `"ResetPC" <resetpc@contoso.com>`). */
@@ -25,6 +28,8 @@ export interface CaughtMessage {
   readonly headers: Readonly<Record<string, string>>;
   /** The authenticated user, when the session used AUTH. */
   readonly user: string | undefined;
+  /** Whether the session was encrypted (STARTTLS) when the message was sent. */
+  readonly secure: boolean;
   readonly receivedAt: number;
 }
 
@@ -44,6 +49,11 @@ export interface SmtpCatcherOptions {
   readonly host?: string;
   /** When set, AUTH is required and only this user and password are accepted. */
   readonly auth?: { readonly user: string; readonly password: string };
+  /**
+   * `starttls` (the default with `auth`): STARTTLS is offered and AUTH is taken only after it. `none` (the default
+   * without `auth`): no TLS, and AUTH, if configured, in the clear.
+   */
+  readonly tls?: 'starttls' | 'none';
   /** Largest message accepted; default 10 MiB. */
   readonly maxBytes?: number;
 }
@@ -55,6 +65,10 @@ export interface SmtpCatcher {
   readonly messages: readonly CaughtMessage[];
   /** How many transactions were refused by the outage switch or failed AUTH. */
   readonly refusals: number;
+  /** How many AUTH commands reached the catcher (accepted or not), and how many of them came before TLS. */
+  readonly authAttempts: { readonly total: number; readonly inTheClear: number };
+  /** The CA (PEM) that signed the STARTTLS certificate, for clients to trust; undefined without TLS. */
+  readonly caPem: string | undefined;
   /** Resolves with the first message (already caught or yet to come) that matches; rejects after `timeoutMs`. */
   waitFor(predicate: (m: CaughtMessage) => boolean, timeoutMs?: number): Promise<CaughtMessage>;
   /** Starts simulating an outage; `accept()` ends it. */
@@ -90,6 +104,9 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
     return smtpError(refusal.code, refusal.message ?? fallback);
   };
   const auth = options.auth;
+  const authAttempts = { total: 0, inTheClear: 0 };
+  const starttls = (options.tls ?? (auth === undefined ? 'none' : 'starttls')) === 'starttls';
+  const pki = starttls ? await createSandboxPki([host === '127.0.0.1' || host === '::1' ? 'localhost' : host]) : undefined;
 
   const server = new SMTPServer({
     secure: false,
@@ -97,15 +114,18 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
     banner: 'ResetPC sandbox SMTP catcher',
     size: options.maxBytes ?? 10 * 1024 * 1024,
     closeTimeout: 500,
-    disabledCommands: auth === undefined ? ['AUTH', 'STARTTLS'] : ['STARTTLS'],
+    disabledCommands: [...(auth === undefined ? ['AUTH'] : []), ...(starttls ? [] : ['STARTTLS'])],
     authOptional: auth === undefined,
-    // Loopback only, no TLS: AUTH over plain text is acceptable here and nowhere else.
-    allowInsecureAuth: true,
+    ...(pki === undefined ? {} : { key: pki.keyPem, cert: pki.certPem }),
+    // Without TLS (`tls: 'none'`), an old server's AUTH in the clear, to test that the product refuses to use it.
+    allowInsecureAuth: !starttls,
     authMethods: ['PLAIN', 'LOGIN'],
     onConnect(_session, callback) {
       callback(refused('connect') ?? null);
     },
-    onAuth(credentials, _session, callback) {
+    onAuth(credentials, session, callback) {
+      authAttempts.total += 1;
+      if (!session.secure) authAttempts.inTheClear += 1;
       const ok =
         auth !== undefined &&
         credentials.username === auth.user &&
@@ -152,6 +172,7 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
               html: parsed.html === false ? undefined : parsed.html,
               headers,
               user: typeof session.user === 'string' ? session.user : undefined,
+              secure: session.secure,
               receivedAt: Date.now(),
             };
             messages.push(message);
@@ -182,6 +203,8 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
     get refusals() {
       return refusals;
     },
+    authAttempts,
+    caPem: pki?.caPem,
     waitFor(predicate, timeoutMs = 5000) {
       const found = messages.find(predicate);
       if (found !== undefined) return Promise.resolve(found);

@@ -7,6 +7,7 @@ import { RemoteError, type RemoteErrorKind } from '../../remote/errors';
 
 export type MailErrorCode =
   | 'smtp_auth'
+  | 'smtp_tls_required'
   | 'smtp_refused'
   | 'smtp_unavailable'
   | 'graph_mail_unavailable'

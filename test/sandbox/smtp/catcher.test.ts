@@ -17,16 +17,19 @@
  *   invalid" for a wrong password (§4), 530 5.7.0 "Authentication required" for MAIL without AUTH when the server
  *   requires it (§6).
  * - https://rfc-editor.org/rfc/rfc3207 and dcparker/ruby-gmail#22 ("530 5.7.0 Must issue a STARTTLS command first"):
- *   real submission servers take AUTH only over TLS; the catcher takes it in plain text on loopback (uncertain, see
- *   docs/sandbox.md "Fidelity notes").
+ *   real submission servers take AUTH only over TLS (RFC 3207 §6); so does the catcher with AUTH: it offers STARTTLS
+ *   and answers AUTH before it with 538 (smtp-server's "Must issue a STARTTLS command first"; which code a real server
+ *   uses varies, see docs/sandbox.md "Fidelity notes").
  */
 import nodemailer from 'nodemailer';
 import { startSmtpCatcher, type SmtpCatcher } from '@resetpc/sandbox/smtp';
 
 let catcher: SmtpCatcher;
 
+/** A plain client; to a catcher with TLS (AUTH), it upgrades with STARTTLS and trusts the catcher's CA. */
 function transport(c: SmtpCatcher, auth?: { user: string; pass: string }) {
-  return nodemailer.createTransport({ host: c.host, port: c.port, secure: false, ignoreTLS: true, ...(auth === undefined ? {} : { auth }) });
+  const tls = c.caPem === undefined ? { ignoreTLS: true } : { requireTLS: true, tls: { ca: c.caPem } };
+  return nodemailer.createTransport({ host: c.host, port: c.port, secure: false, ...tls, ...(auth === undefined ? {} : { auth }) });
 }
 
 const mail = (subject: string) => ({
@@ -140,7 +143,19 @@ describe('AUTH', () => {
     } finally {
       t.close();
     }
-    await expect(authed.waitFor((x) => x.subject === 'authenticated')).resolves.toMatchObject({ user: 'resetpc' });
+    await expect(authed.waitFor((x) => x.subject === 'authenticated')).resolves.toMatchObject({ user: 'resetpc', secure: true });
+  });
+
+  it('takes AUTH only after STARTTLS, as real servers do (RFC 3207 §6): a sign-in in the clear is refused', async () => {
+    const before = authed.authAttempts.total;
+    const clear = nodemailer.createTransport({ host: authed.host, port: authed.port, secure: false, ignoreTLS: true, auth: { user: 'resetpc', pass: 'smtp-password-for-tests' } });
+    try {
+      await expect(clear.sendMail(mail('in the clear'))).rejects.toMatchObject({ responseCode: 538 });
+    } finally {
+      clear.close();
+    }
+    expect(authed.authAttempts.total).toBe(before);
+    expect(authed.messages.some((m) => m.subject === 'in the clear')).toBe(false);
   });
 
   it('refuses a wrong password with 535 and a send without AUTH with 530', async () => {

@@ -2,8 +2,8 @@
  * createServiceNowSim: a simulated ServiceNow instance as a plain Node request handler, so any HTTP(S) server can mount
  * it at its root or under a path prefix. It serves `/api/now/table/…` and `/oauth_token.do` (under the prefix).
  *
- * Order of checks for a Table API call: record the call → injected faults (latency, reset, status) → rate limit →
- * authentication → the route. A `lostResponse` fault lets the route take effect, then destroys the connection.
+ * Order of checks for a Table API call: record the call → injected faults (latency, reset, status) → authentication
+ * → rate limit (rate-limit rules count an authenticated user's calls) → the route. A `lostResponse` fault lets the route take effect, then destroys the connection.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -180,7 +180,6 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     queues: deps.queues,
     tokens: deps.tokens,
     store,
-    workflow,
     requests,
     actions,
     tenantControls,

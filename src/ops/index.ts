@@ -16,11 +16,10 @@ import { createMetricsRenderer } from '../metrics/prometheus';
 import { createSnapshotReader } from '../metrics/snapshot';
 import type { TenantDirectory } from '../metrics/tenants';
 import type { Queues } from '../queue/queues';
-import type { RequestStore } from '../store/requests';
+import type { RequestReader } from '../app/ports';
 import { StoreUnavailableError, StoredDataError, storedDataLogFields } from '../store/errors';
 import { storedDataInvalid } from '../http/errors';
 import type { TenantControlStore } from '../store/tenant-controls';
-import type { WorkflowStore } from '../store/workflow-store';
 import { bullBoardScope } from './bull-board';
 import { sendPage } from './guard';
 import type { NotificationActions } from '../app/notifications';
@@ -54,8 +53,8 @@ export interface OperationsDeps {
   readonly redis: Redis;
   readonly queues: Queues;
   readonly tokens: TokenRegistry;
-  readonly store: RequestStore;
-  readonly workflow: WorkflowStore;
+  /** The stored requests, read for the list's Reason column. */
+  readonly store: RequestReader;
   /** A request and pages of requests (src/app/request-queries.ts), shared with the API's routes. */
   readonly requests: RequestQueries;
   readonly actions: RequestActions;
@@ -83,13 +82,9 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
   const snapshot = createSnapshotReader({ redis, prefix, queues: deps.queues, control: deps.control, budget, tenants });
   const notifications = createNotificationReader(deps.queues, deps.notifications);
   const services: OpsServices = {
-    store: deps.store,
-    workflow: deps.workflow,
     requests: deps.requests,
     actions: deps.actions,
     tenantControls: deps.tenantControls,
-    control: deps.control,
-    queues: deps.queues,
     notifications,
     tenants,
     tenantActions,

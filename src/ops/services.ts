@@ -1,14 +1,11 @@
 import type { TokenRegistry } from '../auth/tokens';
 import type { RequestActions } from '../app/request-actions';
+import type { RequestReader } from '../app/ports';
 import type { RequestQueries } from '../app/request-queries';
 import type { TenantControls } from '../app/tenant-controls';
 import type { SnapshotReader } from '../metrics/snapshot';
 import type { TenantDirectory } from '../metrics/tenants';
-import type { Queues } from '../queue/queues';
 import { isFinal, type ResetRequest } from '../domain/request';
-import type { RequestStore } from '../store/requests';
-import type { TenantControlStore } from '../store/tenant-controls';
-import type { WorkflowStore } from '../store/workflow-store';
 import { CSS, CSS_PATH, JS, JS_PATH } from './assets';
 import type { NotificationReader } from './notifications';
 import type { ApprovalRules } from './request-actions';
@@ -19,14 +16,10 @@ import type { OverviewData } from './views/overview';
 
 /** Everything the dashboard's routes use, built once by src/ops/index.ts from the intake's own services. */
 export interface OpsServices {
-  readonly store: RequestStore;
-  readonly workflow: WorkflowStore;
   /** A request and pages of requests (src/app/request-queries.ts), shared with the API's routes. */
   readonly requests: RequestQueries;
   readonly actions: RequestActions;
   readonly tenantControls: TenantControls;
-  readonly control: TenantControlStore;
-  readonly queues: Queues;
   readonly notifications: NotificationReader;
   readonly tenants: TenantDirectory;
   readonly tenantActions: TenantActionLog;
@@ -65,7 +58,7 @@ export function overviewLoader(deps: Pick<OpsServices, 'snapshot' | 'notificatio
 }
 
 /** Reads the record of only the rows that need a reason: finished, and not succeeded. */
-export function outcomeReader(store: RequestStore): OpsServices['outcomes'] {
+export function outcomeReader(store: Pick<RequestReader, 'get'>): OpsServices['outcomes'] {
   return async (items) => {
     const ended = items.filter((r) => isFinal(r.state) && r.state !== 'succeeded');
     const stored = await Promise.all(ended.map((r) => store.get(r.id)));

@@ -43,6 +43,16 @@ export function actionRoutes(services: OpsServices) {
      * for this session in Redis; the address carries only their random id. A request that does not exist has no
      * page to return to: that is a 404 page.
      */
+    /** Whether the request exists: a refusal of one that does not is a 404 page, not a note on its page. */
+    const exists = (id: string): Promise<boolean> =>
+      services.requests.get(id).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof AppError && err.code === 'not_found') return false;
+          throw err;
+        },
+      );
+
     async function tryAction(request: FastifyRequest, reply: FastifyReply, id: string, run: () => Promise<unknown>, done: string): Promise<FastifyReply> {
       const back = `/ops/requests/${id}`;
       try {
@@ -53,7 +63,7 @@ export function actionRoutes(services: OpsServices) {
         const session = sessionOf(request);
         request.log.info({ caller: session.name, requestId: id, code: err.code }, 'ops action refused');
         const message = /[.!?]$/.test(err.message) ? err.message : `${err.message}.`;
-        if (status === 404 && (await services.store.getCurrent(id)) === undefined) {
+        if (status === 404 && !(await exists(id))) {
           return sendPage(reply, 404, errorPage(session, 404, 'That action was not done', message));
         }
         const note = await services.sessions.keepRefusal(request.cookies[SESSION_COOKIE], message);

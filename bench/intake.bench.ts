@@ -31,6 +31,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { TokenRegistry, generateToken, sha256Hex } from '../src/auth/tokens';
 import { parseConfig } from '../src/config/load';
 import { buildIntakeApp } from '../src/intake/app';
+import { createIntakeRedis } from '../src/bin/intake-server';
 import { catalog } from '../src/queue/catalog';
 import { createQueues } from '../src/queue/queues';
 import { createRedis, waitForReady } from '../src/redis/connection';
@@ -204,7 +205,7 @@ async function serve(): Promise<void> {
   });
 
   // As src/bin/intake-server.ts composes it: one producer connection for the store, the limiter and the queues.
-  const redis = createRedis(config.REDIS_URL, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'bench-intake' });
+  const redis = createIntakeRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, 'bench-intake');
   await waitForReady(redis, 5000);
   const queues = createQueues(redis, config.REDIS_PREFIX);
   const tokens = new TokenRegistry([{ name: 'bench', roles: ['submit'], sha256: tokenSha256 }]);

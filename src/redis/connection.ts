@@ -64,16 +64,17 @@ const retryStrategy = (times: number): number => reconnectDelayMs(times);
  * - producer (intake, dashboard, the workers' store): fail fast. No offline queue, one retry, a command timeout, so a
  *   Redis outage becomes a 503 at once instead of a request that hangs. Auto-pipelining: commands issued in the same
  *   tick go out in one write (the workflow benchmark measured a tenth of worker CPU in socket writes without it).
+ *   `autoPipelining: false` writes each command as it is issued, in order (the intake's connection: ADR 016).
  * - worker: blocking commands, so `maxRetriesPerRequest: null` and keep reconnecting.
  *
  * `url` is a redis:// or rediss:// URL, or a Redis Cluster URL (`redis-cluster://host:port,host:port`, see
  * parseClusterUrl): then the client is an ioredis Cluster with the same behaviour per role. Every key the product
  * uses is under the hash tag REDIS_PREFIX, so each multi-key command, script and pipeline stays in one slot.
  */
-export function createRedis(url: string, role: RedisRole, options: { commandTimeoutMs?: number; name?: string } = {}): Redis {
+export function createRedis(url: string, role: RedisRole, options: { commandTimeoutMs?: number; name?: string; autoPipelining?: boolean } = {}): Redis {
   const byRole: RedisOptions =
     role === 'producer'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, enableAutoPipelining: true }
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, enableAutoPipelining: options.autoPipelining ?? true }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   const cluster = parseClusterUrl(url);
   const redis = cluster === undefined ? new Redis(url, { connectionName: options.name ?? `resetpc-${role}`, retryStrategy, lazyConnect: false, ...byRole }) : createCluster(cluster, role, byRole, options.name);

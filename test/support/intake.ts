@@ -6,7 +6,8 @@ import { parseConfig } from '../../src/config/load';
 import type { Config, Role } from '../../src/config/schema';
 import { buildIntakeApp } from '../../src/intake/app';
 import { createQueues, type Queues } from '../../src/queue/queues';
-import { createRedis, waitForReady } from '../../src/redis/connection';
+import { waitForReady } from '../../src/redis/connection';
+import { createIntakeRedis } from '../../src/bin/intake-server';
 import { RequestStore } from '../../src/store/requests';
 import { testRedisUrl, uniquePrefix } from './env';
 import type { TicketReader } from '../../src/ticketing/ticket-facts';
@@ -58,7 +59,8 @@ export async function createTestIntake(label: string, env: Record<string, string
   const registry = new TokenRegistry(
     Object.entries(roles).map(([key, r]) => ({ name: TOKEN_NAMES[key as keyof TestIntake['tokens']], roles: r, sha256: sha256Hex(tokens[key as keyof TestIntake['tokens']]) })),
   );
-  const redis = createRedis(config.REDIS_URL, 'producer', { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  // The intake's own connection (src/bin/intake-server.ts): commands written in order, without auto-pipelining.
+  const redis = createIntakeRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, 'resetpc-intake-test');
   await waitForReady(redis, 5000);
   const queues = createQueues(redis, prefix);
   const logs: Record<string, unknown>[] = [];

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema';
 import type { TicketingAccountsSection, TicketScopeSection } from '../config/sections';
 import { TokenRegistry } from '../auth/tokens';
-import { loggerOptions } from '../logging/logger';
+import { bufferedStdout, loggerOptions } from '../logging/logger';
 import type { NotifyChannel, Queues } from '../queue/queues';
 import { IdempotencyStore } from '../store/idempotency';
 import { ReplayStore } from '../store/replay';
@@ -95,7 +95,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: deps.logStream === undefined ? loggerOptions(config.LOG_LEVEL, 'intake') : { ...loggerOptions(config.LOG_LEVEL, 'intake'), stream: deps.logStream },
+    // One access line per request: written to stdout in blocks, not a write per line (bufferedStdout).
+    logger: { ...loggerOptions(config.LOG_LEVEL, 'intake'), stream: deps.logStream ?? bufferedStdout() },
     bodyLimit: config.BODY_LIMIT_BYTES,
     // One log line per request, not Fastify's two.
     logController: new OneLinePerRequest(),

@@ -52,4 +52,33 @@ describe('a reset job whose request this version cannot read', () => {
     expect(logged).toMatchObject({ requestId: id, kind: 'request', key, version: 2, problem: 'unknown_version' });
     expect(JSON.stringify(lines())).not.toContain(CANARY);
   }, 45_000);
+
+  it('waits the same way for a record of a known version but not its shape, and goes on once the record is restored', async () => {
+    const res = await h.intake.app.inject({ method: 'POST', url: '/v1/resets', headers: h.intake.auth('submitter'), payload: { device: { id: FIXTURE_DEVICES.androidCorporateWorkProfile }, requestedBy: 'ben@contoso.com' } });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json<{ id: string }>();
+    await h.until(id, 'awaiting_approval');
+
+    // Changed by hand: still version 1, but `device` is no longer an object.
+    const key = h.intake.store.keys.request(id);
+    const original = (await h.intake.redis.hget(key, 'json')) ?? '{}';
+    const broken = JSON.stringify({ ...(JSON.parse(original) as Record<string, unknown>), device: `${CANARY}-device` });
+    await h.intake.redis.hset(key, 'json', broken);
+    await (await h.intake.queues.reset.getJob(id))?.promote();
+
+    const lines = (): Record<string, unknown>[] =>
+      h.workerLogs.flatMap((chunk) => chunk.split('\n')).filter((l) => l.includes(id)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor(() => Promise.resolve(lines().some((l) => l.level === 50 && l.problem === 'invalid')), 10_000, 'the worker to meet the record');
+    await waitFor(async () => (await h.intake.queues.reset.getJobState(id)) === 'delayed', 10_000, 'the job to wait again');
+    expect((await h.intake.queues.reset.getJob(id))?.attemptsMade).toBe(0);
+    expect(await h.intake.redis.hget(key, 'json')).toBe(broken);
+    expect(JSON.stringify(lines())).not.toContain(CANARY);
+
+    // The operator restores the record from a backup; at its next look the job takes the request on.
+    await h.intake.redis.hset(key, 'json', original);
+    await (await h.intake.queues.reset.getJob(id))?.promote();
+    await waitFor(async () => (await h.intake.queues.reset.getJobState(id)) === 'delayed' && lines().filter((l) => l.level === 50).length === 1, 10_000, 'the job to run again');
+    expect((await h.intake.queues.reset.getJob(id))?.attemptsMade).toBe(0);
+    expect(await h.intake.redis.hget(key, 'state')).toBe('awaiting_approval');
+  }, 45_000);
 });

@@ -167,9 +167,11 @@ export function createResetProcessor(deps: ResetDeps) {
     } catch (err) {
       if (err instanceof DelayedError) throw err;
       if (err instanceof StoredDataError) {
-        // A record this version cannot read (a newer version wrote it, during a rolling upgrade): neither fail the
-        // request nor use the job's attempts, which would leave the request active without a job. The job waits, and
-        // comes back until a process that reads the record runs it. Runbook: "Stored data this version cannot read".
+        // A record this version cannot read: neither fail the request nor use the job's attempts, which would leave
+        // the request active without a job. The job waits, and comes back until a process reads the record: a worker
+        // of the newer version that wrote it (`unknown_version`, a rolling upgrade), or this one once an operator has
+        // restored a record changed by hand (`invalid`). Each look logs at error level, so an alert on the line sees a
+        // record that stays unreadable. Runbook: "Stored data this version cannot read".
         deps.log.error({ requestId, ...storedDataLogFields(err) }, 'reset job: stored data this version cannot read; the job waits for a process that can');
         await job.moveToDelayed(Date.now() + STORED_DATA_WAIT_MS, token);
         throw MOVED_TO_DELAYED;

@@ -71,7 +71,10 @@ interface Lease {
 }
 
 export interface RateLimitLeasesOptions {
-  /** At most this many buckets are remembered; the oldest are dropped first (their unused leases are lost, never reused). */
+  /**
+   * At most this many buckets are remembered. At the cap, those that hold nothing are dropped first, then the least
+   * recently used, down to 90% of the cap (their unused leases are lost, never reused).
+   */
   readonly maxBuckets?: number;
   /** A monotonic clock in ms (tests). */
   readonly clock?: () => number;
@@ -79,6 +82,7 @@ export interface RateLimitLeasesOptions {
 
 /** One process's leases of its buckets' budgets. Keys are Redis keys (src/store/keys.ts: storeKeys().rateLimit). */
 export class RateLimitLeases {
+  /** In order of use, least recently used first: a bucket is moved to the end each time it is counted against. */
   private readonly leases = new Map<string, Lease>();
   private readonly maxBuckets: number;
   private readonly clock: () => number;
@@ -104,8 +108,12 @@ export class RateLimitLeases {
    */
   count(key: string, max: number, windowMs: number): BudgetCount | Promise<BudgetCount> {
     const lease = this.leases.get(key);
-    const counted = lease === undefined ? undefined : this.countLocally(lease, max);
-    return counted ?? this.countAfterLease(key, max, windowMs);
+    if (lease !== undefined) {
+      this.touch(key, lease);
+      const counted = this.countLocally(lease, max);
+      if (counted !== undefined) return counted;
+    }
+    return this.countAfterLease(key, max, windowMs);
   }
 
   /** What this process knows of the bucket, without counting. */
@@ -157,6 +165,12 @@ export class RateLimitLeases {
     lease.spent = handedOut >= max;
   }
 
+  /** Moves the bucket to the end of the map, so that the map's order is the order of use. */
+  private touch(key: string, lease: Lease): void {
+    this.leases.delete(key);
+    this.leases.set(key, lease);
+  }
+
   private remember(key: string): Lease {
     const now = this.clock();
     if (this.leases.size >= this.maxBuckets || now - this.lastSweep >= 60_000) this.sweep(now);
@@ -165,14 +179,22 @@ export class RateLimitLeases {
     return lease;
   }
 
-  /** Forgets buckets whose window has ended; then, over the cap, the oldest (a flood of distinct addresses). */
+  /**
+   * Forgets buckets whose window has ended. At the cap (a flood of distinct addresses), also those that hold nothing
+   * (lease used up, budget not spent: their next request leases anyway), then the least recently used, down to 90% of
+   * the cap: a busy caller's lease is kept, and the next sweep at the cap is a tenth of the cap's new buckets away.
+   */
   private sweep(now: number): void {
     this.lastSweep = now;
+    const full = this.leases.size >= this.maxBuckets;
     for (const [key, lease] of this.leases) {
-      if (now >= lease.endsAt && lease.pending === undefined) this.leases.delete(key);
+      const holdsNothing = now >= lease.endsAt || (full && lease.left === 0 && !lease.spent);
+      if (holdsNothing && lease.pending === undefined) this.leases.delete(key);
     }
+    if (!full) return;
+    const target = Math.floor(this.maxBuckets * 0.9);
     for (const key of this.leases.keys()) {
-      if (this.leases.size < this.maxBuckets) break;
+      if (this.leases.size <= target) break;
       // A lease in flight still serves the requests waiting for it: they hold it, not the map.
       this.leases.delete(key);
     }

@@ -186,4 +186,32 @@ describe('the leases kept by one process', () => {
       expect(leases.size).toBeLessThanOrEqual(100);
     }
   });
+
+  it('gives a busy caller its whole budget while more distinct addresses than it remembers arrive in between', async () => {
+    const leases = new RateLimitLeases(redis, { maxBuckets: 50 });
+    const max = 500;
+    const busy = keyOf('caller:busy');
+    const busyCounts: number[] = [];
+    for (let i = 0; i < max; i++) {
+      busyCounts.push((await leases.count(busy, max, 60_000)).current);
+      // 20 new addresses between two of the caller's requests: 10,000 in all, 200 times the buckets remembered.
+      await Promise.all(Array.from({ length: 20 }, async (_, j) => leases.count(keyOf(`ip:busyflood-${String(i)}-${String(j)}`), 600, 60_000)));
+    }
+    // Its lease was never dropped: every request was let through, and Redis handed out no more than it used.
+    expect(busyCounts.filter((current) => current > max)).toHaveLength(0);
+    expect(await redis.get(busy)).toBe(String(max));
+    expect((await leases.count(busy, max, 60_000)).current).toBe(max + 1);
+  });
+
+  it('forgets the buckets that hold nothing before a quiet caller whose lease is not used up', async () => {
+    const leases = new RateLimitLeases(redis, { maxBuckets: 50 });
+    const quiet = keyOf('caller:quiet');
+    // A block of 5: the caller uses 1 and holds 4.
+    await leases.count(quiet, 500, 60_000);
+    // 200 addresses that each use the whole block they leased (a budget of 2 leases 1 at a time).
+    for (let i = 0; i < 200; i++) await leases.count(keyOf(`ip:quietflood-${String(i)}`), 2, 60_000);
+    // The caller's 4 come from the lease it holds, not from Redis.
+    for (let i = 2; i <= 5; i++) expect((await leases.count(quiet, 500, 60_000)).current).toBe(i);
+    expect(await redis.get(quiet)).toBe('5');
+  });
 });

@@ -103,8 +103,11 @@ export type NotifyEvent = JobPayload<'notify'>['event'];
 export interface JobScheduler {
   /** Queues the request's workflow job (job id = request id). */
   scheduleReset(requestId: string): Promise<void>;
-  /** Removes it: a failed submission's, or a finished request's before a retry queues a new one. */
-  removeReset(requestId: string): Promise<void>;
+  /**
+   * Removes it: a failed submission's, or a finished request's before a retry queues a new one. True when it is gone
+   * (or was never there); false when it is running, and was left.
+   */
+  removeReset(requestId: string): Promise<boolean>;
   /** Runs a waiting reset job now (best effort): something it waits for may have changed. */
   wake(requestId: string): Promise<void>;
   /** One notification job per channel for an event (the ticket channel only when the request has a ticket). */

@@ -1,5 +1,6 @@
 import { isFinal, type RequestState } from '../domain/request';
 import { AppError, conflict as refuse, forbidden, notFound } from './errors';
+import type { Log } from '../logging/logger';
 import type { JobScheduler, RequestRepository, WorkflowRepository } from './ports';
 
 export interface ActionResult {
@@ -68,7 +69,7 @@ export function createRequestActions(deps: { store: WorkflowRepository; requests
      * Retries a failed or timed-out request: a new attempt on the same record, its timeline kept. It starts again from
      * the device check. After a timeout the first reset may still have taken effect: a retry makes a new passcode.
      */
-    async retry(id: string, operator: string): Promise<ActionResult> {
+    async retry(id: string, operator: string, log: Log): Promise<ActionResult> {
       const stored = await deps.store.load(id);
       if (stored === undefined) throw notFound(`No request with id ${id}`);
       const { request, workflow } = stored;
@@ -78,12 +79,19 @@ export function createRequestActions(deps: { store: WorkflowRepository; requests
       const locked = await deps.requests.relock(id, request);
       if (!locked.ok) throw refuse(`${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
       const attempt = (workflow.attempt ?? 1) + 1;
+      let removed: boolean;
       try {
         // The finished attempt's job goes first: its id is the request's, and the new attempt's job takes it.
-        await deps.jobs.removeReset(id);
+        removed = await deps.jobs.removeReset(id);
       } catch (err) {
         await deps.requests.release(id, request);
         throw err;
+      }
+      if (!removed) {
+        // That job is still running (it has just written the final state): a new job under its id would not be added,
+        // and the new attempt would have no job. The operator tries again in a moment.
+        await deps.requests.release(id, request);
+        throw conflict('The last attempt is still finishing; retry in a few seconds', 'request_changed');
       }
       const moved = await deps.store.transition(request, 'checking_eligibility', { actor: operator, reason: `retried by ${operator} (attempt ${attempt})` }, { attempt });
       if (!moved) {
@@ -93,10 +101,17 @@ export function createRequestActions(deps: { store: WorkflowRepository; requests
       try {
         await deps.jobs.scheduleReset(id);
       } catch (err) {
-        // An active request without its job would wait forever and refuse the next retry: put it back as it was (a
-        // final state releases its locks), so the operator can retry again once Redis answers.
+        // An active request without its job would wait forever and refuse the next retry: end it `failed` again (a
+        // timed-out one too: the step machine does not go back to timed_out), which releases its locks, so the
+        // operator can retry once Redis answers. If that fails as well the request is left active with no job: say so.
         const back = { actor: operator, reason: `the retry could not be queued (Redis did not answer); nothing was started, retry again` };
-        await deps.store.transition({ ...request, state: 'checking_eligibility' }, 'failed', back, workflow).catch(() => false);
+        try {
+          if (!(await deps.store.transition({ ...request, state: 'checking_eligibility' }, 'failed', back, workflow))) {
+            log.error({ requestId: id }, 'retry: the request changed before it could be put back to failed; it may be active with no job');
+          }
+        } catch (rollback) {
+          log.error({ err: rollback, requestId: id }, 'retry: the request could not be put back to failed; it is active with no job');
+        }
         throw err;
       }
       return { id, state: 'checking_eligibility' };

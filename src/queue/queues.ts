@@ -27,8 +27,9 @@ export async function enqueueReset(queues: Queues, payload: JobPayload<'reset'>)
   await queues.reset.add(catalog.reset.name, data, { jobId: data.requestId });
 }
 
-export async function removeResetJob(queues: Queues, requestId: string): Promise<void> {
-  await queues.reset.remove(requestId);
+/** True when the job is gone (or never was); false when a worker holds its lock, and BullMQ left it (`Queue.remove` → 0). */
+export async function removeResetJob(queues: Queues, requestId: string): Promise<boolean> {
+  return (await queues.reset.remove(requestId)) === 1;
 }
 
 export type NotifyChannel = JobPayload<'notify'>['channel'];

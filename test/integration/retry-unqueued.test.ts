@@ -1,4 +1,8 @@
+import { Worker } from 'bullmq';
+import { AppError } from '../../src/app/errors';
 import { createRequestActions } from '../../src/app/request-actions';
+import type { Log } from '../../src/logging/logger';
+import { catalog, InvalidJobPayloadError } from '../../src/queue/catalog';
 import { createQueues, type Queues } from '../../src/queue/queues';
 import { createJobScheduler } from '../../src/queue/scheduler';
 import { createRedis } from '../../src/redis/connection';
@@ -7,6 +11,13 @@ import { WorkflowStore } from '../../src/store/workflow-store';
 import { testRedisUrl } from '../support/env';
 import { createTestIntake, type TestIntake } from '../support/intake';
 import { storeNewRequest } from '../support/stored-request';
+
+/** A logger that keeps its lines, to check what an operator would read. */
+function keptLog(): Log & { readonly lines: { level: string; obj: object; msg?: string }[] } {
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 /**
  * An operator's retry moves a failed request back to `checking_eligibility` and queues its job. When Redis stops
@@ -42,7 +53,7 @@ describe('an operator retry whose job cannot be queued', () => {
 
     const healthy = createJobScheduler(t.queues);
     const broken = createRequestActions({ store: workflow, requests: t.store, jobs: { ...healthy, scheduleReset: createJobScheduler(cut).scheduleReset }, allowedApprovers: [] });
-    await expect(broken.retry(request.id, 'operator')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(broken.retry(request.id, 'operator', keptLog())).rejects.toBeInstanceOf(StoreUnavailableError);
 
     const after = await t.store.get(request.id);
     expect(after?.request.state).toBe('failed');
@@ -51,7 +62,110 @@ describe('an operator retry whose job cannot be queued', () => {
     expect(await t.redis.exists(t.store.keys.deviceLock(request.device))).toBe(0);
 
     const actions = createRequestActions({ store: workflow, requests: t.store, jobs: healthy, allowedApprovers: [] });
-    await expect(actions.retry(request.id, 'operator')).resolves.toEqual({ id: request.id, state: 'checking_eligibility' });
+    await expect(actions.retry(request.id, 'operator', keptLog())).resolves.toEqual({ id: request.id, state: 'checking_eligibility' });
     expect((await t.queues.reset.getJob(request.id))?.data).toEqual({ requestId: request.id });
+  });
+
+  it('says so at error level when the request cannot be put back either (it is left active with no job)', async () => {
+    const request = await storeNewRequest(t.store, 'RETRY-UNQUEUED-2');
+    expect(await workflow.transition(request, 'checking_eligibility', { actor: 'worker', reason: 'checking' })).toBe(true);
+    expect(await workflow.transition({ ...request, state: 'checking_eligibility' }, 'failed', { actor: 'worker', reason: 'Graph kept failing' })).toBe(true);
+
+    // The retry's own transition reaches Redis; the one that would undo it meets the outage.
+    const down = new WorkflowStore(cutRedis, t.store);
+    let transitions = 0;
+    const store = new Proxy(workflow, {
+      get: (target, prop: keyof WorkflowStore) =>
+        prop === 'transition' ? (...args: Parameters<WorkflowStore['transition']>) => (transitions++ === 0 ? target : down).transition(...args) : (target[prop] as unknown),
+    });
+    const log = keptLog();
+    const broken = createRequestActions({ store, requests: t.store, jobs: { ...createJobScheduler(t.queues), scheduleReset: createJobScheduler(cut).scheduleReset }, allowedApprovers: [] });
+    await expect(broken.retry(request.id, 'operator', log)).rejects.toBeInstanceOf(StoreUnavailableError);
+
+    expect((await t.store.get(request.id))?.request.state).toBe('checking_eligibility');
+    expect(log.lines).toEqual([expect.objectContaining({ level: 'error', obj: expect.objectContaining({ requestId: request.id }) as unknown, msg: expect.stringMatching(/could not be put back to failed; it is active with no job/) as unknown })]);
+  });
+});
+
+/**
+ * A retry that comes while the last attempt's job is still running (the worker has written the final state and not
+ * yet completed the job): BullMQ does not remove a locked job (`Queue.remove` answers 0), and a new job under the same
+ * id would not be added. The retry is refused (409 `request_changed`), with nothing changed, and works once the job
+ * has finished.
+ */
+describe('an operator retry while the last job still runs', () => {
+  let t: TestIntake;
+  let worker: Worker;
+  let finish: () => void = () => undefined;
+  const workerRedis = createRedis(testRedisUrl(), 'worker');
+
+  beforeAll(async () => {
+    t = await createTestIntake('retry-locked');
+  });
+
+  afterAll(async () => {
+    finish();
+    await worker.close();
+    workerRedis.disconnect();
+    await t.close();
+  });
+
+  it('is refused with the request left failed and its device free, and the next retry queues the new attempt', async () => {
+    const workflow = new WorkflowStore(t.redis, t.store);
+    const request = await storeNewRequest(t.store, 'RETRY-LOCKED-1');
+    const jobs = createJobScheduler(t.queues);
+    await jobs.scheduleReset(request.id);
+    const running = new Promise<void>((started) => {
+      worker = new Worker(catalog.reset.queue, () => {
+        started();
+        return new Promise<void>((done) => (finish = done));
+      }, { connection: workerRedis, prefix: t.prefix });
+    });
+    await running;
+    expect(await workflow.transition(request, 'checking_eligibility', { actor: 'worker', reason: 'checking' })).toBe(true);
+    expect(await workflow.transition({ ...request, state: 'checking_eligibility' }, 'failed', { actor: 'worker', reason: 'Graph kept failing' })).toBe(true);
+
+    const actions = createRequestActions({ store: workflow, requests: t.store, jobs, allowedApprovers: [] });
+    const refused = await actions.retry(request.id, 'operator', keptLog()).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ kind: 'conflict', code: 'request_changed' });
+    expect((await t.store.get(request.id))?.request.state).toBe('failed');
+    expect(await t.redis.exists(t.store.keys.deviceLock(request.device))).toBe(0);
+
+    const completed = new Promise<void>((done) => worker.once('completed', () => { done(); }));
+    finish();
+    await completed;
+    await worker.close(); // so that the new attempt's job is seen waiting, not taken at once
+    await expect(actions.retry(request.id, 'operator', keptLog())).resolves.toEqual({ id: request.id, state: 'checking_eligibility' });
+    const job = await t.queues.reset.getJob(request.id);
+    expect(await job?.getState()).toBe('waiting');
+  });
+});
+
+/**
+ * A payload the job catalog refuses is our own bug, not Redis being down: the scheduler passes it on as it is (a 500
+ * and an error log at the edge), never as StoreUnavailableError (a 503 whose Retry-After invites a retry that fails the
+ * same way).
+ */
+describe('a job payload the catalog refuses', () => {
+  let t: TestIntake;
+
+  beforeAll(async () => {
+    t = await createTestIntake('scheduler-payload');
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is passed on as InvalidJobPayloadError, and nothing is queued', async () => {
+    const jobs = createJobScheduler(t.queues);
+    const refused = await jobs.scheduleReset('not-a-request-id').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(InvalidJobPayloadError);
+    expect(refused).not.toBeInstanceOf(StoreUnavailableError);
+    const linked = await jobs.notifyLinkedTicket('6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', { system: 'jira', key: 'K'.repeat(65) }).catch((err: unknown) => err);
+    expect(linked).toBeInstanceOf(InvalidJobPayloadError);
+    expect(await t.queues.reset.getJobCounts('waiting')).toEqual({ waiting: 0 });
+    expect(await t.queues.notify.getJobCounts('waiting')).toEqual({ waiting: 0 });
   });
 });

@@ -62,7 +62,7 @@ export function actionRoutes(deps: { actions: RequestActions }) {
         },
       },
       async (request) => {
-        return deps.actions.retry(request.params.id, callerOf(request).name);
+        return deps.actions.retry(request.params.id, callerOf(request).name, request.log);
       },
     );
 

@@ -84,7 +84,7 @@ export function actionRoutes(services: OpsServices) {
 
     app.post('/ops/requests/:id/retry', { preValidation: guard('operate'), schema: { hide: true, params: requestParams, body: form({}) } }, async (request, reply) => {
       const { id } = request.params;
-      return tryAction(request, reply, id, () => services.actions.retry(id, sessionOf(request).name), 'retry');
+      return tryAction(request, reply, id, () => services.actions.retry(id, sessionOf(request).name, request.log), 'retry');
     });
 
     app.post(

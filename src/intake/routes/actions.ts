@@ -54,7 +54,7 @@ export function actionRoutes(deps: { actions: RequestActions }) {
         onRequest: fastify.requireRole('operate'),
         schema: {
           summary: 'Retry a failed or timed-out request',
-          description: 'A new attempt on the same record, from the device check; the timeline is kept. After a timeout the first reset may still have taken effect: a retry makes a new passcode.',
+          description: 'A new attempt on the same record, from the device check; the timeline is kept. After a timeout the first reset may still have taken effect: a retry makes a new passcode. 409 `request_changed` while the last attempt is still finishing: retry in a few seconds.',
           tags: ['actions'],
           security: [{ bearer: [] }],
           params,

@@ -32,15 +32,15 @@ export const MAX_MESSAGE = 500;
  * True when the remote end answered success (2xx) and its client failed while reading the answer: a body that is not
  * JSON (an OData in-stream error leaves a 200 malformed), or one cut short. Graph's client reports it with that 2xx
  * status (src/graph/errors.ts maps it as if Graph had refused the request); it is no refusal, but an answer of a
- * shape the product does not expect.
+ * shape the product does not expect. The reset step that sends resetPasscode reads it too (workers/reset/steps.ts).
  */
-function failedOnSuccess(err: RemoteError): boolean {
-  const status: unknown = (err as { status?: unknown }).status;
+export function failedOnSuccess(err: unknown): err is RemoteError & { readonly status: number } {
+  const status: unknown = err instanceof RemoteError ? (err as { status?: unknown }).status : undefined;
   return typeof status === 'number' && status >= 200 && status < 300;
 }
 
 export function classify(err: unknown): Verdict {
-  if (err instanceof RemoteError && failedOnSuccess(err)) {
+  if (failedOnSuccess(err)) {
     // Not the client's `kind` (Graph's says "rejected", permanent): the same answer fails the same way on every try.
     return { kind: 'internal', system: err.system, code: 'unexpected_error', message: `unexpected answer from ${err.system} (a success status the client could not read)`, bug: true };
   }

@@ -9,6 +9,7 @@ import type { ResetDeps, StepResult } from './deps';
 import { moveTo } from './outcome';
 import { describeUnsuccessfulAction } from '../../src/domain/action-errors';
 import { backoffMs } from '../../src/remote/backoff';
+import { failedOnSuccess } from '../../src/remote/classify';
 
 /** A held submission is looked at again this often (and at once when an admin resumes or raises the limit). */
 const HELD_RECHECK_MS = 60_000;
@@ -195,7 +196,7 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
       deps.log.warn({ requestId: request.id, code: err.code }, 'resetPasscode got no clear answer; checking for its action before any new attempt');
       return { kind: 'wait', ms: Math.min(5_000, Math.max(deps.settings.submitSettleMs, 100)) };
     }
-    if (err instanceof GraphError && err.status !== undefined && err.status >= 200 && err.status < 300) {
+    if (err instanceof GraphError && failedOnSuccess(err)) {
       // Graph accepted the POST and only its answer could not be read (an OData in-stream error leaves a success cut
       // short): the reset was sent. Follow its action; never send it again, never call it a failure.
       deps.log.warn({ requestId: request.id, status: err.status, code: err.code }, 'resetPasscode: Graph answered success with a body the client could not read; following its action');

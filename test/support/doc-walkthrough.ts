@@ -357,7 +357,12 @@ export async function runStep(step: DocStep, walk: Walk): Promise<Answer | undef
     problem = await mismatch(answer, step.expect, walk.lookup);
     return problem === undefined || !readsOnly(step.command);
   };
-  await waitFor(matches, walk.deadlineMs, `${step.file}:${step.line}`, 100).catch(() => undefined);
+  const what = `${step.file}:${step.line}`;
+  await waitFor(matches, walk.deadlineMs, what, 100).catch((err: unknown) => {
+    // Only the wait running out is expected: the last answer and what is wrong with it are reported below. Anything
+    // else (the command failed in curlOnce, a bug in the check) fails the step as it is.
+    if (!(err instanceof Error && err.message === `timed out waiting for ${what}`)) throw err;
+  });
   if (answer === undefined || problem !== undefined) {
     throw new Error(`${step.file}:${step.line} drifted: ${problem ?? 'no answer'}\n  command: ${step.command}\n  answer (HTTP ${String(answer?.status)}): ${answer?.body.slice(0, 3000) ?? ''}`);
   }

@@ -40,6 +40,14 @@ export const INELIGIBLE_REASONS = [
 
 export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
 
+/** A permanent Graph refusal, by its code in src/graph/errors.ts; `graph_bad_request` stands for any other refusal. */
+export const GRAPH_REFUSALS = ['graph_forbidden', 'graph_not_found', 'graph_unauthorized', 'graph_bad_request'] as const;
+
+/** A permanent ServiceNow or Jira refusal, reasoned `<system>_<refusal>`; `rejected` stands for any other refusal. */
+export const TICKETING_REFUSALS = ['unauthorized', 'forbidden', 'not_found', 'rejected', 'invalid_response', 'not_configured'] as const;
+
+const ticketingRefusals = <S extends 'servicenow' | 'jira'>(system: S) => TICKETING_REFUSALS.map((refusal) => `${system}_${refusal}` as const);
+
 /** Every reason a request can end in something other than success: ineligible, failed, rejected, expired, ... */
 export const FAILURE_REASONS = [
   ...INELIGIBLE_REASONS,
@@ -47,10 +55,7 @@ export const FAILURE_REASONS = [
   'action_not_supported',
   'action_canceled',
   'timed_out',
-  'graph_forbidden',
-  'graph_not_found',
-  'graph_unauthorized',
-  'graph_bad_request',
+  ...GRAPH_REFUSALS,
   'rejected',
   'expired',
   'self_approval',
@@ -58,18 +63,8 @@ export const FAILURE_REASONS = [
   'ticket_mismatch',
   'cancelled',
   // A remote system or the product itself failed the request: `<system>_<code>` for what a retry cannot fix.
-  'servicenow_unauthorized',
-  'servicenow_forbidden',
-  'servicenow_not_found',
-  'servicenow_rejected',
-  'servicenow_invalid_response',
-  'servicenow_not_configured',
-  'jira_unauthorized',
-  'jira_forbidden',
-  'jira_not_found',
-  'jira_rejected',
-  'jira_invalid_response',
-  'jira_not_configured',
+  ...ticketingRefusals('servicenow'),
+  ...ticketingRefusals('jira'),
   'graph_unavailable',
   'ticketing_unavailable',
   'internal_error',

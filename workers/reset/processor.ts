@@ -6,7 +6,7 @@ import { classify, type Verdict } from '../../src/remote/classify';
 import { isFinal, type ResetRequest } from '../../src/domain/request';
 import type { WorkflowData } from '../../src/domain/workflow';
 import { backoffMs, type BackoffPolicy } from '../../src/remote/backoff';
-import type { FailureReason } from '../../src/domain/reasons';
+import { GRAPH_REFUSALS, TICKETING_REFUSALS, type FailureReason } from '../../src/domain/reasons';
 import { ACTOR, type ResetDeps, type StepResult } from './deps';
 import { announce, moveTo } from './outcome';
 import { checkApproval, checkEligibility, poll, recheckAndSubmit, submit } from './steps';
@@ -81,14 +81,12 @@ function unavailableReason(verdict: Verdict): FailureReason {
 
 /** A permanent Graph refusal, as its reason: the codes of src/graph/errors.ts; any other is a refused request. */
 function graphReason(code: string): FailureReason {
-  const known = ['graph_forbidden', 'graph_not_found', 'graph_unauthorized'] as const;
-  return known.find((k) => code === k) ?? 'graph_bad_request';
+  return GRAPH_REFUSALS.find((k) => code === k) ?? 'graph_bad_request';
 }
 
 /** A permanent ServiceNow or Jira refusal (or an answer that is not its API's, or a system that is not configured): `<system>_<code>`, for its link. */
 function ticketingReason(system: 'servicenow' | 'jira', code: string): FailureReason {
-  const known = ['unauthorized', 'forbidden', 'not_found', 'not_configured', 'invalid_response'] as const;
-  const kind = known.find((k) => code === `${system}_${k}`) ?? 'rejected';
+  const kind = TICKETING_REFUSALS.find((k) => code === `${system}_${k}`) ?? 'rejected';
   return `${system}_${kind}`;
 }
 

@@ -47,16 +47,25 @@ export interface WebhookSettings {
 const IDENTIFIER = /^[\x21-\x7e]{1,128}$/;
 
 /**
- * Webhook deliveries from Jira and ServiceNow, once the edge has verified their signatures (and ServiceNow's signed
- * timestamp, part of its signature scheme) and parsed them: the tolerance of Jira's event timestamp, the replay protocol (each delivery is acted on once; a failure gives its marks
- * back so that the sender's retry is processed), the scope (Jira's mapping, ServiceNow's tables) and the request the
- * ticket starts (ADR 004, ADR 011).
+ * Webhook deliveries from Jira and ServiceNow, once the edge has verified their signatures and parsed them: the
+ * tolerance of both timestamps (ServiceNow's, part of its signature scheme, is asked by the edge before it parses), the
+ * replay protocol (each delivery is acted on once; a failure gives its marks back so that the sender's retry is
+ * processed), the scope (Jira's mapping, ServiceNow's tables) and the request the ticket starts (ADR 004, ADR 011).
  */
 export function createWebhookDeliveries(deps: { readonly submissions: SubmissionService; readonly replays: ReplayRecords; readonly settings: WebhookSettings; readonly now?: () => number }) {
   const now = deps.now ?? Date.now;
   const { submissions, replays, settings } = deps;
 
   return {
+    /**
+     * ServiceNow signs its delivery's timestamp (seconds) with the body: outside the tolerance, the signature does not
+     * authenticate the delivery. The edge asks before it reads the body.
+     */
+    servicenowTimestamp(timestampSeconds: number): { readonly stale: boolean; readonly toleranceSeconds: number } {
+      const { toleranceSeconds } = settings.servicenow;
+      return { stale: Math.abs(now() / 1000 - timestampSeconds) > toleranceSeconds, toleranceSeconds };
+    },
+
     async fromJira(input: JiraWebhookDelivery, log: Log): Promise<WebhookAnswer> {
       const { toleranceSeconds, dedupeTtlSeconds, mapping } = settings.jira;
       const { delivery } = input;
@@ -89,8 +98,9 @@ export function createWebhookDeliveries(deps: { readonly submissions: Submission
 
     async fromServiceNow(input: ServiceNowWebhookDelivery, log: Log): Promise<WebhookAnswer> {
       const { toleranceSeconds, tables } = settings.servicenow;
-      // Its signed timestamp is within the tolerance (checked with the signature, at the edge): remembered for longer
-      // than the tolerance window on both sides, a replay is refused for as long as it could be accepted.
+      // Its signed timestamp is within the tolerance (servicenowTimestamp, asked by the edge with the signature):
+      // remembered for longer than the tolerance window on both sides, a replay is refused for as long as it could be
+      // accepted.
       const deliveryId = input.signatureDigits;
       if (!(await replays.firstSeen('servicenow', deliveryId, toleranceSeconds * 2 + 60))) {
         throw new AppError('conflict', 'replayed_delivery', 'This delivery was already received');

@@ -203,8 +203,6 @@ export async function buildIntakeApp(deps: IntakeDeps): Promise<FastifyInstance>
     webhookRoutes({
       deliveries: webhookDeliveries,
       bodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
-      servicenowToleranceSeconds: config.SERVICENOW_WEBHOOK_TOLERANCE_SECONDS,
-      ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
       secrets: {
         ...(config.JIRA_WEBHOOK_SECRET === undefined ? {} : { jira: config.JIRA_WEBHOOK_SECRET }),
         ...(config.SERVICENOW_WEBHOOK_SECRET === undefined ? {} : { servicenow: config.SERVICENOW_WEBHOOK_SECRET }),

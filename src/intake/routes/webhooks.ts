@@ -23,9 +23,6 @@ export interface WebhookDeps {
   /** Ticketing systems send whole issues: the webhook routes take larger bodies than the API. */
   readonly bodyLimit: number;
   readonly secrets: { readonly jira?: string; readonly servicenow?: string };
-  /** ServiceNow's signature covers its timestamp: one outside this tolerance does not authenticate the delivery. */
-  readonly servicenowToleranceSeconds: number;
-  readonly now?: () => number;
 }
 
 const ackSchema = z.object({
@@ -68,7 +65,6 @@ function single(header: string | string[] | undefined): string | undefined {
 }
 
 export function webhookRoutes(deps: WebhookDeps) {
-  const now = deps.now ?? Date.now;
   return (app: FastifyInstance): void => {
     // Signatures cover the exact bytes, so this context keeps the raw body and parses JSON itself, after verifying.
     app.removeAllContentTypeParsers();
@@ -122,9 +118,9 @@ export function webhookRoutes(deps: WebhookDeps) {
       if (timestamp === undefined || digits === undefined) {
         throw new HttpError(401, 'invalid_signature', 'X-ResetPC-Signature or X-ResetPC-Timestamp is missing or does not match the body');
       }
-      if (Math.abs(now() / 1000 - Number(timestamp)) > deps.servicenowToleranceSeconds) {
-        throw new HttpError(401, 'stale_delivery', `X-ResetPC-Timestamp is outside the ${String(deps.servicenowToleranceSeconds)} s tolerance`);
-      }
+      // ServiceNow's signature covers its timestamp: one outside the tolerance does not authenticate the delivery.
+      const signed = deps.deliveries.servicenowTimestamp(Number(timestamp));
+      if (signed.stale) throw new HttpError(401, 'stale_delivery', `X-ResetPC-Timestamp is outside the ${String(signed.toleranceSeconds)} s tolerance`);
       const parsed = serviceNowBody.safeParse(parseJson(raw));
       if (!parsed.success) throw invalid(parsed.error.issues);
       const { table, number, sysId, device, requestedBy, reason } = parsed.data;

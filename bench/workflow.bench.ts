@@ -21,7 +21,8 @@
  * BENCH_WINDOW_MS (2000), BENCH_WRITE_BUDGET (180), BENCH_READ_BUDGET (1800), BENCH_CONCURRENCY (100),
  * BENCH_WORKER_PROCESSES (1), BENCH_POLL_BASE_MS (200), BENCH_ACTION_MIN_MS (50), BENCH_ACTION_MAX_MS (200),
  * BENCH_SUBMIT_IN_FLIGHT (32), BENCH_DEADLINE_SECONDS (120), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF (1: worker children
- * write V8 CPU profiles), BENCH_LIMIT_SCALE (1; a diagnostic: every sandbox limit and both budgets × it).
+ * write V8 CPU profiles), BENCH_LIMIT_SCALE (1; a diagnostic: every sandbox limit and both budgets × it),
+ * BENCH_WORKER_NODE_ARGS (Node flags for the worker children, e.g. `--max-semi-space-size=32`, separated by spaces).
  */
 import { QueueEvents } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -78,6 +79,7 @@ function settings() {
     deadlineSeconds: intSetting('BENCH_DEADLINE_SECONDS', 120, 10, 600),
     logLevel: process.env.BENCH_LOG_LEVEL === 'info' || process.env.BENCH_LOG_LEVEL === 'silent' ? process.env.BENCH_LOG_LEVEL : 'warn',
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
+    workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => /^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/.test(arg)),
   };
 }
 type Settings = ReturnType<typeof settings>;
@@ -534,7 +536,7 @@ async function runRound(round: number, count: number, s: Settings, log: (msg: st
     };
     for (let i = 0; i < s.workerProcesses; i++) {
       const child = fork(__filename, ['--worker'], {
-        execArgv: profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+        execArgv: [...s.workerNodeArgs, ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`])],
         stdio: ['ignore', s.logLevel === 'info' ? 'ignore' : 'inherit', 'inherit', 'ipc'],
       });
       workers.push(new WorkerHandle(child));

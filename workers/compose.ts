@@ -171,7 +171,7 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     {
       store,
       gateway,
-      submissions: new TenantControlStore(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
+      tenantControls: new TenantControlStore(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
       approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }), tickets }),
       queues,
       settings: resetSettings(config),

@@ -29,7 +29,7 @@ export interface ResetDeps {
   readonly store: WorkflowStore;
   readonly gateway: IntuneGateway;
   readonly approvals: ApprovalSource;
-  readonly submissions: TenantControlStore;
+  readonly tenantControls: TenantControlStore;
   readonly queues: Queues;
   readonly settings: ResetSettings;
   readonly log: Log;

@@ -116,7 +116,7 @@ export async function recheckAndSubmit(deps: ResetDeps, request: ResetRequest, w
     const refused = await recheck(deps, request, workflow, signal);
     if (refused !== undefined) return refused;
   }
-  const admission = await deps.submissions.admit(deps.gateway.tenantId, request.id);
+  const admission = await deps.tenantControls.admit(deps.gateway.tenantId, request.id);
   if (!admission.ok) {
     if (workflow.held !== admission.why) {
       const why =

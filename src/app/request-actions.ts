@@ -68,6 +68,11 @@ export function createRequestActions(deps: { store: WorkflowRepository; requests
     /**
      * Retries a failed or timed-out request: a new attempt on the same record, its timeline kept. It starts again from
      * the device check. After a timeout the first reset may still have taken effect: a retry makes a new passcode.
+     *
+     * The order closes the races: the state moves first, conditionally, so of two retries at once only one goes on and
+     * the other has touched nothing (no lock released, no job removed). Only then are the locks taken: the request is
+     * active, so a lock it holds is no longer stale to a new submission, and one a new submission took meanwhile
+     * refuses the retry. Every refusal after the move puts the request back to `failed`.
      */
     async retry(id: string, operator: string, log: Log): Promise<ActionResult> {
       const stored = await deps.store.load(id);
@@ -76,44 +81,46 @@ export function createRequestActions(deps: { store: WorkflowRepository; requests
       if (request.state !== 'failed' && request.state !== 'timed_out') {
         throw conflict(`Only a failed or timed-out request can be retried; this one is ${request.state}`, 'not_retryable');
       }
-      const locked = await deps.requests.relock(id, request);
-      if (!locked.ok) throw refuse(`${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
       const attempt = (workflow.attempt ?? 1) + 1;
-      let removed: boolean;
-      try {
-        // The finished attempt's job goes first: its id is the request's, and the new attempt's job takes it.
-        removed = await deps.jobs.removeReset(id);
-      } catch (err) {
-        await deps.requests.release(id, request);
-        throw err;
+      const moved = await deps.store.transition(request, 'checking_eligibility', { actor: operator, reason: `retried by ${operator} (attempt ${attempt})` }, { attempt });
+      if (!moved) throw conflict('The request changed while retrying; retry', 'request_changed');
+
+      // From here the request is active: an attempt that cannot go on ends `failed` again (a timed-out one too: the step
+      // machine does not go back to timed_out), which releases its locks, so the operator can retry later.
+      const putBack = async (why: string): Promise<void> => {
+        const back = { actor: operator, reason: `the retry was not started: ${why}` };
+        try {
+          if (!(await deps.store.transition({ ...request, state: 'checking_eligibility' }, 'failed', back, workflow))) {
+            // Something moved it on meanwhile: an operator's cancel, or a worker running its job. Left as it is.
+            log.warn({ requestId: id }, 'retry: the request moved on before it could be put back to failed; left as it is');
+          }
+        } catch (err) {
+          log.error({ err, requestId: id }, 'retry: the request could not be put back to failed; it may be active with no job');
+        }
+      };
+      const attemptOrPutBack = async <T>(op: () => Promise<T>, why: string): Promise<T> => {
+        try {
+          return await op();
+        } catch (err) {
+          await putBack(why);
+          throw err;
+        }
+      };
+
+      const locked = await attemptOrPutBack(() => deps.requests.relock(id, request), 'its locks could not be taken (Redis did not answer); retry again');
+      if (!locked.ok) {
+        await putBack(`the ${locked.conflict} has another active request (${locked.holderId})`);
+        throw refuse(`${locked.conflict}_has_active_request`, `The ${locked.conflict} has another active request`, { activeRequestId: locked.holderId });
       }
+      // The finished attempt's job goes first: its id is the request's, and the new attempt's job takes it.
+      const removed = await attemptOrPutBack(() => deps.jobs.removeReset(id), 'the last attempt\'s job could not be removed (Redis did not answer); retry again');
       if (!removed) {
         // That job is still running (it has just written the final state): a new job under its id would not be added,
         // and the new attempt would have no job. The operator tries again in a moment.
-        await deps.requests.release(id, request);
+        await putBack('the last attempt was still finishing; retry in a few seconds');
         throw conflict('The last attempt is still finishing; retry in a few seconds', 'request_changed');
       }
-      const moved = await deps.store.transition(request, 'checking_eligibility', { actor: operator, reason: `retried by ${operator} (attempt ${attempt})` }, { attempt });
-      if (!moved) {
-        await deps.requests.release(id, request);
-        throw conflict('The request changed while retrying; retry', 'request_changed');
-      }
-      try {
-        await deps.jobs.scheduleReset(id);
-      } catch (err) {
-        // An active request without its job would wait forever and refuse the next retry: end it `failed` again (a
-        // timed-out one too: the step machine does not go back to timed_out), which releases its locks, so the
-        // operator can retry once Redis answers. If that fails as well the request is left active with no job: say so.
-        const back = { actor: operator, reason: `the retry could not be queued (Redis did not answer); nothing was started, retry again` };
-        try {
-          if (!(await deps.store.transition({ ...request, state: 'checking_eligibility' }, 'failed', back, workflow))) {
-            log.error({ requestId: id }, 'retry: the request changed before it could be put back to failed; it may be active with no job');
-          }
-        } catch (rollback) {
-          log.error({ err: rollback, requestId: id }, 'retry: the request could not be put back to failed; it is active with no job');
-        }
-        throw err;
-      }
+      await attemptOrPutBack(() => deps.jobs.scheduleReset(id), 'its job could not be queued; nothing was started, retry again');
       return { id, state: 'checking_eligibility' };
     },
 

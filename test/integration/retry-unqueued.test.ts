@@ -58,7 +58,7 @@ describe('an operator retry whose job cannot be queued', () => {
     const after = await t.store.get(request.id);
     expect(after?.request.state).toBe('failed');
     expect(after?.workflow.outcomeReason).toBe('graph_unavailable');
-    expect(after?.timeline.at(-1)).toMatchObject({ from: 'checking_eligibility', to: 'failed', actor: 'operator', reason: expect.stringMatching(/retry could not be queued/) as unknown });
+    expect(after?.timeline.at(-1)).toMatchObject({ from: 'checking_eligibility', to: 'failed', actor: 'operator', reason: expect.stringMatching(/retry was not started: its job could not be queued/) as unknown });
     expect(await t.redis.exists(t.store.keys.deviceLock(request.device))).toBe(0);
 
     const actions = createRequestActions({ store: workflow, requests: t.store, jobs: healthy, allowedApprovers: [] });
@@ -83,15 +83,15 @@ describe('an operator retry whose job cannot be queued', () => {
     await expect(broken.retry(request.id, 'operator', log)).rejects.toBeInstanceOf(StoreUnavailableError);
 
     expect((await t.store.get(request.id))?.request.state).toBe('checking_eligibility');
-    expect(log.lines).toEqual([expect.objectContaining({ level: 'error', obj: expect.objectContaining({ requestId: request.id }) as unknown, msg: expect.stringMatching(/could not be put back to failed; it is active with no job/) as unknown })]);
+    expect(log.lines).toEqual([expect.objectContaining({ level: 'error', obj: expect.objectContaining({ requestId: request.id }) as unknown, msg: expect.stringMatching(/could not be put back to failed; it may be active with no job/) as unknown })]);
   });
 });
 
 /**
  * A retry that comes while the last attempt's job is still running (the worker has written the final state and not
  * yet completed the job): BullMQ does not remove a locked job (`Queue.remove` answers 0), and a new job under the same
- * id would not be added. The retry is refused (409 `request_changed`), with nothing changed, and works once the job
- * has finished.
+ * id would not be added. The retry is refused (409 `request_changed`), with the request put back to failed and its device
+ * free, and works once the job has finished.
  */
 describe('an operator retry while the last job still runs', () => {
   let t: TestIntake;
@@ -139,6 +139,74 @@ describe('an operator retry while the last job still runs', () => {
     await expect(actions.retry(request.id, 'operator', keptLog())).resolves.toEqual({ id: request.id, state: 'checking_eligibility' });
     const job = await t.queues.reset.getJob(request.id);
     expect(await job?.getState()).toBe('waiting');
+  });
+});
+
+/**
+ * Retries racing what an attacker or an unlucky operator can do at the same moment (a second review found both):
+ * - two retries of one request (a double click, two operators): one new attempt, with its job and its device lock;
+ *   the other is refused and touches neither (it once removed the winner's new job, or released its lock);
+ * - a new submission for the same device while the retry is under way: one of them holds the device, never both
+ *   (a failed request's lock counts as stale, so a submission could take it between the retry's lock and its move).
+ */
+describe('an operator retry racing another retry or a new submission', () => {
+  let t: TestIntake;
+  let workflow: WorkflowStore;
+
+  beforeAll(async () => {
+    t = await createTestIntake('retry-races');
+    workflow = new WorkflowStore(t.redis, t.store);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function failedRequest(serial: string) {
+    const request = await storeNewRequest(t.store, serial);
+    expect(await workflow.transition(request, 'checking_eligibility', { actor: 'worker', reason: 'checking' })).toBe(true);
+    expect(await workflow.transition({ ...request, state: 'checking_eligibility' }, 'failed', { actor: 'worker', reason: 'Graph kept failing' })).toBe(true);
+    return request;
+  }
+
+  it('starts one new attempt when two retries of a request come at once, with its job and its device lock kept', async () => {
+    const actions = createRequestActions({ store: workflow, requests: t.store, jobs: createJobScheduler(t.queues), allowedApprovers: [] });
+    for (let i = 0; i < 20; i++) {
+      const request = await failedRequest(`RETRY-RACE-${String(i)}`);
+      const outcomes = await Promise.allSettled([actions.retry(request.id, 'operator-a', keptLog()), actions.retry(request.id, 'operator-b', keptLog())]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((o) => o.status === 'rejected');
+      expect(refused?.reason).toBeInstanceOf(AppError);
+      expect(refused?.reason).toMatchObject({ kind: 'conflict' });
+      expect((await t.store.get(request.id))?.request.state).toBe('checking_eligibility');
+      expect(await t.redis.get(t.store.keys.deviceLock(request.device))).toBe(request.id);
+      expect(await (await t.queues.reset.getJob(request.id))?.getState()).toBe('waiting');
+    }
+  });
+
+  it('lets one request hold the device when a new submission for it comes while the retry takes its locks', async () => {
+    const request = await failedRequest('RETRY-RACE-SUBMIT');
+    let newcomer: { id: string } | undefined;
+    // The new submission lands just before the retry takes its locks.
+    const requests = new Proxy(t.store, {
+      get(target, key, receiver) {
+        if (key === 'relock') {
+          return async (...args: Parameters<typeof t.store.relock>) => {
+            newcomer = await storeNewRequest(t.store, 'RETRY-RACE-SUBMIT');
+            return target.relock(...args);
+          };
+        }
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const actions = createRequestActions({ store: workflow, requests, jobs: createJobScheduler(t.queues), allowedApprovers: [] });
+    await expect(actions.retry(request.id, 'operator', keptLog())).rejects.toMatchObject({ kind: 'conflict', code: 'device_has_active_request' });
+    expect(newcomer).toBeDefined();
+    expect(await t.redis.get(t.store.keys.deviceLock(request.device))).toBe(newcomer?.id);
+    const after = await t.store.get(request.id);
+    expect(after?.request.state).toBe('failed');
+    expect(after?.timeline.at(-1)).toMatchObject({ from: 'checking_eligibility', to: 'failed', reason: expect.stringMatching(/device has another active request/) as unknown });
+    expect(await t.queues.reset.getJob(request.id)).toBeUndefined();
   });
 });
 

@@ -236,6 +236,20 @@ describe('pages', () => {
     expect(other.body).not.toContain(`/ops/requests/${succeeded}/retry`);
   });
 
+  it('warns that a retry makes a new passcode for a timed-out request, also once a retry that could not start put it back to failed', async () => {
+    const id = await submit(t, 'PAGES-SN-TIMEOUT');
+    await walk(t, id, 'checking_eligibility');
+    const workflow = new WorkflowStore(t.redis, t.store);
+    const current = await workflow.load(id);
+    if (current === undefined) throw new Error('no request');
+    // What a retry that could not start leaves: failed, with the timed-out attempt's outcome reason.
+    expect(await workflow.transition(current.request, 'failed', { actor: 'operator', reason: 'the retry was not started' }, { ...current.workflow, outcomeReason: 'timed_out' })).toBe(true);
+    const page = await get(`/ops/requests/${id}`, operator);
+    expect(page.body).toContain('data-confirm="The first reset may still have taken effect: a retry makes a new passcode. Retry?"');
+    const plain = await get(`/ops/requests/${failed}`, operator);
+    expect(plain.body).toContain('data-confirm="Retry this request from the device check?"');
+  });
+
   it('answers an unknown dashboard address with a page, not JSON', async () => {
     const res = await get('/ops/nothing/here?x=<b>', operator);
     expect(res.statusCode).toBe(404);

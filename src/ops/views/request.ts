@@ -118,7 +118,9 @@ function actions(data: RequestPageData, session: OpsSession): SafeHtml {
     forms.push(html`<form class="inline" method="post" action="/ops/requests/${id}/approve">${csrfField(session)}<button type="submit">Approve</button></form>`);
   }
   if (mayRetry(session, data.stored).may) {
-    const warn = request.state === 'timed_out' ? 'The first reset may still have taken effect: a retry makes a new passcode. Retry?' : 'Retry this request from the device check?';
+    // A timed-out request put back to `failed` by a retry that could not start keeps its outcome reason, and the warning.
+    const timedOut = request.state === 'timed_out' || data.stored.workflow.outcomeReason === 'timed_out';
+    const warn = timedOut ? 'The first reset may still have taken effect: a retry makes a new passcode. Retry?' : 'Retry this request from the device check?';
     forms.push(html`<form class="inline" method="post" action="/ops/requests/${id}/retry" data-confirm="${warn}">${csrfField(session)}<button type="submit">Retry</button></form>`);
   }
   if (mayCancel(session, data.stored).may) {

@@ -40,6 +40,7 @@ import { emailTransportOf, notifySettings, type NotifyEvent } from '../src/notif
 import { createNotifyWorker } from './notify/worker';
 import type { ResetSettings } from './reset/deps';
 import { createResetWorker } from './reset/worker';
+import { startRequeue } from './reset/requeue';
 
 /** Where the remote ends are: a real tenant and ticketing systems, or the sandbox (with its CA). */
 export interface RemoteEnds extends TicketingSettings {
@@ -153,7 +154,8 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
   const { servicenow, jira } = createTicketingClients(remote, dispatcher);
   const ticketScope = ticketScopeOf(config);
   const tickets = createTicketReader({ scope: ticketScope, ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }) });
-  const store = new WorkflowStore(producer, new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS));
+  const requests = new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS);
+  const store = new WorkflowStore(producer, requests);
   const emailKind = emailTransportOf(config, remote.smtp !== undefined);
   const mail: MailTransport | undefined =
     emailKind === 'smtp' && remote.smtp !== undefined
@@ -183,7 +185,7 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
   );
   const notify = createNotifyWorker(
     {
-      requests: new RequestStore(producer, config.REDIS_PREFIX, config.AUDIT_RETENTION_DAYS),
+      requests,
       ledger: new DeliveryLedger(producer, config.REDIS_PREFIX),
       settings: notices,
       jiraRequestTypeField: config.JIRA_REQUEST_TYPE_FIELD,
@@ -195,6 +197,8 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     },
     { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS, metrics },
   );
+  // An active request without a job would wait forever: each worker process looks for them and queues them again.
+  const requeue = startRequeue({ redis: producer, keys: requests.keys, queues, log, now: () => Date.now() });
   return {
     reset,
     notify,
@@ -207,6 +211,7 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     },
     close: async () => {
       // Work in hand finishes (or its lock lapses and another worker takes it over); then connections close.
+      requeue.stop();
       await Promise.all([reset.close(), notify.close()]);
       await metrics.close();
       await mail?.close();

@@ -1,7 +1,6 @@
 import { Worker } from 'bullmq';
 import { AppError } from '../../src/app/errors';
 import { createRequestActions } from '../../src/app/request-actions';
-import type { Log } from '../../src/logging/logger';
 import { catalog, InvalidJobPayloadError } from '../../src/queue/catalog';
 import { createQueues, type Queues } from '../../src/queue/queues';
 import { createJobScheduler } from '../../src/queue/scheduler';
@@ -11,13 +10,7 @@ import { WorkflowStore } from '../../src/store/workflow-store';
 import { testRedisUrl } from '../support/env';
 import { createTestIntake, type TestIntake } from '../support/intake';
 import { storeNewRequest } from '../support/stored-request';
-
-/** A logger that keeps its lines, to check what an operator would read. */
-function keptLog(): Log & { readonly lines: { level: string; obj: object; msg?: string }[] } {
-  const lines: { level: string; obj: object; msg?: string }[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-}
+import { keptLog } from '../support/kept-log';
 
 /**
  * An operator's retry moves a failed request back to `checking_eligibility` and queues its job. When Redis stops

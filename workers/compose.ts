@@ -38,9 +38,9 @@ import type { MailTransport } from '../src/notify/email/transport';
 import { DeliveryLedger } from '../src/notify/ledger';
 import { emailTransportOf, notifySettings, type NotifyEvent } from '../src/notify/settings';
 import { createNotifyWorker } from './notify/worker';
-import type { ResetSettings } from './reset/deps';
+import type { ResetDeps, ResetSettings } from './reset/deps';
 import { createResetWorker } from './reset/worker';
-import { startRequeue } from './reset/requeue';
+import { startJoblessSweep } from './reset/jobless';
 
 /** Where the remote ends are: a real tenant and ticketing systems, or the sandbox (with its CA). */
 export interface RemoteEnds extends TicketingSettings {
@@ -169,18 +169,19 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     ...(notices.ticketEvents.includes(event) ? (['ticket'] as const) : []),
     ...(notices.email !== undefined && notices.emailEvents.includes(event) ? (['email'] as const) : []),
   ];
+  const resetDeps: ResetDeps = {
+    store,
+    gateway,
+    tenantControls: new TenantControlStore(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
+    approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }), tickets }),
+    queues,
+    settings: resetSettings(config),
+    log,
+    now: () => new Date(),
+    notifyChannels,
+  };
   const reset = createResetWorker(
-    {
-      store,
-      gateway,
-      tenantControls: new TenantControlStore(producer, config.REDIS_PREFIX, config.BLAST_RADIUS_PER_HOUR),
-      approvals: createApprovalSource({ ...(servicenow === undefined ? {} : { servicenow }), ...(jira === undefined ? {} : { jira }), tickets }),
-      queues,
-      settings: resetSettings(config),
-      log,
-      now: () => new Date(),
-      notifyChannels,
-    },
+    resetDeps,
     { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS },
   );
   const notify = createNotifyWorker(
@@ -197,8 +198,8 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     },
     { connection: blocking, prefix: config.REDIS_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, lockDuration: config.WORKER_LOCK_MS, metrics },
   );
-  // An active request without a job would wait forever: each worker process looks for them and queues them again.
-  const requeue = startRequeue({ redis: producer, keys: requests.keys, queues, log, now: () => Date.now() });
+  // An active request without a live job would wait forever: each worker process looks for them and ends them failed.
+  const jobless = startJoblessSweep(resetDeps, { redis: producer, keys: requests.keys });
   return {
     reset,
     notify,
@@ -211,7 +212,7 @@ export function startWorkers(config: WorkerConfig, remote: RemoteEnds, log: Log,
     },
     close: async () => {
       // Work in hand finishes (or its lock lapses and another worker takes it over); then connections close.
-      requeue.stop();
+      await jobless.stop();
       await Promise.all([reset.close(), notify.close()]);
       await metrics.close();
       await mail?.close();

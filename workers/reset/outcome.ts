@@ -17,9 +17,12 @@ const EVENT_OF: Partial<Record<RequestState, NotifyEvent>> = {
   cancelled: 'cancelled',
 };
 
+/** What moving a request and announcing it needs of the reset deps. */
+export type OutcomeDeps = Pick<ResetDeps, 'store' | 'log' | 'queues' | 'notifyChannels'>;
+
 /** Moves the request and tells the people involved. A lost race (another worker moved it) ends this run quietly. */
 export async function moveTo(
-  deps: ResetDeps,
+  deps: OutcomeDeps,
   request: ResetRequest,
   to: RequestState,
   reason: string,
@@ -42,7 +45,7 @@ export async function moveTo(
  * may call it again: the processor does, for a request it finds final or newly awaiting approval, in case the worker
  * that moved it died before it got here.
  */
-export async function announce(deps: ResetDeps, request: ResetRequest, state: RequestState, workflow: WorkflowData): Promise<void> {
+export async function announce(deps: OutcomeDeps, request: ResetRequest, state: RequestState, workflow: WorkflowData): Promise<void> {
   const event = EVENT_OF[state];
   if (event !== undefined) await enqueueEventNotifications(deps.queues, request, event, deps.notifyChannels?.(event), workflow.attempt ?? 1);
 }

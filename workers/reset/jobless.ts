@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import { REQUEST_STATES, isFinal, type RequestState } from '../../src/domain/request';
+import type { StoreKeys } from '../../src/store/keys';
+import { moveTo, type OutcomeDeps } from './outcome';
+
+/** How often each worker process looks for active requests without a live job. */
+export const JOBLESS_INTERVAL_MS = 5 * 60_000;
+/** A request changed more recently than this is left alone: whoever changed it may be about to queue its job. */
+export const JOBLESS_GRACE_MS = 2 * 60_000;
+/** Requests read from a state index per page. */
+const PAGE = 1_000;
+
+const ACTIVE_STATES = REQUEST_STATES.filter((state) => !isFinal(state));
+
+/** Whether the reset may have been sent in this state: the reason then says to look at the device first. */
+const MAY_HAVE_SENT: ReadonlySet<RequestState> = new Set<RequestState>(['submitting', 'awaiting_device']);
+
+/** Where the state indexes are read: the store's connection and keys. */
+export interface JoblessIndex {
+  readonly redis: Redis;
+  readonly keys: StoreKeys;
+}
+
+/**
+ * Ends `failed` every active request that has no live reset job (none, or only a finished one) and has not changed for
+ * JOBLESS_GRACE_MS: the step machine runs only in a job, so such a request would wait forever and hold its device.
+ * It happens when a process stops between an operator's retry moving the request and queueing its job, or when a job
+ * used its last attempt and marking the request failed did not go through either.
+ *
+ * It never queues the job again: a job brought back without its locks, days later, could reset a device nobody asked
+ * about any more. The request ends with a reason that says what to do (retry it), its locks released and its people
+ * told, as any failure. The move is conditional on the state read, so a request someone moved meanwhile is left.
+ * Returns the ids it ended.
+ */
+export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: () => number): Promise<string[]> {
+  const ended: string[] = [];
+  const { redis, keys } = index;
+  for (const state of ACTIVE_STATES) {
+    for (let start = 0; ; start += PAGE) {
+      const ids = await redis.zrange(keys.byState(state), start, start + PAGE - 1);
+      for (const id of ids) {
+        // A live job is one BullMQ holds and has not finished (ADR 013: the accept script's own test).
+        const [name, finishedOn] = await redis.hmget(deps.queues.reset.toKey(id), 'name', 'finishedOn');
+        if (name !== null && finishedOn === null) continue;
+        const stored = await deps.store.load(id);
+        if (stored === undefined || stored.request.state !== state) continue;
+        const changed = Date.parse(stored.request.updatedAt);
+        if (!Number.isFinite(changed) || now() - changed < JOBLESS_GRACE_MS) continue;
+        const reason = MAY_HAVE_SENT.has(state)
+          ? 'its job was lost after the reset may have been sent: check the device in Intune before retrying'
+          : 'its job was lost (a process stopped mid-step); nothing was sent to Graph for this attempt: retry it';
+        deps.log.warn({ requestId: id, state }, 'an active request had no live reset job; it is marked failed');
+        await moveTo(deps, stored.request, 'failed', reason, { ...stored.workflow, outcomeReason: 'internal_error' });
+        ended.push(id);
+      }
+      if (ids.length < PAGE) break;
+    }
+  }
+  return ended;
+}
+
+/** Runs endJobless every JOBLESS_INTERVAL_MS until stopped; `stop` resolves once a pass in progress has ended. */
+export function startJoblessSweep(deps: OutcomeDeps, index: JoblessIndex, intervalMs = JOBLESS_INTERVAL_MS): { stop(): Promise<void> } {
+  let pass: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (pass !== undefined) return;
+    pass = endJobless(deps, index, () => Date.now())
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        deps.log.warn({ err }, 'looking for active requests without a job failed; the next pass tries again');
+      })
+      .finally(() => {
+        pass = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await pass;
+    },
+  };
+}

@@ -24,10 +24,10 @@ export function transientBackoffMs(failures: number, random: () => number = Math
 /** At most this many steps in one run; then the job yields to others and comes back at once. */
 const STEPS_PER_RUN = 12;
 
-/** Runs the step for the request's current state. The state in Redis is the step: there is no second copy of it. */
 /** The intake queues the job just before it stores the record (ADR 003): a younger job without a record waits for it. */
 const RECORD_GRACE_MS = 60_000;
 
+/** Runs the step for the request's current state. The state in Redis is the step: there is no second copy of it. */
 export async function runStep(deps: ResetDeps, requestId: string, signal?: AbortSignal, jobAgeMs = Number.POSITIVE_INFINITY): Promise<StepResult> {
   const stored = await deps.store.load(requestId);
   if (stored === undefined) {

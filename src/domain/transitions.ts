@@ -5,7 +5,8 @@ import { isFinal, type RequestState } from './request';
  * through `canTransition`, in the store's transition script's caller, so the rules live in one place.
  */
 const NEXT: Readonly<Record<RequestState, readonly RequestState[]>> = {
-  received: ['checking_eligibility'],
+  // failed: a request whose job is gone before its first step ran (the jobless sweep, or a job out of attempts).
+  received: ['checking_eligibility', 'failed'],
   checking_eligibility: ['awaiting_approval', 'approved', 'ineligible', 'failed'],
   awaiting_approval: ['approved', 'rejected', 'expired', 'failed'],
   approved: ['submitting', 'ineligible', 'failed'],

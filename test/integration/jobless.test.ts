@@ -88,7 +88,39 @@ describe('an active request without a live reset job', () => {
     expect(await workflow.transition(fresh, 'checking_eligibility', { actor: 'operator', reason: 'retried' })).toBe(true);
 
     expect(await endJobless(deps(), index(), () => Date.now())).toEqual([]);
-    expect(await endJobless(deps(), index(), later)).toEqual(expect.arrayContaining([sent.id, fresh.id]));
+    expect((await endJobless(deps(), index(), later)).sort()).toEqual([sent.id, fresh.id].sort());
     expect((await t.store.get(sent.id))?.timeline.at(-1)).toMatchObject({ to: 'failed', reason: expect.stringMatching(/may have been sent: check the device in Intune before retrying/) as unknown });
+  });
+
+  it('ends one in received too, passes over a record it cannot read, and ends each request once when two passes race', async () => {
+    // Never started: its job was removed (by hand in bull-board, say) before the first step.
+    const received = await storeNewRequest(t.store, 'JOBLESS-RECEIVED');
+    // A record this version cannot read (a newer version's), in the first state looked at: the pass goes on past it.
+    const unreadable = await storeNewRequest(t.store, 'JOBLESS-UNREADABLE');
+    const key = t.store.keys.request(unreadable.id);
+    const newer = JSON.stringify({ ...(JSON.parse((await t.redis.hget(key, 'json')) ?? '{}') as Record<string, unknown>), v: 99 });
+    await t.redis.hset(key, 'json', newer);
+    const checking = await storeNewRequest(t.store, 'JOBLESS-CHECKING');
+    expect(await workflow.transition(checking, 'checking_eligibility', { actor: 'worker', reason: 'checking' })).toBe(true);
+
+    // Two worker processes' passes at the same moment.
+    const [logA, logB] = [keptLog(), keptLog()];
+    const [a, b] = await Promise.all([endJobless(deps(logA), index(), later), endJobless(deps(logB), index(), later)]);
+    expect([...a, ...b].sort()).toEqual([received.id, checking.id].sort());
+    const warned = [...logA.lines, ...logB.lines].filter((l) => l.level === 'warn').map((l) => (l.obj as { requestId: string }).requestId);
+    expect(warned.sort()).toEqual([received.id, checking.id].sort());
+    for (const id of [received.id, checking.id]) {
+      const after = await t.store.get(id);
+      expect(after?.request.state).toBe('failed');
+      expect(after?.timeline.filter((e) => e.to === 'failed')).toHaveLength(1);
+      expect(after?.timeline.at(-1)?.reason).toMatch(/nothing was sent to Graph for this attempt: retry it/);
+    }
+    expect(await t.redis.exists(t.store.keys.deviceLock(received.device))).toBe(0);
+    // The unreadable one is left as it was, and named at error level, without its content.
+    expect(await t.redis.hget(key, 'json')).toBe(newer);
+    const errors = [...logA.lines, ...logB.lines].filter((l) => l.level === 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors[0]?.obj).toMatchObject({ requestId: unreadable.id, state: 'received', key, version: 99, problem: 'unknown_version' });
+    expect(JSON.stringify(errors)).not.toContain('anna@contoso.com');
   });
 });

@@ -250,6 +250,33 @@ describe('pages', () => {
     expect(plain.body).toContain('data-confirm="Retry this request from the device check?"');
   });
 
+  it('warns too for a request the jobless sweep ended after a timed-out attempt was retried, or while its reset may have been sent', async () => {
+    const workflow = new WorkflowStore(t.redis, t.store);
+    const warning = 'data-confirm="The first reset may still have taken effect: a retry makes a new passcode. Retry?"';
+    const plainly = 'data-confirm="Retry this request from the device check?"';
+    // Attempt 1 timed out; the retry moved it (its workflow starts again) and stopped before its job; the sweep ended it.
+    const retried = await submit(t, 'PAGES-SN-SWEPT-RETRY');
+    await walk(t, retried, 'checking_eligibility', 'approved', 'submitting', 'awaiting_device', 'timed_out', 'checking_eligibility');
+    const afterRetry = await workflow.load(retried);
+    if (afterRetry === undefined) throw new Error('no request');
+    expect(await workflow.transition(afterRetry.request, 'failed', { actor: 'worker', reason: 'its job was lost' }, { attempt: 2, outcomeReason: 'internal_error' })).toBe(true);
+    expect((await get(`/ops/requests/${retried}`, operator)).body).toContain(warning);
+    // Ended by the sweep in awaiting_device: the POST went out.
+    const sent = await submit(t, 'PAGES-SN-SWEPT-SENT');
+    await walk(t, sent, 'checking_eligibility', 'approved', 'submitting', 'awaiting_device');
+    const inFlight = await workflow.load(sent);
+    if (inFlight === undefined) throw new Error('no request');
+    expect(await workflow.transition(inFlight.request, 'failed', { actor: 'worker', reason: 'its job was lost' }, { ...inFlight.workflow, outcomeReason: 'internal_error' })).toBe(true);
+    expect((await get(`/ops/requests/${sent}`, operator)).body).toContain(warning);
+    // Ended by the sweep before anything was sent, with no timed-out attempt: the plain question.
+    const early = await submit(t, 'PAGES-SN-SWEPT-EARLY');
+    await walk(t, early, 'checking_eligibility');
+    const checking = await workflow.load(early);
+    if (checking === undefined) throw new Error('no request');
+    expect(await workflow.transition(checking.request, 'failed', { actor: 'worker', reason: 'its job was lost' }, { ...checking.workflow, outcomeReason: 'internal_error' })).toBe(true);
+    expect((await get(`/ops/requests/${early}`, operator)).body).toContain(plainly);
+  });
+
   it('answers an unknown dashboard address with a page, not JSON', async () => {
     const res = await get('/ops/nothing/here?x=<b>', operator);
     expect(res.statusCode).toBe(404);

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import { REQUEST_STATES, isFinal, type RequestState } from '../../src/domain/request';
 import type { StoreKeys } from '../../src/store/keys';
-import { moveTo, type OutcomeDeps } from './outcome';
+import { StoredDataError, storedDataLogFields } from '../../src/store/errors';
+import { ACTOR } from './deps';
+import { announce, type OutcomeDeps } from './outcome';
 
 /** How often each worker process looks for active requests without a live job. */
 export const JOBLESS_INTERVAL_MS = 5 * 60_000;
@@ -36,27 +38,47 @@ export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: ()
   const ended: string[] = [];
   const { redis, keys } = index;
   for (const state of ACTIVE_STATES) {
-    for (let start = 0; ; start += PAGE) {
+    for (let start = 0; ; ) {
       const ids = await redis.zrange(keys.byState(state), start, start + PAGE - 1);
+      let endedHere = 0;
       for (const id of ids) {
-        // A live job is one BullMQ holds and has not finished (ADR 013: the accept script's own test).
-        const [name, finishedOn] = await redis.hmget(deps.queues.reset.toKey(id), 'name', 'finishedOn');
-        if (name !== null && finishedOn === null) continue;
-        const stored = await deps.store.load(id);
-        if (stored === undefined || stored.request.state !== state) continue;
-        const changed = Date.parse(stored.request.updatedAt);
-        if (!Number.isFinite(changed) || now() - changed < JOBLESS_GRACE_MS) continue;
-        const reason = MAY_HAVE_SENT.has(state)
-          ? 'its job was lost after the reset may have been sent: check the device in Intune before retrying'
-          : 'its job was lost (a process stopped mid-step); nothing was sent to Graph for this attempt: retry it';
-        deps.log.warn({ requestId: id, state }, 'an active request had no live reset job; it is marked failed');
-        await moveTo(deps, stored.request, 'failed', reason, { ...stored.workflow, outcomeReason: 'internal_error' });
-        ended.push(id);
+        // One request that cannot be read or moved is logged and passed over: it never stops the rest of the pass.
+        try {
+          if (await endIfJobless(deps, redis, id, state, now)) {
+            ended.push(id);
+            endedHere++;
+          }
+        } catch (err) {
+          const fields = err instanceof StoredDataError ? storedDataLogFields(err) : { err };
+          deps.log.error({ requestId: id, state, ...fields }, 'looking at an active request for a live job failed; the next pass looks again');
+        }
       }
       if (ids.length < PAGE) break;
+      // An ended request left this state's index: the next page starts that many ranks earlier.
+      start += PAGE - endedHere;
     }
   }
   return ended;
+}
+
+/** Ends one request failed if it has no live job and has not changed within the grace period; whether it did. */
+async function endIfJobless(deps: OutcomeDeps, redis: Redis, id: string, state: RequestState, now: () => number): Promise<boolean> {
+  // A live job is one BullMQ holds and has not finished (ADR 013: the accept script's own test).
+  const [name, finishedOn] = await redis.hmget(deps.queues.reset.toKey(id), 'name', 'finishedOn');
+  if (name !== null && finishedOn === null) return false;
+  const stored = await deps.store.load(id);
+  if (stored === undefined || stored.request.state !== state) return false;
+  const changed = Date.parse(stored.request.updatedAt);
+  if (!Number.isFinite(changed) || now() - changed < JOBLESS_GRACE_MS) return false;
+  const reason = MAY_HAVE_SENT.has(state)
+    ? 'its job was lost after the reset may have been sent: check the device in Intune before retrying'
+    : 'its job was lost (a process stopped mid-step); nothing was sent to Graph for this attempt: retry it';
+  const workflow = { ...stored.workflow, outcomeReason: 'internal_error' as const };
+  // Conditional on the state read: a request someone moved meanwhile (another process's sweep too) is left as it is.
+  if (!(await deps.store.transition(stored.request, 'failed', { actor: ACTOR, reason }, workflow))) return false;
+  deps.log.warn({ requestId: id, state }, 'an active request had no live reset job; it is marked failed');
+  await announce(deps, stored.request, 'failed', workflow);
+  return true;
 }
 
 /** Runs endJobless every JOBLESS_INTERVAL_MS until stopped; `stop` resolves once a pass in progress has ended. */

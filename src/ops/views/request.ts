@@ -108,6 +108,20 @@ function entry(t: TimelineEntry): SafeHtml {
   }</li>`;
 }
 
+/**
+ * Whether a reset sent for this request may still take effect, so that a retry would make a second passcode: an
+ * attempt timed out (a request put back to `failed` by a retry that could not start, or ended by the jobless sweep
+ * after such a retry, keeps it in its timeline), or the last attempt was ended as an internal error while its reset
+ * may have been sent (the jobless sweep, or a bug, in `submitting` or `awaiting_device`).
+ */
+function resetMayHaveTakenEffect(stored: StoredRequest): boolean {
+  if (stored.request.state === 'timed_out' || stored.workflow.outcomeReason === 'timed_out') return true;
+  const moves = stored.timeline.filter((entry) => entry.event === undefined);
+  if (moves.some((entry) => entry.to === 'timed_out')) return true;
+  const ending = moves.findLast((entry) => entry.to === 'failed');
+  return stored.workflow.outcomeReason === 'internal_error' && (ending?.from === 'submitting' || ending?.from === 'awaiting_device');
+}
+
 /** Only the actions this viewer may take on the request in its state (src/ops/request-actions.ts), and why not. */
 function actions(data: RequestPageData, session: OpsSession): SafeHtml {
   const { request } = data.stored;
@@ -118,9 +132,7 @@ function actions(data: RequestPageData, session: OpsSession): SafeHtml {
     forms.push(html`<form class="inline" method="post" action="/ops/requests/${id}/approve">${csrfField(session)}<button type="submit">Approve</button></form>`);
   }
   if (mayRetry(session, data.stored).may) {
-    // A timed-out request put back to `failed` by a retry that could not start keeps its outcome reason, and the warning.
-    const timedOut = request.state === 'timed_out' || data.stored.workflow.outcomeReason === 'timed_out';
-    const warn = timedOut ? 'The first reset may still have taken effect: a retry makes a new passcode. Retry?' : 'Retry this request from the device check?';
+    const warn = resetMayHaveTakenEffect(data.stored) ? 'The first reset may still have taken effect: a retry makes a new passcode. Retry?' : 'Retry this request from the device check?';
     forms.push(html`<form class="inline" method="post" action="/ops/requests/${id}/retry" data-confirm="${warn}">${csrfField(session)}<button type="submit">Retry</button></form>`);
   }
   if (mayCancel(session, data.stored).may) {

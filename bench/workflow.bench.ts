@@ -22,9 +22,16 @@
  * BENCH_WORKER_PROCESSES (1), BENCH_POLL_BASE_MS (200), BENCH_ACTION_MIN_MS (50), BENCH_ACTION_MAX_MS (200),
  * BENCH_SUBMIT_IN_FLIGHT (32), BENCH_DEADLINE_SECONDS (120), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF (1: worker children
  * write V8 CPU profiles), BENCH_LIMIT_SCALE (1; a diagnostic: every sandbox limit and both budgets × it),
- * BENCH_WORKER_NODE_ARGS (Node flags for the worker children, e.g. `--max-semi-space-size=32`, separated by spaces).
+ * BENCH_WORKER_NODE_ARGS (Node flags for the worker children, e.g. `--max-semi-space-size=32`, separated by spaces),
+ * BENCH_FLOOR (1; 0 skips the floor).
+ *
+ * The floor, a baseline in the same round: after the resets, a fresh child runs N bare BullMQ jobs on the round's
+ * Redis at the same concurrency, each making four HTTPS GETs to the round's sandbox, one after the other (as a reset
+ * makes four Graph calls), through Node's fetch with an undici Agent trusting the sandbox CA (as the Graph client
+ * does). Its CPU per job is the least a reset could cost on this machine at that moment; the worker's CPU per reset
+ * is also reported as a multiple of it, which moves far less with the machine's speed than the milliseconds do.
  */
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -32,6 +39,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { createSecureContext } from 'node:tls';
+import { Agent } from 'undici';
 import { TokenRegistry, generateToken, sha256Hex } from '../src/auth/tokens';
 import { parseConfig } from '../src/config/load';
 import { sandboxRemoteEnds } from '../src/bin/embedded-sandbox';
@@ -80,6 +89,7 @@ function settings() {
     logLevel: process.env.BENCH_LOG_LEVEL === 'info' || process.env.BENCH_LOG_LEVEL === 'silent' ? process.env.BENCH_LOG_LEVEL : 'warn',
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
     workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => /^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/.test(arg)),
+    floor: intSetting('BENCH_FLOOR', 1, 0, 1) === 1,
   };
 }
 type Settings = ReturnType<typeof settings>;
@@ -163,8 +173,24 @@ function countBudgetDecisions(writeAdmissions: [number, number][]): Record<strin
   return counts;
 }
 
+/** What the floor child is given: the round's Redis and sandbox, and how many jobs to run at what concurrency. */
+interface FloorStart {
+  readonly redisUrl: string;
+  readonly url: string;
+  readonly caPem: string;
+  readonly jobs: number;
+  readonly concurrency: number;
+}
+
+/** The floor's reading: its process's CPU from its first job to its last, and how long that took. */
+interface FloorReading {
+  readonly cpuUs: number;
+  readonly seconds: number;
+}
+
 type ToWorker =
   | { readonly id: number; readonly kind: 'start'; readonly start: WorkerStart }
+  | { readonly id: number; readonly kind: 'floor'; readonly floor: FloorStart }
   | { readonly id: number; readonly kind: 'stats'; readonly admissions?: boolean }
   | { readonly id: number; readonly kind: 'stop' };
 
@@ -214,6 +240,9 @@ function workerChild(): void {
           return null;
         });
         break;
+      case 'floor':
+        reply(() => runFloor(message.floor));
+        break;
       case 'stats':
         reply(() => {
           const stats: WorkerStats = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), rssBytes: process.memoryUsage.rss(), budget: { ...budget }, jobRuns };
@@ -228,6 +257,69 @@ function workerChild(): void {
   process.on('disconnect', () => {
     void stop().finally(() => process.exit(0));
   });
+}
+
+/**
+ * The floor (see the header): bare BullMQ jobs, each making four HTTPS GETs to the sandbox. The jobs are added and the
+ * worker made ready before the CPU reading starts; the reading ends when the last job completes.
+ */
+async function runFloor(floor: FloorStart): Promise<FloorReading> {
+  const producer = createRedis(floor.redisUrl, 'producer', { name: 'bench-floor-producer' });
+  const connection = createRedis(floor.redisUrl, 'worker', { name: 'bench-floor-worker' });
+  const queue = new Queue('floor', { connection: producer, prefix: BENCH_PREFIX });
+  const dispatcher = new Agent({ connect: { secureContext: createSecureContext({ ca: floor.caPem }) } });
+  // Node's fetch takes an undici dispatcher, which the DOM RequestInit type does not declare (as in src/graph/client.ts).
+  const init = { dispatcher } as unknown as RequestInit;
+  try {
+    await waitForReady(producer, 5000);
+    for (let i = 0; i < floor.jobs; i += 500) {
+      await queue.addBulk(Array.from({ length: Math.min(500, floor.jobs - i) }, (_, k) => ({ name: 'floor', data: { n: i + k } })));
+    }
+    const worker = new Worker(
+      'floor',
+      async () => {
+        for (let call = 0; call < 4; call++) {
+          const res = await fetch(floor.url, init);
+          if (!res.ok) throw new Error(`the floor's GET answered ${String(res.status)}`);
+          await res.json();
+        }
+      },
+      { connection, prefix: BENCH_PREFIX, concurrency: floor.concurrency, autorun: false },
+    );
+    try {
+      await worker.waitUntilReady();
+      let completed = 0;
+      let failed = 0;
+      const done = new Promise<void>((resolveDone) => {
+        const count = (): void => {
+          if (completed + failed === floor.jobs) resolveDone();
+        };
+        worker.on('completed', () => {
+          completed++;
+          count();
+        });
+        worker.on('failed', () => {
+          failed++;
+          count();
+        });
+      });
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      void worker.run();
+      await done;
+      const cpu = process.cpuUsage(cpu0);
+      const seconds = (performance.now() - t0) / 1000;
+      if (failed > 0) throw new Error(`${String(failed)} floor jobs failed`);
+      return { cpuUs: cpu.user + cpu.system, seconds };
+    } finally {
+      await worker.close();
+    }
+  } finally {
+    await queue.close().catch(() => undefined);
+    await dispatcher.close().catch(() => undefined);
+    producer.disconnect();
+    connection.disconnect();
+  }
 }
 
 class WorkerHandle {
@@ -258,7 +350,7 @@ class WorkerHandle {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async ask(message: { kind: 'start'; start: WorkerStart } | { kind: 'stats'; admissions?: boolean } | { kind: 'stop' }, timeoutMs: number): Promise<unknown> {
+  async ask(message: { kind: 'start'; start: WorkerStart } | { kind: 'floor'; floor: FloorStart } | { kind: 'stats'; admissions?: boolean } | { kind: 'stop' }, timeoutMs: number): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolveAsk, rejectAsk) => {
       const timer = setTimeout(() => {
@@ -422,7 +514,11 @@ interface RoundResult {
     readonly jobRunsPerReset: number;
     /** Graph budget decisions per reset, by kind and answer. */
     readonly budgetPerReset: Readonly<Record<string, number>>;
+    /** CPU per reset ÷ the floor's CPU per job, in the same round (see the header); null without a floor. */
+    readonly cpuPerFloor: number | null;
   };
+  /** The same-round baseline (see the header); null when BENCH_FLOOR=0 or the round did not complete. */
+  readonly floor: { readonly cpuMsPerJob: number; readonly jobs: number; readonly seconds: number } | null;
   readonly redis: {
     readonly bytesPerRequest: number | null;
     readonly usedMemoryBefore: number;
@@ -694,6 +790,18 @@ async function runRound(round: number, count: number, s: Settings, log: (msg: st
     const completionSeconds = complete && lastFinal > 0 ? (lastFinal - wallStart) / 1000 : null;
     const graphCalls = calls.length;
     const evals = (after.redis.calls.eval ?? 0) - (before.redis.calls.eval ?? 0);
+
+    // The floor (see the header), in a fresh child once the product's workers have stopped.
+    let floor: RoundResult['floor'] = null;
+    if (s.floor && complete && round > 0) {
+      await Promise.all(workers.map((w) => w.stop()));
+      const child = new WorkerHandle(fork(__filename, ['--worker'], { execArgv: [...s.workerNodeArgs], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+      workers.push(child);
+      const start: FloorStart = { redisUrl: redisServer.url, url: `${sandbox.urls.control}/throttle`, caPem: sandbox.caPem, jobs: count, concurrency: s.concurrency };
+      const reading = (await child.ask({ kind: 'floor', floor: start }, s.deadlineSeconds * 1000)) as FloorReading;
+      floor = { cpuMsPerJob: round3(reading.cpuUs / 1000 / count), jobs: count, seconds: round3(reading.seconds) };
+      log(`round ${String(round)}: floor ${String(count)} jobs × 4 GETs in ${reading.seconds.toFixed(2)} s, ${floor.cpuMsPerJob.toFixed(2)} ms CPU/job`);
+    }
     return {
       round,
       complete,
@@ -727,6 +835,7 @@ async function runRound(round: number, count: number, s: Settings, log: (msg: st
         tokenRequests: sandbox.control.tokenRequests.length,
       },
       postsPerDevice,
+      floor,
       worker: {
         cpuMsPerReset: ids.length === 0 ? null : round3(workerUs / 1000 / n),
         userMsPerReset: ids.length === 0 ? null : round3(workerUserUs / 1000 / n),
@@ -734,6 +843,7 @@ async function runRound(round: number, count: number, s: Settings, log: (msg: st
         cores: round3(workerUs / 1e6 / elapsedSeconds),
         eventLoopUtilization: eluActive + eluIdle > 0 ? round3(eluActive / (eluActive + eluIdle)) : 0,
         rssMb: round1(Math.max(...after.workers.map((w) => w.rssBytes)) / 1048576),
+        cpuPerFloor: floor === null || ids.length === 0 ? null : round3(workerUs / 1000 / n / floor.cpuMsPerJob),
         jobRunsPerReset: round3(after.workers.reduce((sum, w, i) => sum + w.jobRuns - (before.workers[i]?.jobRuns ?? 0), 0) / n),
         budgetPerReset: Object.fromEntries(
           [...new Set(after.workers.flatMap((w) => Object.keys(w.budget)))].sort().map((key) => [
@@ -806,10 +916,14 @@ function markdown(s: Settings, rounds: readonly RoundResult[], medians: Record<s
     );
   }
   lines.push(`| **median** | **${fmt(medians.completionSeconds ?? null)}** | **${fmt(medians.ratio ?? null)}** | **${fmtInt(medians.throttled429 ?? null)}** | **${fmt(medians.workerCpuMs ?? null)}** | | | **${fmtInt(medians.redisBytes ?? null)}** | | | | |`);
-  lines.push('', '| Round | Job runs/reset | Budget decisions per reset |', '|---|---:|---|');
+  lines.push('', '| Round | Job runs/reset | Budget decisions per reset | Floor CPU ms/job | Worker CPU ÷ floor |', '|---|---:|---|---:|---:|');
   for (const r of rounds) {
-    lines.push(`| ${String(r.round)} | ${fmt(r.worker.jobRunsPerReset)} | ${Object.entries(r.worker.budgetPerReset).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} |`);
+    lines.push(
+      `| ${String(r.round)} | ${fmt(r.worker.jobRunsPerReset)} | ${Object.entries(r.worker.budgetPerReset).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} | ` +
+        `${fmt(r.floor?.cpuMsPerJob ?? null)} | ${fmt(r.worker.cpuPerFloor)} |`,
+    );
   }
+  lines.push(`| **median** | | | **${fmt(medians.floorCpuMs ?? null)}** | **${fmt(medians.cpuPerFloor ?? null)}** |`);
   lines.push('', '| Round | First Graph call s | First POST s | Last POST s | Chain lag s (links) | Max writes in a window | Max requests in a window | accepted → POST p50 / p99 ms | POST → final p50 / p99 ms | Polls per request |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
   for (const r of rounds) {
@@ -868,6 +982,8 @@ async function orchestrate(): Promise<number> {
     ratio: median(rounds.map((r) => r.ratio)),
     throttled429: median(rounds.map((r) => r.graph.throttled429)),
     workerCpuMs: median(rounds.map((r) => r.worker.cpuMsPerReset)),
+    floorCpuMs: median(rounds.map((r) => r.floor?.cpuMsPerJob ?? null)),
+    cpuPerFloor: median(rounds.map((r) => r.worker.cpuPerFloor)),
     redisBytes: median(rounds.map((r) => r.redis.bytesPerRequest)),
     redisCpuMs: median(rounds.map((r) => r.redis.cpuMsPerReset)),
     otherCores: median(rounds.map((r) => r.otherCores)),
@@ -883,6 +999,8 @@ async function orchestrate(): Promise<number> {
     `Completion (target ≤ ${TARGET_RATIO.toFixed(2)}× the ${fmt(minimum, 1)} s the write budget allows): median ${fmt(medians.completionSeconds ?? null)} s = ${fmt(ratio)}× → ${verdict(ratio === null ? null : ratio <= TARGET_RATIO)}`,
     `429s received (target 0): ${String(total429)} in ${String(rounds.length)} rounds → ${verdict(total429 === 0)}`,
     `Worker CPU per reset (target < ${String(TARGET_CPU_MS)} ms): median ${fmt(cpu)} ms → ${verdict(cpu === null ? null : cpu < TARGET_CPU_MS)}`,
+    `Worker CPU per reset against the floor (a bare BullMQ job with four HTTPS GETs, same round): median ${fmt(medians.cpuPerFloor ?? null)}× ` +
+      `(floor ${fmt(medians.floorCpuMs ?? null)} ms/job): the figure to compare across days, as the machine's speed moves`,
     `Redis memory per finished request: median ${fmtInt(medians.redisBytes ?? null)} bytes (INFO used_memory after − before, ÷ ${fmtInt(s.resets)})`,
     `resetPasscode POSTs per device: ${exactlyOnce ? 'exactly 1 for every device in every round' : 'NOT exactly 1 for every device (see postsPerDevice)'} → ${verdict(exactlyOnce)}`,
     `Every request succeeded: ${allSucceeded ? 'yes' : 'NO (see finalStates)'}`,

@@ -141,12 +141,14 @@ export const linkTicket = defineScript<[id: string, ticket: string, entry: strin
  * indexes, a timeline entry and an audit entry at once; and on a final state, release the locks it holds.
  * KEYS: 1 request hash, 2 timeline, 3 audit, 4 old state index, 5 new state index, 6.. locks to release.
  * ARGV: 1 id, 2 expected state, 3 new state, 4 updatedAt, 5 timeline entry json, 6 audit min id,
- *       7 workflow json ('' keeps it), 8 '1' to release the locks.
- * Returns 1, or 0 when the request is gone or no longer in the expected state (another worker or an operator moved it).
+ *       7 workflow json ('' keeps it), 8 '1' to release the locks, 9 the updatedAt it must still have ('' for any).
+ * Returns 1, or 0 when the request is gone or no longer in the expected state (another worker or an operator moved it),
+ * or has changed since ARGV[9].
  */
 const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state or state ~= ARGV[2] then return 0 end
+if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'updatedAt') ~= ARGV[9] then return 0 end
 local score = redis.call('HGET', KEYS[1], 'createdAt')
 redis.call('HSET', KEYS[1], 'state', ARGV[3], 'updatedAt', ARGV[4])
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'workflow', ARGV[7]) end
@@ -165,7 +167,7 @@ return 1
 `;
 
 export const transition = defineScript<
-  [id: string, expected: string, next: string, updatedAt: string, entry: string, auditMinId: string, workflow: string, releaseLocks: '0' | '1'],
+  [id: string, expected: string, next: string, updatedAt: string, entry: string, auditMinId: string, workflow: string, releaseLocks: '0' | '1', unchangedSince: string],
   number
 >('resetpcTransition', TRANSITION, count);
 

@@ -75,8 +75,11 @@ export class WorkflowStore {
     else this.seen.set(id, { current: moved, moved: true });
   }
 
-  /** Moves the request on. Returns false when it was no longer in `request.state` (someone else moved it first). */
-  async transition(request: ResetRequest, to: RequestState, note: TransitionNote, workflow?: WorkflowData): Promise<boolean> {
+  /**
+   * Moves the request on. Returns false when it was no longer in `request.state` (someone else moved it first), or,
+   * with `unchangedSince`, when its `updatedAt` is no longer that: moved away and back meanwhile (a new attempt).
+   */
+  async transition(request: ResetRequest, to: RequestState, note: TransitionNote, workflow?: WorkflowData, unchangedSince?: string): Promise<boolean> {
     if (!canTransition(request.state, to)) throw new IllegalTransitionError(request.state, to);
     const at = this.now().toISOString();
     const entry: TimelineEntry = { at, from: request.state, to, actor: note.actor, reason: note.reason, ...(note.details === undefined ? {} : { details: note.details }) };
@@ -87,7 +90,7 @@ export class WorkflowStore {
     let result: number | undefined;
     try {
       result = await storeCall(() =>
-        transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow), isFinal(to) ? '1' : '0']),
+        transition.run(this.redis, scriptKeys, [request.id, request.state, to, at, timelineFormat.encode(entry), this.requests.auditMinId(), workflow === undefined ? '' : workflowFormat.encode(workflow), isFinal(to) ? '1' : '0', unchangedSince ?? '']),
       );
     } finally {
       this.noteTransition(request, to, at, workflow, result === 1);

@@ -92,6 +92,34 @@ describe('an active request without a live reset job', () => {
     expect((await t.store.get(sent.id))?.timeline.at(-1)).toMatchObject({ to: 'failed', reason: expect.stringMatching(/may have been sent: check the device in Intune before retrying/) as unknown });
   });
 
+  it('leaves a request that was ended and retried between its read and its move: the new attempt is not ended', async () => {
+    const request = await storeNewRequest(t.store, 'JOBLESS-REATTEMPT');
+    expect(await workflow.transition(request, 'checking_eligibility', { actor: 'operator', reason: 'retried (attempt 2)' }, { attempt: 2 })).toBe(true);
+    // Long unchanged, so that the grace period has passed whatever the clock.
+    await t.redis.hset(t.store.keys.request(request.id), 'updatedAt', '2020-01-01T00:00:00.000Z');
+    // The race: after this pass reads the request, another process's pass ends it and an operator retries it at once
+    // (attempt 3, with its own job), back in the state this pass read.
+    class RacingStore extends WorkflowStore {
+      override async load(id: string) {
+        const read = await super.load(id);
+        if (id === request.id && read !== undefined) {
+          const current = read.request;
+          expect(await workflow.transition(current, 'failed', { actor: 'worker', reason: 'its job was lost' }, { attempt: 2, outcomeReason: 'internal_error' })).toBe(true);
+          expect(await workflow.transition({ ...current, state: 'failed' }, 'checking_eligibility', { actor: 'operator', reason: 'retried (attempt 3)' }, { attempt: 3 })).toBe(true);
+          await createJobScheduler(t.queues).scheduleReset(id);
+        }
+        return read;
+      }
+    }
+    const log = keptLog();
+    const ended = await endJobless({ store: new RacingStore(t.redis, t.store), queues: t.queues, log }, index(), later);
+    expect(ended).not.toContain(request.id);
+    const after = await t.store.get(request.id);
+    expect(after?.request.state).toBe('checking_eligibility');
+    expect(after?.workflow.attempt).toBe(3);
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
   it('ends one in received too, passes over a record it cannot read, and ends each request once when two passes race', async () => {
     // Never started: its job was removed (by hand in bull-board, say) before the first step.
     const received = await storeNewRequest(t.store, 'JOBLESS-RECEIVED');

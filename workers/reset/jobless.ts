@@ -74,8 +74,9 @@ async function endIfJobless(deps: OutcomeDeps, redis: Redis, id: string, state: 
     ? 'its job was lost after the reset may have been sent: check the device in Intune before retrying'
     : 'its job was lost (a process stopped mid-step); nothing was sent to Graph for this attempt: retry it';
   const workflow = { ...stored.workflow, outcomeReason: 'internal_error' as const };
-  // Conditional on the state read: a request someone moved meanwhile (another process's sweep too) is left as it is.
-  if (!(await deps.store.transition(stored.request, 'failed', { actor: ACTOR, reason }, workflow))) return false;
+  // Conditional on the state and the updatedAt read: a request someone moved meanwhile (another process's sweep too),
+  // or moved away and back (ended, then retried: a new attempt with its own job), is left as it is.
+  if (!(await deps.store.transition(stored.request, 'failed', { actor: ACTOR, reason }, workflow, stored.request.updatedAt))) return false;
   deps.log.warn({ requestId: id, state }, 'an active request had no live reset job; it is marked failed');
   await announce(deps, stored.request, 'failed', workflow);
   return true;

@@ -26,12 +26,13 @@ export interface JoblessIndex {
 /**
  * Ends `failed` every active request that has no live reset job (none, or only a finished one) and has not changed for
  * JOBLESS_GRACE_MS: the step machine runs only in a job, so such a request would wait forever and hold its device.
- * It happens when a process stops between an operator's retry moving the request and queueing its job, or when a job
- * used its last attempt and marking the request failed did not go through either.
+ * It happens when a process stops between an operator's retry moving the request and queueing its job, when a job is
+ * removed by hand, or when a job used its last attempt and marking the request failed did not go through either.
  *
  * It never queues the job again: a job brought back without its locks, days later, could reset a device nobody asked
  * about any more. The request ends with a reason that says what to do (retry it), its locks released and its people
- * told, as any failure. The move is conditional on the state read, so a request someone moved meanwhile is left.
+ * told, as any failure. The move is conditional on the state and `updatedAt` read, so a request someone moved
+ * meanwhile (or ended and retried) is left. A request that cannot be read is logged and passed over.
  * Returns the ids it ended.
  */
 export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: () => number): Promise<string[]> {

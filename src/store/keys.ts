@@ -26,6 +26,8 @@ export function storeKeys(prefix: string) {
     /** The lock on the Intune managed device a request resolved to (one active request per physical device). */
     managedDeviceLock: (managedDeviceId: string) => `${prefix}:lock:managed:${managedDeviceId.toLowerCase()}`,
     audit: `${prefix}:audit`,
+    /** Requests the jobless sweep is ending, until their notifications are queued (workers/reset/jobless.ts). */
+    joblessOutbox: `${prefix}:requests:jobless-outbox`,
     idempotency: (caller: string, keyDigest: string) => `${prefix}:idempotency:${caller}:${keyDigest}`,
     replay: (source: string, deliveryId: string) => `${prefix}:replay:${source}:${deliveryId}`,
     /** A rate-limit bucket's budget in its current window (src/store/rate-limit-leases.ts): `caller:<name>`, `ip:<address>`, `webhook:<address>`. */

@@ -72,8 +72,9 @@ describe('an active request without a live reset job', () => {
     expect((await t.store.get(live.id))?.request.state).toBe('received');
     expect(log.lines).toContainEqual({ level: 'warn', obj: { requestId: request.id, state: 'checking_eligibility' }, msg: 'an active request had no live reset job; it is marked failed' });
     expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
-    // Its people are told, as for any failure.
+    // Its people are told, as for any failure, and the pass's note of it is gone.
     expect(await t.queues.notify.getJob(`${request.id}|failed|email|a2`)).toBeDefined();
+    expect(await t.redis.sismember(t.store.keys.joblessOutbox, request.id)).toBe(0);
 
     // The operator can retry it now.
     expect(await endJobless(deps(), index(), later)).toEqual([]);
@@ -118,6 +119,24 @@ describe('an active request without a live reset job', () => {
     expect(after?.request.state).toBe('checking_eligibility');
     expect(after?.workflow.attempt).toBe(3);
     expect(log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('queues the notifications of a request a pass ended just before its process stopped', async () => {
+    // A pass noted it and moved it, and its process stopped before the notifications were queued.
+    const request = await storeNewRequest(t.store, 'JOBLESS-OUTBOX');
+    await t.redis.sadd(t.store.keys.joblessOutbox, request.id);
+    expect(await workflow.transition(request, 'failed', { actor: 'worker', reason: 'its job was lost' }, { outcomeReason: 'internal_error' })).toBe(true);
+    // And one a pass noted but did not move (it stopped before the move): still active, with its job.
+    const unmoved = await storeNewRequest(t.store, 'JOBLESS-OUTBOX-UNMOVED');
+    await createJobScheduler(t.queues).scheduleReset(unmoved.id);
+    await t.redis.sadd(t.store.keys.joblessOutbox, unmoved.id);
+    expect(await t.queues.notify.getJob(`${request.id}|failed|email`)).toBeUndefined();
+
+    await endJobless(deps(), index(), later);
+    expect(await t.queues.notify.getJob(`${request.id}|failed|email`)).toBeDefined();
+    expect(await t.queues.notify.getJob(`${unmoved.id}|failed|email`)).toBeUndefined();
+    expect((await t.store.get(unmoved.id))?.request.state).toBe('received');
+    expect(await t.redis.scard(t.store.keys.joblessOutbox)).toBe(0);
   });
 
   it('ends one in received too, passes over a record it cannot read, and ends each request once when two passes race', async () => {

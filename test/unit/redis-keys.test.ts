@@ -26,6 +26,7 @@ describe('the Redis key module', () => {
       '{resetpc}:lock:ticket:jira:HD-42',
       '{resetpc}:lock:managed:abc-1',
     ]);
+    expect(k.joblessOutbox).toBe('{resetpc}:requests:jobless-outbox');
     expect([k.idempotency('submitter', 'ab12'), k.replay('jira', 'd-1'), k.rateLimit('caller:operator')]).toEqual(['{resetpc}:idempotency:submitter:ab12', '{resetpc}:replay:jira:d-1', '{resetpc}:ratelimit:caller:operator']);
   });
 

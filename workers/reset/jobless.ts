@@ -32,12 +32,14 @@ export interface JoblessIndex {
  * It never queues the job again: a job brought back without its locks, days later, could reset a device nobody asked
  * about any more. The request ends with a reason that says what to do (retry it), its locks released and its people
  * told, as any failure. The move is conditional on the state and `updatedAt` read, so a request someone moved
- * meanwhile (or ended and retried) is left. A request that cannot be read is logged and passed over.
+ * meanwhile (or ended and retried) is left. A request that cannot be read is logged and passed over. Each request it
+ * ends is noted in an outbox until its notifications are queued, so a process that stops in between loses none.
  * Returns the ids it ended.
  */
 export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: () => number): Promise<string[]> {
   const ended: string[] = [];
   const { redis, keys } = index;
+  await announceUnfinished(deps, index);
   for (const state of ACTIVE_STATES) {
     for (let start = 0; ; ) {
       const ids = await redis.zrange(keys.byState(state), start, start + PAGE - 1);
@@ -45,7 +47,7 @@ export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: ()
       for (const id of ids) {
         // One request that cannot be read or moved is logged and passed over: it never stops the rest of the pass.
         try {
-          if (await endIfJobless(deps, redis, id, state, now)) {
+          if (await endIfJobless(deps, index, id, state, now)) {
             ended.push(id);
             endedHere++;
           }
@@ -63,7 +65,9 @@ export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: ()
 }
 
 /** Ends one request failed if it has no live job and has not changed within the grace period; whether it did. */
-async function endIfJobless(deps: OutcomeDeps, redis: Redis, id: string, state: RequestState, now: () => number): Promise<boolean> {
+async function endIfJobless(deps: OutcomeDeps, index: JoblessIndex, id: string, state: RequestState, now: () => number): Promise<boolean> {
+  const { redis } = index;
+  const outbox = index.keys.joblessOutbox;
   // A live job is one BullMQ holds and has not finished (ADR 013: the accept script's own test).
   const [name, finishedOn] = await redis.hmget(deps.queues.reset.toKey(id), 'name', 'finishedOn');
   if (name !== null && finishedOn === null) return false;
@@ -75,12 +79,37 @@ async function endIfJobless(deps: OutcomeDeps, redis: Redis, id: string, state: 
     ? 'its job was lost after the reset may have been sent: check the device in Intune before retrying'
     : 'its job was lost (a process stopped mid-step); nothing was sent to Graph for this attempt: retry it';
   const workflow = { ...stored.workflow, outcomeReason: 'internal_error' as const };
+  // Noted first, so that a pass after a crash between the move and its notifications still queues them.
+  await redis.sadd(outbox, id);
   // Conditional on the state and the updatedAt read: a request someone moved meanwhile (another process's sweep too),
   // or moved away and back (ended, then retried: a new attempt with its own job), is left as it is.
-  if (!(await deps.store.transition(stored.request, 'failed', { actor: ACTOR, reason }, workflow, stored.request.updatedAt))) return false;
+  if (!(await deps.store.transition(stored.request, 'failed', { actor: ACTOR, reason }, workflow, stored.request.updatedAt))) {
+    await redis.srem(outbox, id);
+    return false;
+  }
   deps.log.warn({ requestId: id, state }, 'an active request had no live reset job; it is marked failed');
   await announce(deps, stored.request, 'failed', workflow);
+  await redis.srem(outbox, id);
   return true;
+}
+
+/**
+ * Queues the notifications of requests a pass noted and may not have finished ending (its process stopped between
+ * the move and the notifications). A request found `failed` is announced again (the notification job ids are fixed, so
+ * nothing is sent twice); one found in any other state was not moved by that pass, and is only forgotten.
+ */
+async function announceUnfinished(deps: OutcomeDeps, index: JoblessIndex): Promise<void> {
+  const outbox = index.keys.joblessOutbox;
+  for (const id of await index.redis.smembers(outbox)) {
+    try {
+      const stored = await deps.store.load(id);
+      if (stored?.request.state === 'failed') await announce(deps, stored.request, 'failed', stored.workflow);
+      await index.redis.srem(outbox, id);
+    } catch (err) {
+      const fields = err instanceof StoredDataError ? storedDataLogFields(err) : { err };
+      deps.log.error({ requestId: id, ...fields }, 'queueing the notifications of a request ended without a job failed; the next pass tries again');
+    }
+  }
 }
 
 /** Runs endJobless every JOBLESS_INTERVAL_MS until stopped; `stop` resolves once a pass in progress has ended. */

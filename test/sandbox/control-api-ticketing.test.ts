@@ -7,6 +7,16 @@ import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
  * The control API of the simulated ServiceNow, Jira and SMTP catcher (docs/sandbox.md, "Control API reference"),
  * driven over HTTPS as curl would, trusting only the sandbox CA. The systems' own answers are checked over their
  * public paths (/servicenow/api/now/…, /jira/rest/…, SMTP) with the sandbox's integration credentials.
+ *
+ * The control API is the sandbox's own; what it makes the simulated systems do follows their public references:
+ * - ServiceNow: Table API paths and records, https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html;
+ *   approvals, https://www.servicenow.com/docs/r/australia/build-workflows/approvals/r_Approvals.html; a per-user
+ *   inbound rate limit answered with 429 and Retry-After,
+ *   https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.html.
+ * - Jira Cloud: REST v3 paths, https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/; comments,
+ *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/; 429 with Retry-After,
+ *   https://developer.atlassian.com/cloud/jira/platform/rate-limiting/.
+ * - Mail: a message as RFC 5322 defines it, https://datatracker.ietf.org/doc/rfc5322/.
  */
 interface Answer {
   readonly status: number;

@@ -1,6 +1,12 @@
 /**
  * Approvals (docs: "Table API: GET /now/table/{tableName}" on sysapproval_approver, with
  * sysparm_query=sysapproval=<task sys_id>), through the product's client.
+ *
+ * Sources: the Table API list read and its encoded `sysparm_query`,
+ * https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html; classic approvals as one
+ * sysapproval_approver record per approver, each `requested`, `approved` or `rejected`, and a task rejected when any
+ * approver rejects, https://www.servicenow.com/docs/r/australia/build-workflows/approvals/r_Approvals.html and
+ * https://www.servicenow.com/docs/r/australia/build-workflows/approvals/c_ApprovalStatus.html.
  */
 import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';

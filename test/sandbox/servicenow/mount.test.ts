@@ -1,6 +1,11 @@
 /**
  * Mounting the simulator's plain handler under a path prefix in another server (as the shared sandbox does), with
  * Fastify hijacking the request before it parses any body. Reference links and the client both keep the prefix.
+ *
+ * ServiceNow's Table API returns a reference field as `{ link, value }`, the link an absolute URL of the referenced
+ * record on the same instance (https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html), so a
+ * simulator served under a prefix must put the prefix in the link; the OAuth token endpoint (`/oauth_token.do`) is
+ * the instance's, https://www.servicenow.com/docs/r/platform-security/authentication/client-credentials-grant-workflow.html.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,10 @@
-/** Table API reads (docs: "Table API"), through the product's client and raw, against the simulator over HTTP. */
+/**
+ * Table API reads, through the product's client and raw, against the simulator over HTTP. What is simulated follows
+ * ServiceNow's Table API reference (GET /now/table/{tableName}/{sys_id}, the `result` envelope, `sysparm_fields`,
+ * reference fields as `{ link, value }`), https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html,
+ * and its REST status codes and error shape (404 for an unknown record),
+ * https://www.servicenow.com/docs/r/api-reference/rest-api-explorer/r_RESTAPIHTTPResponseCodes.html.
+ */
 import { SN_FIXTURE } from '@resetpc/sandbox/servicenow';
 import { ServiceNowNotFoundError } from '../../../src/ticketing/servicenow';
 import { startTestServiceNow, type TestServiceNow } from './harness';

@@ -1,6 +1,13 @@
 /**
  * The simulator's webhook sender delivers to the REAL intake over HTTP exactly as the documented Business Rule does
  * (docs/integrations/servicenow.md: X-ResetPC-Timestamp, X-ResetPC-Signature v1=HMAC over "<timestamp>.<body>").
+ *
+ * What it simulates of ServiceNow: an outbound POST from a Business Rule script with RESTMessageV2 (endpoint, method,
+ * headers and a body the script builds), https://www.servicenow.com/docs/r/api-reference/server-api-reference/c_RESTMessageV2API.html;
+ * and the ticket fields it reads (an incident's caller and short description, a requested item's requested-for user)
+ * as the Table API returns them, https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html.
+ * ServiceNow has no signing scheme of its own for outbound REST: the HMAC headers are the product's, written into the
+ * script (ADR 004).
  */
 import type { AddressInfo } from 'node:net';
 import { sendIncidentWebhook, SN_FIXTURE, webhookBody, type WebhookTicket } from '@resetpc/sandbox/servicenow';

@@ -32,6 +32,7 @@ import { outcomeReader, overviewLoader, staticAssets, type OpsServices } from '.
 import { SESSION_COOKIE, SessionStore } from './session';
 import type { TenantActionLog } from '../store/tenant-actions';
 import { errorPage } from './views/layout';
+import { runPeriodically } from '../process/periodic';
 
 /** The settings the operations surface reads: its own section of the configuration, not the whole of it. */
 export type OperationsSettings = Pick<
@@ -101,23 +102,10 @@ export async function registerOperations(app: FastifyInstance, deps: OperationsD
 
   // The audit stream → metrics and the overview's charts, in the background. A failure (Redis down) is retried next tick.
   const aggregator = createAuditAggregator(redis, prefix);
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    aggregator
-      .advance()
-      .catch((err: unknown) => {
-        app.log.debug({ err }, 'metrics aggregation failed; retrying');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, AGGREGATE_EVERY_MS);
-  timer.unref();
-  app.addHook('onClose', () => {
-    clearInterval(timer);
+  const aggregating = runPeriodically(AGGREGATE_EVERY_MS, () => aggregator.advance(), (err) => {
+    app.log.debug({ err }, 'metrics aggregation failed; retrying');
   });
+  app.addHook('onClose', () => aggregating.stop());
 
   await app.register(metricsRoutes({ renderer: createMetricsRenderer({ redis, prefix, snapshot }), public: config.METRICS_PUBLIC }));
 

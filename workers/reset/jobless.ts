@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { REQUEST_STATES, isFinal, type RequestState } from '../../src/domain/request';
 import type { StoreKeys } from '../../src/store/keys';
 import { StoredDataError, storedDataLogFields } from '../../src/store/errors';
+import { runPeriodically } from '../../src/process/periodic';
 import { ACTOR } from './deps';
 import { announce, type OutcomeDeps } from './outcome';
 
@@ -16,6 +17,9 @@ const ACTIVE_STATES = REQUEST_STATES.filter((state) => !isFinal(state));
 
 /** Whether the reset may have been sent in this state: the reason then says to look at the device first. */
 const MAY_HAVE_SENT: ReadonlySet<RequestState> = new Set<RequestState>(['submitting', 'awaiting_device']);
+
+/** What the log says of an error: a record this version cannot read by its key and version only, never its content. */
+const errorFields = (err: unknown): object => (err instanceof StoredDataError ? storedDataLogFields(err) : { err });
 
 /** Where the state indexes are read: the store's connection and keys. */
 export interface JoblessIndex {
@@ -52,8 +56,7 @@ export async function endJobless(deps: OutcomeDeps, index: JoblessIndex, now: ()
             endedHere++;
           }
         } catch (err) {
-          const fields = err instanceof StoredDataError ? storedDataLogFields(err) : { err };
-          deps.log.error({ requestId: id, state, ...fields }, 'looking at an active request for a live job failed; the next pass looks again');
+          deps.log.error({ requestId: id, state, ...errorFields(err) }, 'looking at an active request for a live job failed; the next pass looks again');
         }
       }
       if (ids.length < PAGE) break;
@@ -106,31 +109,14 @@ async function announceUnfinished(deps: OutcomeDeps, index: JoblessIndex): Promi
       if (stored?.request.state === 'failed') await announce(deps, stored.request, 'failed', stored.workflow);
       await index.redis.srem(outbox, id);
     } catch (err) {
-      const fields = err instanceof StoredDataError ? storedDataLogFields(err) : { err };
-      deps.log.error({ requestId: id, ...fields }, 'queueing the notifications of a request ended without a job failed; the next pass tries again');
+      deps.log.error({ requestId: id, ...errorFields(err) }, 'queueing the notifications of a request ended without a job failed; the next pass tries again');
     }
   }
 }
 
 /** Runs endJobless every JOBLESS_INTERVAL_MS until stopped; `stop` resolves once a pass in progress has ended. */
 export function startJoblessSweep(deps: OutcomeDeps, index: JoblessIndex, intervalMs = JOBLESS_INTERVAL_MS): { stop(): Promise<void> } {
-  let pass: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (pass !== undefined) return;
-    pass = endJobless(deps, index, () => Date.now())
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        deps.log.warn({ err }, 'looking for active requests without a job failed; the next pass tries again');
-      })
-      .finally(() => {
-        pass = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await pass;
-    },
-  };
+  return runPeriodically(intervalMs, () => endJobless(deps, index, () => Date.now()), (err) => {
+    deps.log.warn({ err }, 'looking for active requests without a job failed; the next pass tries again');
+  });
 }

@@ -210,8 +210,8 @@ export const configSchema = z
     if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
       ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must be at most REQUEST_TIMEOUT_MS: the headers are part of the request' });
     }
-    if (c.GRAPH_READ_BUDGET <= c.GRAPH_WRITE_BUDGET) {
-      ctx.addIssue({ code: 'custom', path: ['GRAPH_READ_BUDGET'], message: 'must be larger than GRAPH_WRITE_BUDGET: writes count as requests too, and reads get the difference' });
+    if (c.GRAPH_READ_BUDGET <= 2 * c.GRAPH_WRITE_BUDGET) {
+      ctx.addIssue({ code: 'custom', path: ['GRAPH_READ_BUDGET'], message: 'must be more than twice GRAPH_WRITE_BUDGET: each write and the read just before it count as requests too, and other reads get the rest' });
     }
     const azure = [c.AZURE_TENANT_ID, c.AZURE_CLIENT_ID].filter((v) => v !== undefined).length;
     if (azure === 1) {

@@ -8,8 +8,10 @@
  *   a few tens of ms of network jitter between our clock and Graph's. Reads may run `tolerance` ahead of schedule
  *   (5 % of the window) so that a step's few reads rarely wait; writes never run ahead.
  * - A write is a request too (Graph counts a POST against both limits), so the request budget is split in two lanes:
- *   `writes` for writes, and `reads - writes` for everything else. Each lane has its own schedule, so a POST never
- *   queues behind a crowd of reads, and together they never exceed the request budget.
+ *   `writes` for writes, and `reads - 2 × writes` for other reads. Each lane has its own schedule, so a POST never
+ *   queues behind a crowd of reads. A write's admission also covers one read made just before it (the device's action
+ *   results, read at the POST's slot: ADR 017), so the write lane holds `2 × writes` requests and the two lanes
+ *   together never exceed the request budget.
  * - Reservations, not retries. A call that must wait is given the next free slot at once, keyed by its `holder` (the
  *   call and the device it is for), and told how long to wait. When it comes back it takes its slot without asking
  *   again; a slot not taken within `tolerance` of its time is dropped (it was counted, so dropping it is safe). So a
@@ -29,7 +31,10 @@ export interface BudgetLimits {
   readonly windowMs: number;
   /** POST/PUT/PATCH/DELETE per window, per app per tenant. */
   readonly writes: number;
-  /** Any request per window, per app per tenant (writes included): reads get `reads - writes` of it. */
+  /**
+   * Any request per window, per app per tenant (writes included). Each write's admission covers the write and one read
+   * before it, so the read lane gets `reads - 2 × writes`.
+   */
   readonly reads: number;
 }
 
@@ -62,6 +67,7 @@ local write = #KEYS == 6
 local pausedUntil = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if pausedUntil > now then return {0, math.ceil(pausedUntil - now), 'paused'} end
 
+-- The request log counts a write's admission twice: the write, and the read it covers (ADR 017).
 local function admit()
   local logs = write and {KEYS[3], KEYS[6]} or {KEYS[3]}
   for _, log in ipairs(logs) do
@@ -69,6 +75,7 @@ local function admit()
     redis.call('ZADD', log, now, ARGV[6])
     redis.call('PEXPIRE', log, window)
   end
+  if write then redis.call('ZADD', KEYS[3], now, ARGV[6] .. '+read') end
   return {1, 0, 'ok'}
 end
 
@@ -124,7 +131,9 @@ function checkLimits(limits: BudgetLimits): void {
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`budget ${name} must be a positive integer, got ${String(value)}`);
   }
-  if (limits.reads <= limits.writes) throw new RangeError(`the request budget (${String(limits.reads)}) must be larger than the write budget (${String(limits.writes)}): writes count as requests too`);
+  if (limits.reads <= 2 * limits.writes) {
+    throw new RangeError(`the request budget (${String(limits.reads)}) must be more than twice the write budget (${String(limits.writes)}): each write and the read it covers count as requests too`);
+  }
 }
 
 function integers(raw: unknown, length: number, what: string): number[] {
@@ -147,7 +156,7 @@ export class GraphBudget {
   ) {
     checkLimits(limits);
     this.graphKeys = graphKeys(prefix);
-    this.readInterval = limits.windowMs / (limits.reads - limits.writes);
+    this.readInterval = limits.windowMs / (limits.reads - 2 * limits.writes);
     this.writeInterval = limits.windowMs / limits.writes;
     this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
   }
@@ -189,7 +198,7 @@ export class GraphBudget {
     return (await this.status(tenantId)).pausedForMs;
   }
 
-  /** Calls admitted in the last window, for the dashboard and metrics. */
+  /** Calls admitted in the last window, for the dashboard and metrics: `reads` counts every request, the reads each write covers included. */
   async usage(tenantId: string): Promise<{ writes: number; reads: number; limits: BudgetLimits }> {
     const { reads, writes } = await this.status(tenantId);
     return { writes, reads, limits: this.limits };

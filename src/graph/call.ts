@@ -2,7 +2,8 @@
  * How every gateway call reaches Graph: a token at hand first, then the budget (GraphBudgetWait when it says wait, with
  * the call's slot reserved for its holder), then the request with the client's RetryHandler switched off (the budget
  * and the caller's re-scheduling own all retries, so no process sleeps on a Retry-After and no resend escapes the
- * budget), then error mapping; a 429 pauses the tenant for every process.
+ * budget), then error mapping; a 429 pauses the tenant for every process. A write's admission also covers one read
+ * made between the admission and the write (ADR 017).
  */
 import { RetryHandlerOptions, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder';
@@ -24,15 +25,24 @@ export function graphRequest(client: Client, path: string, version: GraphVersion
   return signal === undefined ? request : request.option('signal', signal);
 }
 
+/** A request sent as a guarded call sends it, once admitted: `answer` notes the status, errors are mapped. */
+type Send<T> = (answer?: ResponseStatus) => Promise<T>;
+
+/**
+ * The read a write's admission covers (ADR 017): sent at once, without asking the budget, which counted it with the
+ * write; its answer and errors are those of a guarded call. It can be used once.
+ */
+export type CoveredRead = <T>(call: CallContext, send: Send<T>) => Promise<T>;
+
 /**
  * One budgeted call. `holder` names the call and what it is for (e.g. `reset:<device id>`): when the budget says
  * wait, the slot is kept for that holder, and the same call made again after the wait takes it. `send` passes
  * `answer` on to its request (graphRequest), so that the metrics count the status Graph really answered (204 for
  * resetPasscode); a success whose status the client did not report counts as 200. `admitted`, when given, runs once
  * the budget has admitted the call and before it is sent (the caller records an attempt there): what it throws is
- * thrown as it is, and nothing is sent.
+ * thrown as it is, and nothing is sent. For a write it gets the one read the admission covers.
  */
-export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: (answer?: ResponseStatus) => Promise<T>, holder?: string, admitted?: () => Promise<void>) => Promise<T>;
+export type GuardedCall = <T>(kind: BudgetKind, call: CallContext, send: Send<T>, holder?: string, admitted?: (covered: CoveredRead) => Promise<void>) => Promise<T>;
 
 /**
  * The wait, as an error without a stack trace: it is thrown on every budget refusal (about once per reset under load)
@@ -58,7 +68,20 @@ export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: 
       metrics.budgetWait(tenantId, decision.why, decision.waitMs);
       throw budgetWait(decision.waitMs, decision.why, tenantId);
     }
-    if (admitted !== undefined) await admitted();
+    if (admitted !== undefined) {
+      let covers = kind === 'write' ? 1 : 0;
+      await admitted(async (read, sendRead) => {
+        if (covers === 0) throw new Error(`a ${kind} admission covers ${kind === 'write' ? 'one read' : 'no read'}: ${read.what} must ask the budget`);
+        covers -= 1;
+        return await sent(read, sendRead);
+      });
+      covers = 0;
+    }
+    return await sent(call, send);
+  };
+
+  /** The request itself, with its answer counted and its error mapped; a 429 pauses the tenant for every process. */
+  async function sent<T>(call: CallContext, send: Send<T>): Promise<T> {
     const answer = new ResponseStatus();
     try {
       const result = await send(answer);
@@ -73,5 +96,5 @@ export function createGuardedCall(budget: GraphBudget, tenantId: string, ready: 
       }
       throw error;
     }
-  };
+  }
 }

@@ -11,6 +11,8 @@
  *   The lookup is `complete` only when the last page was read and held as many devices as @odata.count announced.
  * - resetPasscode: beta, exactly one POST (graphRequest switches the client's RetryHandler off). graph_unavailable
  *   means the outcome is unknown: look for an action result started at or after submittedAt before posting again.
+ *   Between the budget's admission and the POST, the caller may read the device's action results once, as part of
+ *   the write's admission (ADR 017): the baseline is read at the POST's slot, not before its wait.
  * - resetActionResults: v1.0 $select=deviceActionResults, resetPasscode entries only. v1.0 serves the passcode as beta
  *   does (resetPasscodeActionResult documents it on both): the mapping copies only the five ActionResult fields, so
  *   it never leaves this module (test/integration/passcode-canary.test.ts).
@@ -21,7 +23,7 @@ import { addMatches, NO_MATCHES, type DeviceLookup, type DeviceMatches } from '.
 import type { MetricsRecorder } from '../metrics/recorder';
 import { graphKeys } from '../store/keys';
 import type { GraphBudget } from './budget';
-import { createGuardedCall, graphRequest } from './call';
+import { createGuardedCall, graphRequest, type CoveredRead } from './call';
 import type { GraphClient } from './client';
 import { GraphError, type CallContext } from './errors';
 import type { ResponseStatus } from './response-status';
@@ -44,15 +46,22 @@ export interface IntuneGateway {
   findDevices(by: DeviceLookupBy, value: string, signal?: AbortSignal): Promise<DeviceLookup<DeviceFacts>>;
   /**
    * Exactly one POST …/resetPasscode, never retried here or by the client's middleware. `beforeSend` runs once the
-   * budget has admitted the POST, just before it is sent (the workflow counts the attempt there); if it throws, nothing
-   * is sent and its error is thrown as it is. A budget wait (GraphBudgetWait) comes before it, so a POST that must wait
-   * has recorded nothing.
+   * budget has admitted the POST, just before it is sent (the workflow reads its baseline and counts the attempt
+   * there); if it throws, nothing is sent and its error is thrown as it is. It may read the device's action results
+   * once, with the read the write's admission covers (ADR 017). A budget wait (GraphBudgetWait) comes before it, so a
+   * POST that must wait has read and recorded nothing.
    */
-  resetPasscode(id: string, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<void>;
+  resetPasscode(id: string, signal?: AbortSignal, beforeSend?: (admitted: AdmittedReset) => Promise<void>): Promise<void>;
   /** The device's resetPasscode action results, newest start first, without any passcode. */
   resetActionResults(id: string, signal?: AbortSignal): Promise<ActionResult[]>;
   /** The Windows 10 Mobile tenant prerequisites, cached in Redis for `tenantFactsTtlMs`. */
   tenantFacts(signal?: AbortSignal): Promise<TenantFacts>;
+}
+
+/** What a reset POST's admission allows before the POST: one read of the device's action results (ADR 017). */
+export interface AdmittedReset {
+  /** The device's resetPasscode action results, as resetActionResults reads them; once, without asking the budget again. */
+  resetActionResults(): Promise<ActionResult[]>;
 }
 
 export interface IntuneGatewayDeps {
@@ -107,6 +116,8 @@ function nextLink(page: unknown): { readonly url?: string; readonly odd: boolean
 export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
   const { tenantId } = deps;
   const client = deps.client.client;
+  const readActions = (id: string, signal: AbortSignal | undefined, answer?: ResponseStatus): Promise<unknown> =>
+    graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>;
   const guarded = createGuardedCall(deps.budget, tenantId, () => deps.client.ready(), deps.metrics);
   const maxPages = Math.max(1, deps.maxDevicePages ?? DEFAULT_MAX_DEVICE_PAGES);
   const tenantChecks = {
@@ -147,11 +158,14 @@ export function createIntuneGateway(deps: IntuneGatewayDeps): IntuneGateway {
       }
     },
     async resetPasscode(id, signal, beforeSend) {
-      await guarded('write', RESET_PASSCODE, (answer) => graphRequest(client, `${devicePath(id)}/resetPasscode`, 'beta', signal, answer).post(undefined) as Promise<unknown>, `reset:${id}`, beforeSend);
+      const admitted =
+        beforeSend === undefined
+          ? undefined
+          : (covered: CoveredRead) => beforeSend({ resetActionResults: async () => toResetActionResults(await covered(READ_ACTIONS, (answer) => readActions(id, signal, answer))) });
+      await guarded('write', RESET_PASSCODE, (answer) => graphRequest(client, `${devicePath(id)}/resetPasscode`, 'beta', signal, answer).post(undefined) as Promise<unknown>, `reset:${id}`, admitted);
     },
     async resetActionResults(id, signal) {
-      const raw = await guarded('read', READ_ACTIONS, (answer) => graphRequest(client, devicePath(id), 'v1.0', signal, answer).select(['deviceActionResults']).get() as Promise<unknown>, `actions:${id}`);
-      return toResetActionResults(raw);
+      return toResetActionResults(await guarded('read', READ_ACTIONS, (answer) => readActions(id, signal, answer), `actions:${id}`));
     },
     tenantFacts: (signal) => readTenantFacts(tenantChecks, signal),
   };

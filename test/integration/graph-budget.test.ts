@@ -13,8 +13,9 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
   let prefix: string;
   let now: number;
   const clock = (): number => now;
-  // Writes: one every 5 s. Reads get the rest of the request budget (14 − 4 = 10): one every 2 s. Tolerance: 1 s.
-  const limits: BudgetLimits = { windowMs: 20_000, writes: 4, reads: 14 };
+  // Writes: one every 5 s. Each write's admission covers one read too (ADR 017), so other reads get the rest of the
+  // request budget less two per write (18 − 2 × 4 = 10): one every 2 s. Tolerance: 1 s.
+  const limits: BudgetLimits = { windowMs: 20_000, writes: 4, reads: 18 };
 
   const connect = async (): Promise<Redis> => {
     const r = createRedis(testRedisUrl(), 'worker', { name: 'graph-budget-test' });
@@ -72,9 +73,11 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
       return Math.max(...times.map((from) => times.filter((at) => at >= from && at < from + limits.windowMs).length));
     };
     expect(worst('write')).toBeLessThanOrEqual(limits.writes + 1);
-    expect(worst()).toBeLessThanOrEqual(limits.reads + 2);
+    // Graph's request count: every read, and every write with the read its admission covers.
+    expect(worst('read') + 2 * worst('write')).toBeLessThanOrEqual(limits.reads + 3);
     // And it does not waste the budget: about three windows' worth went through.
-    expect(admitted.length).toBeGreaterThanOrEqual(3 * limits.reads - 2);
+    const requests = admitted.length + admitted.filter((a) => a.kind === 'write').length;
+    expect(requests).toBeGreaterThanOrEqual(3 * limits.reads - 2);
   });
 
   it('reserves the next free slot for a holder that must wait, and admits it when it comes back', async () => {
@@ -96,7 +99,8 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: true });
     // A slot is taken once.
     expect(await budget.acquire(t, 'write', 'reset:b')).toEqual({ ok: false, why: 'budget', waitMs: 25_000 });
-    expect(await budget.usage(t)).toMatchObject({ writes: 2, reads: 2 });
+    // Each write counts as two requests: itself and the read its admission covers.
+    expect(await budget.usage(t)).toMatchObject({ writes: 2, reads: 4 });
   });
 
   it('drops a reserved slot taken too late, and books a new one at the end of the line', async () => {
@@ -116,8 +120,8 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     const t = nextTenant();
     expect(await budget.acquire(t, 'write')).toEqual({ ok: true });
     expect(await budget.acquire(t, 'read')).toEqual({ ok: true });
-    // A write counts as a request too.
-    expect(await budget.usage(t)).toEqual({ writes: 1, reads: 2, limits });
+    // A write counts as two requests: itself and the read its admission covers (ADR 017).
+    expect(await budget.usage(t)).toEqual({ writes: 1, reads: 3, limits });
     // Reads booked far ahead do not hold a write back, and writes booked far ahead do not hold reads back.
     const u = nextTenant();
     for (const h of ['1', '2', '3', '4']) await budget.acquire(u, 'read', `device:${h}`);
@@ -176,6 +180,9 @@ describe('GraphBudget (Redis, shared by every worker process)', () => {
     const r = redis[0]!;
     expect(() => new GraphBudget(r, prefix, { windowMs: 20_000, writes: 0, reads: 10 })).toThrow(RangeError);
     expect(() => new GraphBudget(r, prefix, { windowMs: 1.5, writes: 1, reads: 10 })).toThrow(RangeError);
-    expect(() => new GraphBudget(r, prefix, { windowMs: 20_000, writes: 10, reads: 10 })).toThrow(/must be larger than the write budget/);
+    expect(() => new GraphBudget(r, prefix, { windowMs: 20_000, writes: 10, reads: 10 })).toThrow(/must be more than twice the write budget/);
+    // Each write and the read it covers are two requests: the read lane needs at least one more.
+    expect(() => new GraphBudget(r, prefix, { windowMs: 20_000, writes: 10, reads: 20 })).toThrow(/must be more than twice the write budget/);
+    expect(() => new GraphBudget(r, prefix, { windowMs: 20_000, writes: 10, reads: 21 })).not.toThrow();
   });
 });

@@ -5,8 +5,9 @@
  */
 import type { Redis } from 'ioredis';
 import { DEFAULT_BUDGET_LIMITS, GraphBudget } from '../../src/graph/budget';
-import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
+import { GraphBudgetWait, GraphError, type CallContext } from '../../src/graph/errors';
 import { DEVICE_FACT_FIELDS } from '../../src/graph/facts';
+import { createGuardedCall, type CoveredRead } from '../../src/graph/call';
 import { createIntuneGateway, type IntuneGateway } from '../../src/graph/gateway';
 import { createRedis, waitForReady } from '../../src/redis/connection';
 import {
@@ -219,6 +220,46 @@ describe('Intune gateway against the sandbox and a real Redis budget', () => {
     const refusal = new Error('the request moved on');
     expect(await failure(gateway.resetPasscode(id, undefined, () => Promise.reject(refusal)))).toBe(refusal);
     expect(t.sandbox.control.resetPasscodeCount(id)).toBe(before + 1);
+  });
+
+  it('lets a reset POST\'s admission cover one read of the device\'s action results, made before the POST without asking the read lane (ADR 017)', async () => {
+    const prefix = uniquePrefix('graph-gateway');
+    prefixes.push(prefix);
+    // Reads: 100 − 2 × 1 = 98 per 20 s, one every ~204 ms, at most 1 s ahead: a handful of reads books the lane.
+    const budget = new GraphBudget(redis, prefix, { windowMs: 20_000, writes: 1, reads: 100 }, () => t.clock.now());
+    const { gateway } = make({ budget });
+    const id = FIXTURE_DEVICES.androidFullyManaged;
+    while ((await budget.acquire(t.sandbox.tenantId, 'read')).ok);
+    expect(await failure(gateway.resetActionResults(id))).toMatchObject({ code: 'graph_budget_wait', why: 'budget' });
+    const seen = calls().length;
+    const reads: unknown[] = [];
+    await gateway.resetPasscode(id, undefined, async (admitted) => {
+      reads.push(await admitted.resetActionResults());
+      // One read per admission: a second is refused, and never reaches Graph.
+      reads.push(await failure(admitted.resetActionResults()));
+    });
+    expect(reads[0]).toEqual(expect.any(Array));
+    expectNoPasscode(reads[0]);
+    expect(reads[1]).toMatchObject({ message: expect.stringMatching(/covers one read/) });
+    // Graph saw the read, then the POST; the budget counts both as requests of the write's admission.
+    expect(calls().slice(seen).map((c) => `${c.method} ${c.path}`)).toEqual([`GET /v1.0/deviceManagement/managedDevices/${id}`, `POST /beta/deviceManagement/managedDevices/${id}/resetPasscode`]);
+    expect(await budget.usage(t.sandbox.tenantId)).toMatchObject({ writes: 1 });
+    // The read lane was not asked: it is as booked as before.
+    expect(await failure(gateway.resetActionResults(id))).toMatchObject({ code: 'graph_budget_wait', why: 'budget' });
+  });
+
+  it('gives a read\'s admission no read of its own, and a write\'s none after its POST has gone', async () => {
+    const { budget } = make();
+    const guarded = createGuardedCall(budget, t.sandbox.tenantId);
+    const context: CallContext = { what: 'GET something', permission: 'DeviceManagementManagedDevices.Read.All' };
+    const sent: string[] = [];
+    const send = (what: string) => () => { sent.push(what); return Promise.resolve(what); };
+    expect(await failure(guarded('read', context, send('read'), undefined, (covered) => covered(context, send('covered')).then(() => undefined)))).toMatchObject({ message: expect.stringMatching(/covers no read/) });
+    expect(sent).toEqual([]);
+    let kept: CoveredRead | undefined;
+    await guarded('write', context, send('write'), 'reset:covered-later', (covered) => { kept = covered; return Promise.resolve(); });
+    expect(await failure(kept!(context, send('late')))).toMatchObject({ message: expect.stringMatching(/covers one read/) });
+    expect(sent).toEqual(['write']);
   });
 
   it('sends a reset POST that meets a 503 exactly once (the client never resends it) and reports graph_unavailable', async () => {

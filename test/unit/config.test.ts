@@ -58,8 +58,10 @@ describe('configuration', () => {
     expect(tenantCredentialProblem(parseConfig({}))).toMatch(/^AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET: required/);
   });
 
-  it('requires the request budget to be larger than the write budget, which it includes', () => {
-    expect(problems({ GRAPH_WRITE_BUDGET: '500', GRAPH_READ_BUDGET: '500' })[0]).toMatch(/^GRAPH_READ_BUDGET: must be larger than GRAPH_WRITE_BUDGET/);
+  it('requires the request budget to be more than twice the write budget: each write and the read it covers are in it', () => {
+    expect(problems({ GRAPH_WRITE_BUDGET: '500', GRAPH_READ_BUDGET: '500' })[0]).toMatch(/^GRAPH_READ_BUDGET: must be more than twice GRAPH_WRITE_BUDGET/);
+    expect(problems({ GRAPH_WRITE_BUDGET: '500', GRAPH_READ_BUDGET: '1000' })[0]).toMatch(/^GRAPH_READ_BUDGET: must be more than twice GRAPH_WRITE_BUDGET/);
+    expect(parseConfig({ GRAPH_WRITE_BUDGET: '500', GRAPH_READ_BUDGET: '1001' })).toMatchObject({ GRAPH_WRITE_BUDGET: 500, GRAPH_READ_BUDGET: 1001 });
   });
 
   it('requires the Jira projects once the Jira webhook is enabled, so no project triggers resets by accident', () => {

@@ -95,6 +95,27 @@ describe('Graph faults, with the product budget below the sandbox limits', () =>
     expect(h.sandbox.control.calls.filter((c) => c.outcome === 429)).toEqual([]);
   }, 70_000);
 
+  it('reads each baseline at its POST\'s slot, with the read the write\'s admission covers, not before the wait (ADR 017)', async () => {
+    const devices = seedDevices(h.sandbox, 'f', 9);
+    const ids: string[] = [];
+    for (const device of devices) ids.push(await submit(h, device));
+    for (const id of ids) await h.until(id, 'succeeded', 60_000);
+
+    const calls = h.sandbox.control.calls;
+    const gaps = devices.map((device) => {
+      const post = calls.find((c) => c.method === 'POST' && c.path === `/beta/deviceManagement/managedDevices/${device}/resetPasscode`);
+      const baseline = calls.filter((c) => c.method === 'GET' && c.path === `/v1.0/deviceManagement/managedDevices/${device}` && c.at <= (post?.at ?? 0));
+      return { reads: baseline.length, ms: (post?.at ?? 0) - (baseline.at(-1)?.at ?? Number.NEGATIVE_INFINITY) };
+    });
+    // One action read before each POST, just before it: at 3 writes per 2 s most of the nine waited, up to 5 s, for
+    // their slot, and none read its baseline before that wait.
+    expect(gaps.map((g) => g.reads)).toEqual(devices.map(() => 1));
+    expect(Math.max(...gaps.map((g) => g.ms))).toBeLessThan(500);
+    expect(devices.map((d) => h.sandbox.control.resetPasscodeCount(d))).toEqual(devices.map(() => 1));
+    const posted = calls.filter((c) => c.method === 'POST' && devices.some((d) => c.path.includes(d))).map((c) => c.at);
+    expect(Math.max(...posted) - Math.min(...posted)).toBeGreaterThan(2_000);
+  }, 70_000);
+
   it('retries reads answered 503 with backoff, and still resets the device once', async () => {
     const [device] = seedDevices(h.sandbox, 'c', 1);
     if (device === undefined) throw new Error('no device seeded');
@@ -128,7 +149,7 @@ describe('transient errors, counted per step', () => {
   it('starts the count again after each step that succeeds, and uses none of the job\'s attempts', async () => {
     const [device] = seedDevices(h.sandbox, 'e', 1);
     if (device === undefined) throw new Error('no device seeded');
-    // Two 503s on the device read (eligibility), then two on the action read (the baseline before the POST).
+    // Two 503s on the device read (eligibility), then two on the action read (the baseline, at the POST's slot).
     h.sandbox.control.injectFault({ method: 'GET', path: `/beta/deviceManagement/managedDevices/${device}`, sequence: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }] });
     h.sandbox.control.injectFault({ method: 'GET', path: `/v1.0/deviceManagement/managedDevices/${device}`, sequence: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }] });
     const id = await submit(h, device);
@@ -136,6 +157,8 @@ describe('transient errors, counted per step', () => {
     const stored = await h.intake.store.get(id);
     expect(stored?.workflow.transientFailures).toBeUndefined();
     expect(h.sandbox.control.resetPasscodeCount(device)).toBe(1);
+    // The baseline read failed after the POST's admission and before the POST: nothing was sent, and no attempt counted.
+    expect(stored?.workflow.submitAttempts).toBe(1);
     // BullMQ counts the run that completes the job: 1 means no failed attempt before it.
     expect((await h.intake.queues.reset.getJob(id))?.attemptsMade).toBe(1);
   }, 60_000);

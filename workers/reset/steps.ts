@@ -3,8 +3,8 @@ import { evaluateEligibility, needsTenantFacts, type DeviceFacts } from '../../s
 import type { ResetRequest } from '../../src/domain/request';
 import { addMatches, NO_MATCHES, resolveLookup, toCandidate, withCandidates, type DeviceResolution } from '../../src/domain/device-match';
 import type { WorkflowData } from '../../src/domain/workflow';
-import type { ActionResult } from '../../src/graph/gateway';
-import { GraphBudgetWait, GraphError } from '../../src/graph/errors';
+import type { ActionResult, AdmittedReset } from '../../src/graph/gateway';
+import { GraphError } from '../../src/graph/errors';
 import type { ResetDeps, StepResult } from './deps';
 import { moveTo } from './outcome';
 import { describeUnsuccessfulAction } from '../../src/domain/action-errors';
@@ -162,33 +162,34 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
   const id = workflow.managedDeviceId ?? '';
   if (workflow.dryRun === true) return moveTo(deps, request, 'succeeded', 'dry run: resetPasscode was not sent', { ...workflow, outcomeReason: 'dry_run' });
   const attempts = workflow.submitAttempts ?? 0;
-  // Before the first POST, note the newest action already on the device, so that it is never mistaken for ours.
-  const baselineActionStart = workflow.baselineActionStart ?? newestStart(await deps.gateway.resetActionResults(id, signal));
   if (attempts > 0) {
-    const found = ours(await deps.gateway.resetActionResults(id, signal), { ...workflow, baselineActionStart });
+    const found = ours(await deps.gateway.resetActionResults(id, signal), workflow);
     if (found !== undefined) return moveTo(deps, request, 'awaiting_device', 'the resetPasscode action exists; following it', { ...workflow, pollChecks: 0, actionState: found.actionState });
     const lastAttempt = Date.parse(workflow.lastSubmitAttemptAt ?? '') || 0;
     const settleLeft = lastAttempt + deps.settings.submitSettleMs - deps.now().getTime();
     if (settleLeft > 0) return { kind: 'wait', ms: Math.min(settleLeft, 15_000) };
   }
-  const counted: WorkflowData = { ...workflow, baselineActionStart, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
-  // The attempt is counted once the budget has admitted the POST and before it is sent: a POST that must wait for its
-  // slot has counted nothing, and one whose request moved on meanwhile is not sent.
-  const countAttempt = async (): Promise<void> => {
-    if (!(await deps.store.saveWorkflow(request.id, request.state, counted))) throw new Superseded('the request left submitting before its POST');
+  let baselineActionStart = workflow.baselineActionStart;
+  let counted: WorkflowData | undefined;
+  // Once the budget has admitted the POST, and before it is sent: the baseline, the newest action already on the
+  // device (read at the POST's slot with the read its admission covers, ADR 017), so that it is never mistaken for
+  // ours; then the attempt, counted. A POST that must wait has read and counted nothing, and one whose request moved
+  // on meanwhile is not sent.
+  const beforeSend = async (admitted: AdmittedReset): Promise<void> => {
+    baselineActionStart ??= newestStart(await admitted.resetActionResults());
+    const attempt: WorkflowData = { ...workflow, baselineActionStart, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
+    if (!(await deps.store.saveWorkflow(request.id, request.state, attempt))) throw new Superseded('the request left submitting before its POST');
+    counted = attempt;
   };
   try {
-    await deps.gateway.resetPasscode(id, signal, countAttempt);
+    await deps.gateway.resetPasscode(id, signal, beforeSend);
   } catch (err) {
     if (err instanceof Superseded) return { kind: 'done' };
-    if (err instanceof GraphBudgetWait) {
-      // Nothing was sent or counted. The baseline is kept, so that the run at the slot does not read it again.
-      if (workflow.baselineActionStart === undefined) await deps.store.saveWorkflow(request.id, request.state, { ...workflow, baselineActionStart });
-      throw err;
-    }
+    // Not sent: a budget wait, or the baseline read failed. The step's usual handling (a wait, a backoff) applies.
+    if (counted === undefined) throw err;
     if (err instanceof GraphError && err.code === 'graph_throttled') {
       // A 429 is a clear "not sent": this attempt does not count, and no settling is needed before the next.
-      await deps.store.saveWorkflow(request.id, request.state, workflow.baselineActionStart === undefined ? { ...workflow, baselineActionStart } : workflow);
+      await deps.store.saveWorkflow(request.id, request.state, { ...workflow, baselineActionStart: counted.baselineActionStart ?? '' });
       throw err;
     }
     if (err instanceof GraphError && !err.permanent) {
@@ -204,6 +205,7 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
     }
     throw err;
   }
+  if (counted === undefined) throw new Error('resetPasscode returned without counting its attempt');
   return followAction(deps, request, counted, 'resetPasscode accepted by Graph (204); waiting for the device');
 }
 

@@ -14,6 +14,11 @@ const fault = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
   z.strictObject({ kind: z.literal('reset') }),
   z.strictObject({ kind: z.literal('lostResponse') }),
+  z.strictObject({
+    kind: z.literal('redirect'),
+    status: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]),
+    location: z.url({ protocol: /^https?$/ }).max(2000),
+  }),
   z
     .strictObject({ kind: z.literal('body'), json: z.unknown().optional(), text: z.string().max(65_536).optional() })
     .refine((f) => (f.json === undefined) !== (f.text === undefined), { error: 'give json or text' }),

@@ -26,7 +26,17 @@ export type Fault =
    * (e.g. a body cut short). An answer whose shape the client does not expect. A route that answers no body (204)
    * answers 200 with it.
    */
-  | { readonly kind: 'body'; readonly json?: unknown; readonly text?: string };
+  | { readonly kind: 'body'; readonly json?: unknown; readonly text?: string }
+  /**
+   * A redirect to `location` instead of the route (nothing takes effect). Graph answers some calls with a 302 to a
+   * pre-authenticated URL on another host (learn.microsoft.com/graph/api/driveitem-get-content; report downloads go to
+   * reportsweu.office.com, github.com/microsoftgraph/msgraph-sdk-powershell/issues/155): a client that follows it must
+   * not take the token along to another host.
+   */
+  | { readonly kind: 'redirect'; readonly status: RedirectStatus; readonly location: string };
+
+/** The redirect statuses a fault can answer. */
+export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
 
 export interface FaultRuleInput {
   /** HTTP method; any method when absent. */

@@ -10,6 +10,7 @@ import { Agent } from 'undici';
 import { caListWith } from './credential';
 import { SharedTokenCredential } from './token-cache';
 import { ResponseStatusHandler } from './response-status';
+import { UndiciSender } from './sender';
 
 export const GRAPH_PUBLIC_BASE_URL = 'https://graph.microsoft.com/';
 /** Hosts the Graph client already treats as Graph (it attaches the token to https URLs on these and on customHosts). */
@@ -70,10 +71,10 @@ export function createGraphClient(settings: GraphClientSettings): GraphClient {
   const fetchOptions = dispatcher === undefined ? undefined : ({ dispatcher } as unknown as ClientOptions['fetchOptions']);
 
   const credential = new SharedTokenCredential(settings.credential);
-  // The client's default chain (authentication, retry, redirect, telemetry, then the sender), with the handler that
-  // notes each answer's status for the metrics just before the sender.
+  // The client's default chain (authentication, retry, redirect, telemetry), then the handler that notes each answer's
+  // status for the metrics, then the sender: undici's request in place of the client's fetch (sender.ts).
   const middleware = MiddlewareFactory.getDefaultMiddlewareChain(tokenProvider(credential, scopes));
-  middleware.splice(middleware.length - 1, 0, new ResponseStatusHandler());
+  middleware.splice(middleware.length - 1, 1, new ResponseStatusHandler(), new UndiciSender());
   const options: ClientOptions = {
     middleware,
     baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,

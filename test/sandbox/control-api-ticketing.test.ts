@@ -30,6 +30,8 @@ async function request(sandbox: Sandbox, agent: Agent, method: string, path: str
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     dispatcher: agent,
+    // A `redirect` fault is seen as it is answered.
+    redirect: 'manual',
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
@@ -160,6 +162,12 @@ describe('sandbox control API: ServiceNow, Jira and mail', () => {
       expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/sysapproval_approver', fault: { kind: 'status', status: 403 } })).status).toBe(201);
       expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', fault: { kind: 'reset' } })).status).toBe(201);
       expect((await call('DELETE', '/_sandbox/servicenow/faults')).status).toBe(204);
+      // A redirect instead of the route (docs/sandbox.md): a 3xx status and an http(s) Location only.
+      expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', sequence: [{ kind: 'redirect', status: 302, location: 'https://elsewhere.example/download' }] })).status).toBe(201);
+      const moved = await snGet(path);
+      expect([moved.status, moved.headers.get('location')]).toEqual([302, 'https://elsewhere.example/download']);
+      expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', fault: { kind: 'redirect', status: 304, location: 'https://elsewhere.example/' } })).status).toBe(400);
+      expect((await call('POST', '/_sandbox/servicenow/faults', { path: '/api/now/table/**', fault: { kind: 'redirect', status: 302, location: 'javascript:alert(1)' } })).status).toBe(400);
       expect((await snGet(path)).status).toBe(200);
     });
 
@@ -268,6 +276,10 @@ describe('sandbox control API: ServiceNow, Jira and mail', () => {
       expect(await call('DELETE', `/_sandbox/jira/faults/${String(id)}`)).toMatchObject({ status: 404, json: { error: { code: 'not_found', message: `no Jira fault rule ${String(id)}` } } });
       expect((await jiraGet('/rest/api/3/issue/HD-1')).status).toBe(200);
       expect((await call('POST', '/_sandbox/jira/faults', { path: '/rest/**' })).status).toBe(400);
+      expect((await call('POST', '/_sandbox/jira/faults', { path: '/rest/**', sequence: [{ kind: 'redirect', status: 307, location: 'https://elsewhere.example/rest' }] })).status).toBe(201);
+      const moved = await jiraGet('/rest/api/3/issue/HD-1');
+      expect([moved.status, moved.headers.get('location')]).toEqual([307, 'https://elsewhere.example/rest']);
+      expect((await jiraGet('/rest/api/3/issue/HD-1')).status).toBe(200);
       expect((await call('DELETE', '/_sandbox/jira/faults')).status).toBe(204);
     });
 

@@ -61,6 +61,32 @@ describe('sandbox faults', () => {
     await expect(read()).resolves.toMatchObject({ id: DEVICE });
   });
 
+  // Graph answers some calls with a redirect to a pre-authenticated URL on another host
+  // (https://learn.microsoft.com/en-us/graph/api/driveitem-get-content; report downloads redirect to
+  // reportsweu.office.com, https://github.com/microsoftgraph/msgraph-sdk-powershell/issues/155). The client's
+  // RedirectHandler follows a redirect and drops the token when the host changes; the product's sender (src/graph/
+  // sender.ts) must give it what fetch gave: the redirect itself, and the URL it answered.
+  it('follows a redirect on the same host with the token', async () => {
+    const target = `${t.sandbox.urls.graphBaseUrl.replace(/\/$/, '')}/v1.0/deviceManagement/managedDevices/${FIXTURE_DEVICES.androidDedicated}`;
+    t.sandbox.control.injectFault({ method: 'GET', path: DEVICE_PATH, sequence: [{ kind: 'redirect', status: 302, location: target }] });
+    await expect(read()).resolves.toMatchObject({ id: FIXTURE_DEVICES.androidDedicated });
+    expect(t.sandbox.control.calls.map((c) => [c.outcome, c.appId !== undefined])).toEqual([[302, false], [200, true]]);
+  });
+
+  it('follows a redirect to another host without the token: that host sees no token (401), and the call fails', async () => {
+    // The same sandbox under another name (its certificate names localhost and 127.0.0.1): a token sent along would be
+    // accepted there.
+    const other = new URL(t.sandbox.urls.graphBaseUrl);
+    expect(other.hostname).toBe('127.0.0.1');
+    other.hostname = 'localhost';
+    const target = `${other.origin}/v1.0/deviceManagement/managedDevices/${DEVICE}`;
+    t.sandbox.control.injectFault({ method: 'GET', path: DEVICE_PATH, sequence: [{ kind: 'redirect', status: 307, location: target }] });
+    const e = await failure(read());
+    expect(e.statusCode).toBe(401);
+    expect(e.code).toBe('InvalidAuthenticationToken');
+    expect(t.sandbox.control.calls.map((c) => [c.outcome, c.appId !== undefined])).toEqual([[307, false], [401, false]]);
+  });
+
   it('adds latency to a matching route only', async () => {
     t.sandbox.control.injectFault({ method: 'GET', path: '/v1.0/deviceManagement/managedDevices/*', fault: { kind: 'latency', ms: 150 } });
     const started = performance.now();

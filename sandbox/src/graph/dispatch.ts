@@ -138,6 +138,10 @@ export function registerGraph(app: FastifyInstance, options: GraphDispatchOption
       const message = segments[0] === 'deviceManagement' ? intuneMessage(randomUUID()) : 'Injected by the sandbox.';
       return error(request, reply, record, new GraphHttpError(plan.fault.status, STATUS_FAULTS[plan.fault.status] ?? 'UnknownError', message, headers));
     }
+    if (plan.fault?.kind === 'redirect') {
+      record.outcome = plan.fault.status;
+      return reply.code(plan.fault.status).header('location', plan.fault.location).send();
+    }
 
     const candidates = routes.map((route) => ({ route, params: matchRoute(route, segments) })).filter((c) => c.params !== undefined);
     const found = candidates.find((c) => c.route.method === request.method);

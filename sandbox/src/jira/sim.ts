@@ -144,6 +144,11 @@ export function createJiraSim(options: JiraSimOptions = {}): JiraSim {
       const message = status === 429 ? 'Rate limit exceeded.' : 'Injected by the sandbox.';
       return fail(res, record, 'platform', new JiraSimError(status, message), headers);
     }
+    if (plan.fault?.kind === 'redirect') {
+      record.outcome = plan.fault.status;
+      res.writeHead(plan.fault.status, { location: plan.fault.location }).end();
+      return true;
+    }
 
     const candidates = jiraRoutes.map((route) => ({ route, params: matchPath(route.path, segments) })).filter((c) => c.params !== undefined);
     const found = candidates.find((c) => c.route.method === method);

@@ -172,6 +172,11 @@ export function createServiceNowSim(options: ServiceNowSimOptions = {}): Service
       reply(status, () => { sendError(res, error); });
       return;
     }
+    if (plan.fault?.kind === 'redirect') {
+      const { status, location } = plan.fault;
+      reply(status, () => { res.writeHead(status, { location }).end(); });
+      return;
+    }
     if (segments[0] !== 'api' || segments[1] !== 'now' || segments[2] !== 'table') {
       throw new TableApiError(400, 'Requested URI does not represent any resource', null);
     }

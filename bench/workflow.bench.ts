@@ -27,8 +27,8 @@
  *
  * The floor, a baseline in the same round: after the resets, a fresh child runs N bare BullMQ jobs on the round's
  * Redis at the same concurrency, each making four HTTPS GETs to the round's sandbox, one after the other (as a reset
- * makes four Graph calls), through Node's fetch with an undici Agent trusting the sandbox CA (as the Graph client
- * does). Its CPU per job is the least a reset could cost on this machine at that moment; the worker's CPU per reset
+ * makes four Graph calls), through undici's request with an Agent trusting the sandbox CA (as the Graph client's
+ * sender does since ADR 018; through fetch before 2026-12-06). Its CPU per job is the least a reset could cost on this machine at that moment; the worker's CPU per reset
  * is also reported as a multiple of it, which moves far less with the machine's speed than the milliseconds do.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
@@ -40,7 +40,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { createSecureContext } from 'node:tls';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import { TokenRegistry, generateToken, sha256Hex } from '../src/auth/tokens';
 import { parseConfig } from '../src/config/load';
 import { sandboxRemoteEnds } from '../src/bin/embedded-sandbox';
@@ -268,8 +268,6 @@ async function runFloor(floor: FloorStart): Promise<FloorReading> {
   const connection = createRedis(floor.redisUrl, 'worker', { name: 'bench-floor-worker' });
   const queue = new Queue('floor', { connection: producer, prefix: BENCH_PREFIX });
   const dispatcher = new Agent({ connect: { secureContext: createSecureContext({ ca: floor.caPem }) } });
-  // Node's fetch takes an undici dispatcher, which the DOM RequestInit type does not declare (as in src/graph/client.ts).
-  const init = { dispatcher } as unknown as RequestInit;
   try {
     await waitForReady(producer, 5000);
     for (let i = 0; i < floor.jobs; i += 500) {
@@ -279,9 +277,9 @@ async function runFloor(floor: FloorStart): Promise<FloorReading> {
       'floor',
       async () => {
         for (let call = 0; call < 4; call++) {
-          const res = await fetch(floor.url, init);
-          if (!res.ok) throw new Error(`the floor's GET answered ${String(res.status)}`);
-          await res.json();
+          const res = await request(floor.url, { dispatcher });
+          if (res.statusCode !== 200) throw new Error(`the floor's GET answered ${String(res.statusCode)}`);
+          await res.body.json();
         }
       },
       { connection, prefix: BENCH_PREFIX, concurrency: floor.concurrency, autorun: false },

@@ -12,12 +12,14 @@
  *   and reads `response.url` to drop the token on a redirect to another host, so the Response carries the URL.
  * - The request's AbortSignal aborts the request; a network error, a timeout or an abort rejects, and the client
  *   turns it into its GraphError without a status, as it did fetch's rejections.
- * - Only what the chain set is sent: no content coding is asked for (fetch asked for gzip and decoded it), so Graph
- *   answers plain JSON.
+ * - Only what the chain set is sent: no content coding is asked for (fetch asked for gzip), so Graph answers plain
+ *   JSON; a body compressed anyway is decoded, as fetch would have.
+ * - A body that breaks off fails when the client reads it, with the status and headers already in hand.
  * A request this sender cannot make the same way (a `Request` object instead of a URL, a body that is not text or
  * bytes) goes through fetch, as before.
  */
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { request, type Dispatcher } from 'undici';
 
 /** Statuses whose Response has no body (the Response constructor refuses one). */
@@ -48,6 +50,25 @@ function responseHeaders(raw: Record<string, string | string[] | undefined>): [s
   return pairs;
 }
 
+/**
+ * The body without its content coding. None is asked for, but a proxy or a front end may compress anyway, as fetch
+ * would have decoded: gzip, deflate and br are decoded here (and the header dropped); any other coding throws.
+ */
+export function decoded(bytes: Uint8Array, headers: [string, string][]): Uint8Array {
+  const at = headers.findIndex(([name]) => name === 'content-encoding');
+  if (at < 0) return bytes;
+  const codings = (headers[at]?.[1] ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  let out: Uint8Array = bytes;
+  for (const coding of codings.reverse()) {
+    if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out);
+    else if (coding === 'deflate') out = inflateSync(out);
+    else if (coding === 'br') out = brotliDecompressSync(out);
+    else throw new Error(`Graph answered with a content coding the client cannot decode: ${coding}`);
+  }
+  headers.splice(at, 1);
+  return out;
+}
+
 export class UndiciSender implements Middleware {
   async execute(context: Context): Promise<void> {
     const init = context.options;
@@ -70,8 +91,25 @@ export class UndiciSender implements Middleware {
       ...(init?.signal === undefined || init.signal === null ? {} : { signal: init.signal }),
       ...(dispatcher === undefined ? {} : { dispatcher }),
     });
-    const bytes = NULL_BODY.has(answer.statusCode) || method === 'HEAD' ? (await answer.body.dump(), null) : new Uint8Array(await answer.body.arrayBuffer());
-    const response = new Response(bytes, { status: answer.statusCode, headers: responseHeaders(answer.headers) });
+    const headers = responseHeaders(answer.headers);
+    let answerBody: Uint8Array | ReadableStream | null;
+    if (NULL_BODY.has(answer.statusCode) || method === 'HEAD') {
+      await answer.body.dump();
+      answerBody = null;
+    } else {
+      try {
+        answerBody = decoded(new Uint8Array(await answer.body.arrayBuffer()), headers);
+      } catch (err) {
+        // As with fetch, a body that breaks off (or cannot be decoded) fails when the client reads it: the status and
+        // headers (a 429's Retry-After, a success cut short) still reach the client's error handling.
+        answerBody = new ReadableStream({
+          start(controller) {
+            controller.error(err);
+          },
+        });
+      }
+    }
+    const response = new Response(answerBody, { status: answer.statusCode, headers });
     // As fetch's Response has it: the client's RedirectHandler compares it with a redirect's target.
     Object.defineProperty(response, 'url', { value: url });
     context.response = response;

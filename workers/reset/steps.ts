@@ -169,14 +169,15 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
     const settleLeft = lastAttempt + deps.settings.submitSettleMs - deps.now().getTime();
     if (settleLeft > 0) return { kind: 'wait', ms: Math.min(settleLeft, 15_000) };
   }
-  let baselineActionStart = workflow.baselineActionStart;
   let counted: WorkflowData | undefined;
   // Once the budget has admitted the POST, and before it is sent: the baseline, the newest action already on the
   // device (read at the POST's slot with the read its admission covers, ADR 017), so that it is never mistaken for
   // ours; then the attempt, counted. A POST that must wait has read and counted nothing, and one whose request moved
-  // on meanwhile is not sent.
+  // on meanwhile is not sent. Before the first attempt nothing of ours was ever sent, so the baseline is always read
+  // afresh (a stored one, from an older version, may be a wait old); after one, the stored baseline stands (a read
+  // now could see our own action), and without one every action since `submittedAt` counts as ours.
   const beforeSend = async (admitted: AdmittedReset): Promise<void> => {
-    baselineActionStart ??= newestStart(await admitted.resetActionResults());
+    const baselineActionStart = attempts === 0 ? newestStart(await admitted.resetActionResults()) : (workflow.baselineActionStart ?? '');
     const attempt: WorkflowData = { ...workflow, baselineActionStart, submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
     if (!(await deps.store.saveWorkflow(request.id, request.state, attempt))) throw new Superseded('the request left submitting before its POST');
     counted = attempt;
@@ -189,7 +190,7 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
     if (counted === undefined) throw err;
     if (err instanceof GraphError && err.code === 'graph_throttled') {
       // A 429 is a clear "not sent": this attempt does not count, and no settling is needed before the next.
-      await deps.store.saveWorkflow(request.id, request.state, { ...workflow, baselineActionStart: counted.baselineActionStart ?? '' });
+      await deps.store.saveWorkflow(request.id, request.state, workflow);
       throw err;
     }
     if (err instanceof GraphError && !err.permanent) {
@@ -205,7 +206,11 @@ export async function submit(deps: ResetDeps, request: ResetRequest, workflow: W
     }
     throw err;
   }
-  if (counted === undefined) throw new Error('resetPasscode returned without counting its attempt');
+  if (counted === undefined) {
+    // Not possible with the gateway (it runs beforeSend before every POST), but never POST again for it: follow it.
+    deps.log.error({ requestId: request.id }, 'resetPasscode was sent without its attempt counted; following its action');
+    counted = { ...workflow, baselineActionStart: workflow.baselineActionStart ?? '', submitAttempts: attempts + 1, lastSubmitAttemptAt: deps.now().toISOString() };
+  }
   return followAction(deps, request, counted, 'resetPasscode accepted by Graph (204); waiting for the device');
 }
 

@@ -161,11 +161,6 @@ export class GraphBudget {
     this.tolerance = Math.floor(limits.windowMs * TOLERANCE_SHARE);
   }
 
-  /** How late a reserved slot may still be taken, and how far ahead reads may run: 5 % of the window. */
-  get toleranceMs(): number {
-    return this.tolerance;
-  }
-
   /** The keys of one tenant (src/store/keys.ts); `slot` is the holder's reserved slot, or the tenant's own without one. */
   keys(tenantId: string, holder?: string) {
     return this.graphKeys.budget(tenantId, holder);

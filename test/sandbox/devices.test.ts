@@ -9,6 +9,9 @@
  * everything, with @odata.count), microsoft/Intune-PowerShell-SDK#39 (userPrincipalName `eq` acts as "contains"),
  * microsoft/Intune-PowerShell-SDK#95 (a number literal is a 400), rapid7/insightconnect-plugins#705 (emailAddress
  * works). The 1,000-device page: microsoftgraph/powershell-intune-samples#2, microsoft/Intune-PowerShell-SDK#78.
+ * Pages: https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-get and
+ *   https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-list and
+ *   https://learn.microsoft.com/en-us/graph/paging
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { FIXTURE_DEVICES, SHARED_DEVICE_NAME } from '@resetpc/sandbox';

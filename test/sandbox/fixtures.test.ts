@@ -1,6 +1,7 @@
 /**
  * The fixture tenant covers the eligibility matrix of issue 3. Device properties follow
  * learn.microsoft.com/graph/api/resources/intune-devices-manageddevice (beta for deviceType and joinType).
+ * Pages: https://learn.microsoft.com/en-us/graph/api/resources/intune-devices-manageddevice?view=graph-rest-beta
  */
 import { FIXTURE_DEVICES, SHARED_DEVICE_NAME, createFixtureTenant, fixtureDevices } from '@resetpc/sandbox';
 

@@ -1,6 +1,8 @@
 /**
  * The sandbox's strict $filter parser. Docs: learn.microsoft.com/graph/filter-query-parameter (eq, string literals)
  * and the OData ABNF (a single quote inside a literal is written twice).
+ * Pages: https://learn.microsoft.com/en-us/graph/filter-query-parameter and
+ *   https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part2-url-conventions.html
  */
 import { eqFilter } from '../../src/graph/odata';
 import { ODataFilterError, parseEqFilter } from '@resetpc/sandbox/odata-filter';

@@ -3,6 +3,8 @@
  * (POST, 204 No Content), …/resources/intune-devices-deviceactionresult (actionState),
  * …/resources/intune-devices-resetpasscodeactionresult (passcode, errorCode: documented on v1.0 as on beta, and in the
  * v1.0 typings, @microsoft/microsoft-graph-types ResetPasscodeActionResult).
+ * Pages: https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-resetpasscode?view=graph-rest-beta and
+ *   https://learn.microsoft.com/en-us/graph/api/resources/intune-devices-resetpasscodeactionresult
  */
 import type { DeviceActionResult } from '@microsoft/microsoft-graph-types';
 import { FIXTURE_DEVICES, SANDBOX_CANARY_PASSCODE_PREFIX } from '@resetpc/sandbox';

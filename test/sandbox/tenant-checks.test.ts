@@ -17,6 +17,8 @@
  *   clients": the Settings catalog, Endpoint security > Account protection, a custom policy with the PassportForWork
  *   CSP; the Identity protection template is the older form of the same setting);
  * - learn.microsoft.com/graph/api/user-sendmail (202 Accepted).
+ * Pages: https://learn.microsoft.com/en-us/graph/api/serviceprincipal-get and
+ *   https://learn.microsoft.com/en-us/graph/api/intune-deviceconfig-deviceconfiguration-list
  */
 import { GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { DeviceConfiguration, DeviceConfigurationAssignment, OmaSettingBoolean, ServicePrincipal, Windows10CustomConfiguration } from '@microsoft/microsoft-graph-types';
